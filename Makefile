@@ -1,0 +1,102 @@
+# Parley build. `make run` and `make check` are the two commands a person needs (see README.md).
+# Variants: build/ (normal, -O2 -g) and build/asan/ (ASan+UBSan, -O1). `make V=asan` builds the latter.
+
+V ?= release
+ifeq ($(V),asan)
+  OUT := build/asan
+  OPT := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+else
+  OUT := build
+  OPT := -O2 -g
+endif
+
+CC ?= cc
+LLHTTP_DIR := /usr/share/llhttp
+LLHTTP_INC := /usr/share/include/llhttp
+PKGS := libuv jansson sqlite3 libsodium openssl libcurl inih libutf8proc
+CPPFLAGS := -Isrc -I$(LLHTTP_INC) -D_GNU_SOURCE -MMD -MP
+CFLAGS := -std=c17 -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter $(OPT) \
+          $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDLIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lwslay -lpthread -lm
+LDFLAGS := $(filter -fsanitize%,$(OPT))
+
+SRC := $(shell find src -name '*.c' ! -name main.c | sort)
+OBJ := $(SRC:%.c=$(OUT)/%.o)
+LLHTTP_OBJ := $(OUT)/llhttp/llhttp.o $(OUT)/llhttp/api.o $(OUT)/llhttp/http.o
+LIB := $(OUT)/libparley.a
+UNIT_SRC := $(shell find tests/unit -name 'test_*.c' 2>/dev/null | sort)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(OUT)/tests/unit/%)
+TOOLS_SRC := $(wildcard tools/*.c)
+TOOLS_BIN := $(TOOLS_SRC:tools/%.c=$(OUT)/%)
+
+.PHONY: all run check deps deps-check unit integration e2e test-asan clean format
+
+all: $(OUT)/parleyd $(TOOLS_BIN) $(UNIT_BIN)
+
+Q := @
+ifeq ($(VERBOSE),1)
+  Q :=
+endif
+
+$(OUT)/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+$(OUT)/llhttp/%.o: $(LLHTTP_DIR)/%.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	$(Q)$(CC) -I$(LLHTTP_INC) $(OPT) -w -c $< -o $@
+
+$(LIB): $(OBJ) $(LLHTTP_OBJ)
+	@rm -f $@
+	@echo "  AR      $@"
+	$(Q)ar rcs $@ $^
+
+$(OUT)/parleyd: $(OUT)/src/main.o $(LIB)
+	@echo "  LINK    $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(OUT)/%: $(OUT)/tools/%.o $(LIB)
+	@echo "  LINK    $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(OUT)/tests/unit/%: tests/unit/%.c $(LIB)
+	@mkdir -p $(dir $@)
+	@echo "  TEST    $@"
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -Itests/unit -o $@ $< $(LIB) $(LDFLAGS) $(LDLIBS) -lcmocka
+
+-include $(OBJ:.o=.d) $(OUT)/src/main.d
+
+deps:
+	@sh scripts/deps.sh run
+
+deps-check:
+	@sh scripts/deps.sh check
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	@mkdir -p var
+	@echo "Starting parleyd: open http://localhost:8080/ in your browser (Ctrl-C stops it)."
+	./build/parleyd --data-dir ./var --web-root ./web $(ARGS)
+
+# Everything: dependencies, both builds, unit tests, integration tests, browser test.
+check: deps-check
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory V=asan all
+	@sh scripts/check.sh
+
+unit:
+	@sh scripts/check.sh unit
+
+integration:
+	@sh scripts/check.sh integration
+
+e2e:
+	@sh scripts/check.sh e2e
+
+format:
+	clang-format -i $$(find src tests tools -name '*.[ch]')
+
+clean:
+	rm -rf build

@@ -1,0 +1,34 @@
+/* Everything one parleyd process runs on, shared by the adapters (HTTP, WebSocket, REST). Built and
+ * torn down by main.c; handlers reach it through their connection's state. */
+#ifndef PARLEY_APP_H
+#define PARLEY_APP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <uv.h>
+
+#include "bus/bus.h"
+#include "core/core.h"
+#include "net/server.h"
+#include "store/store.h"
+#include "util/config.h"
+
+#define PARLEY_VERSION "0.1.0"
+#define PARLEY_PROTOCOL 1
+
+typedef struct app {
+    uv_loop_t *loop;
+    config_t *cfg;
+    server_t *server;
+    core_t *core;
+    store_t *store;
+    bus_t *bus;
+    int64_t started_ms;
+    bool stopping;
+} app_t;
+
+/* Wall-clock milliseconds since the Unix epoch. */
+int64_t app_now_ms(void);
+
+#endif

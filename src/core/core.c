@@ -1,0 +1,191 @@
+/* The core object, its error table, stats, message ids and the validation helpers that are not
+ * about nicknames. Rooms and tables are in room.c, sessions and commands in session.c. */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <utf8proc.h>
+
+#include "core/core_int.h"
+#include "store/store.h"
+#include "util/log.h"
+#include "util/xmalloc.h"
+
+static const struct {
+    int err;
+    const char *code;
+    const char *message;
+} errors[] = {
+    {CORE_EBADREQ, "bad_request", "bad request"},
+    {CORE_EHELLOFIRST, "hello_first", "say hello first"},
+    {CORE_EALREADYHELLO, "already_hello", "you already said hello"},
+    {CORE_ENICKINVALID, "nick_invalid",
+     "a nickname is 2 to 24 letters, digits, '_', '-' or '.', starting with a letter"},
+    {CORE_ENICKRESERVED, "nick_reserved", "that nickname is reserved"},
+    {CORE_ENICKTAKEN, "nick_taken", "that nickname is taken"},
+    {CORE_EBADCOLOUR, "bad_colour", "a colour is #rrggbb"},
+    {CORE_ENOROOM, "no_such_room", "no such room"},
+    {CORE_EINROOM, "already_in_room", "you are already in that room"},
+    {CORE_ENOTINROOM, "not_in_room", "you are not in that room"},
+    {CORE_ENOTABLE, "no_such_table", "no such table"},
+    {CORE_EATTABLE, "already_at_table", "you are already at that table"},
+    {CORE_ETABLEFULL, "table_full", "that table is full"},
+    {CORE_EREADONLY, "read_only", "you are lurking (read only)"},
+    {CORE_ENOUSER, "no_such_user", "nobody of that name is at your table"},
+    {CORE_ETEXTEMPTY, "text_empty", "the text is empty"},
+    {CORE_ETEXTLONG, "text_too_long", "the text is too long"},
+    {CORE_ESTORE, "store_failed", "the message could not be stored"},
+    {CORE_EROOMNAME, "bad_request",
+     "a room name is 1 to 32 of a-z, 0-9, '-' and '_', starting with a letter or digit"},
+    {CORE_EROOMEXISTS, "room_exists", "that room exists"},
+    {CORE_ECAPACITY, "bad_request", "capacity is 1 to 10000"},
+    {CORE_EINTERNAL, "internal", "internal error"},
+};
+
+const char *core_err_code(int err)
+{
+    for (size_t i = 0; i < sizeof(errors) / sizeof(errors[0]); i++)
+        if (errors[i].err == err)
+            return errors[i].code;
+    return "internal";
+}
+
+const char *core_err_message(int err)
+{
+    for (size_t i = 0; i < sizeof(errors) / sizeof(errors[0]); i++)
+        if (errors[i].err == err)
+            return errors[i].message;
+    return "internal error";
+}
+
+core_t *core_new(const core_config_t *cfg, store_t *store, bus_t *bus)
+{
+    core_t *c = xcalloc(1, sizeof(*c));
+    if (cfg)
+        c->cfg = *cfg;
+    else
+        c->cfg.history_on_entry = CORE_DEFAULT_HISTORY;
+    if (c->cfg.default_capacity <= 0 || c->cfg.default_capacity > CORE_MAX_CAPACITY)
+        c->cfg.default_capacity = CORE_DEFAULT_CAPACITY;
+    if (c->cfg.history_on_entry < 0) /* 0 is allowed: no history */
+        c->cfg.history_on_entry = CORE_DEFAULT_HISTORY;
+    if (c->cfg.max_text == 0)
+        c->cfg.max_text = CORE_DEFAULT_MAX_TEXT;
+    c->store = store;
+    c->bus = bus;
+    list_init(&c->rooms_by_name);
+    list_init(&c->pending);
+    c->next_session_id = 1;
+    c->next_msg_id = (store ? store_last_msg_id(store) : 0) + 1;
+    return c;
+}
+
+void core_free(core_t *c)
+{
+    if (c == NULL)
+        return;
+    if (c->sessions)
+        log_error("core_free: %u sessions still open", HASH_COUNT(c->sessions));
+    list_foreach_safe(it, tmp, &c->rooms_by_name)
+    {
+        room__free(list_entry(it, room_t, link));
+    }
+    /* Says still waiting for the store: their callbacks come later and must find no core. */
+    list_foreach_safe(it, tmp, &c->pending)
+    {
+        struct say_pending *p = list_entry(it, struct say_pending, link);
+        p->c = NULL;
+        list_remove(&p->link);
+    }
+    HASH_CLEAR(hh, c->sessions);
+    HASH_CLEAR(hh_nick, c->nicks);
+    free(c);
+}
+
+void core_get_stats(const core_t *c, core_stats_t *out)
+{
+    *out = c->stats;
+    out->sessions = HASH_CNT(hh_nick, c->nicks);
+}
+
+void core_event_release(core_event_t *ev)
+{
+    for (int i = 0; i < CORE_EVENT_SLOTS; i++) {
+        rbuf_unref(ev->enc[i]);
+        ev->enc[i] = NULL;
+    }
+}
+
+int64_t core__now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+uint64_t core__next_msg_id(core_t *c)
+{
+    return c->next_msg_id++;
+}
+
+static bool is_space(utf8proc_int32_t cp)
+{
+    switch (cp) {
+    case '\t':
+    case '\n':
+    case '\v':
+    case '\f':
+    case '\r':
+    case 0x85:
+        return true;
+    }
+    utf8proc_category_t cat = utf8proc_category(cp);
+    return cat == UTF8PROC_CATEGORY_ZS || cat == UTF8PROC_CATEGORY_ZL ||
+           cat == UTF8PROC_CATEGORY_ZP;
+}
+
+/* Text is taken as bytes; invalid UTF-8 (which the protocol layers never pass) counts as
+ * non-space, so it is never rejected as empty. */
+int core__check_text(const core_t *c, const char *text, size_t len)
+{
+    if (len == 0)
+        return CORE_ETEXTEMPTY;
+    if (len > c->cfg.max_text)
+        return CORE_ETEXTLONG;
+    const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)text;
+    size_t off = 0;
+    while (off < len) {
+        utf8proc_int32_t cp;
+        utf8proc_ssize_t n = utf8proc_iterate(p + off, (utf8proc_ssize_t)(len - off), &cp);
+        if (n <= 0 || !is_space(cp))
+            return 0;
+        off += (size_t)n;
+    }
+    return CORE_ETEXTEMPTY;
+}
+
+bool core_valid_room_name(const char *name)
+{
+    if (name == NULL || name[0] == '\0')
+        return false;
+    size_t n = 0;
+    for (const char *p = name; *p; p++, n++) {
+        unsigned char ch = (unsigned char)*p;
+        bool ok = (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
+                  (n > 0 && (ch == '_' || ch == '-'));
+        if (!ok || n >= 32)
+            return false;
+    }
+    return true;
+}
+
+bool core_valid_colour(const char *colour)
+{
+    if (colour == NULL || colour[0] != '#')
+        return false;
+    for (int i = 1; i < 7; i++)
+        if (!isxdigit((unsigned char)colour[i]))
+            return false;
+    return colour[7] == '\0';
+}

@@ -1,0 +1,200 @@
+/* The chat core: rooms, tables, members and the events between them. It knows nothing of sockets,
+ * HTTP or JSON. Protocol adapters create one session per client and receive events through the
+ * session_ops_t they pass in; they call the core_* commands on the loop thread.
+ *
+ * Errors: commands return 0 or a negative CORE_E* code; core_err_code() names it with the protocol's
+ * error-code string (docs/PROTOCOL.md, "Error codes").
+ *
+ * Lifetimes: rooms and tables are owned by the core. A table pointer stays valid until the table
+ * closes (an overflow table closes when its last person leaves); don't keep one across commands.
+ * Strings returned by getters are owned by the object and valid while it lives. */
+#ifndef PARLEY_CORE_CORE_H
+#define PARLEY_CORE_CORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/rbuf.h"
+
+typedef struct core core_t;
+typedef struct room room_t;
+typedef struct table table_t;
+typedef struct session session_t;
+typedef struct store store_t;
+typedef struct bus bus_t;
+
+enum {
+    CORE_OK = 0,
+    CORE_EBADREQ = -1000,    /* bad_request */
+    CORE_EHELLOFIRST,        /* hello_first */
+    CORE_EALREADYHELLO,      /* already_hello */
+    CORE_ENICKINVALID,       /* nick_invalid */
+    CORE_ENICKRESERVED,      /* nick_reserved */
+    CORE_ENICKTAKEN,         /* nick_taken */
+    CORE_EBADCOLOUR,         /* bad_colour */
+    CORE_ENOROOM,            /* no_such_room */
+    CORE_EINROOM,            /* already_in_room */
+    CORE_ENOTINROOM,         /* not_in_room */
+    CORE_ENOTABLE,           /* no_such_table */
+    CORE_EATTABLE,           /* already_at_table */
+    CORE_ETABLEFULL,         /* table_full */
+    CORE_EREADONLY,          /* read_only */
+    CORE_ENOUSER,            /* no_such_user */
+    CORE_ETEXTEMPTY,         /* text_empty */
+    CORE_ETEXTLONG,          /* text_too_long */
+    CORE_ESTORE,             /* store_failed */
+    CORE_EROOMNAME,          /* bad_request: invalid room name (REST) */
+    CORE_EROOMEXISTS,        /* room_exists */
+    CORE_ECAPACITY,          /* bad_request: capacity out of range */
+    CORE_EINTERNAL,          /* internal */
+};
+
+/* Protocol error-code string ("no_such_room") and an English message for a CORE_E* code. */
+const char *core_err_code(int err);
+const char *core_err_message(int err);
+
+typedef struct core_config {
+    int default_capacity; /* table capacity of rooms that don't set one (default 32) */
+    int history_on_entry; /* messages replayed on enter/hop (default 50) */
+    size_t max_text;      /* longest say/pm text in bytes (default 4000) */
+} core_config_t;
+
+typedef enum core_event_type {
+    EV_MESSAGE,        /* room, table, msg_id, ts, nick, colour, text */
+    EV_PRIVATE,        /* room, table, msg_id, ts, nick (from), to_nick, colour, text */
+    EV_MEMBER_ENTERED, /* room, table, nick, colour */
+    EV_MEMBER_LEFT,    /* room, table, nick, reason ("left" | "disconnected") */
+    EV_MEMBER_HOPPED,  /* room, nick, colour, table (from), to_table */
+    EV_LURKERS,        /* room, table, count */
+    EV_COLOUR,         /* room, table, nick, colour */
+} core_event_type_t;
+
+#define CORE_EVENT_SLOTS 4
+
+/* One event, built by the core and handed to every recipient. Recipients must not change the fields;
+ * they may fill enc[slot] (their wire format's slot) with the encoded form on first use so that the
+ * event is encoded once per wire format, not once per recipient. The core drops those references
+ * after the fan-out; a recipient that queues the encoding takes its own reference. */
+typedef struct core_event {
+    core_event_type_t type;
+    const char *room;
+    uint32_t table;
+    uint32_t to_table;
+    uint64_t msg_id;
+    int64_t ts;
+    const char *nick;
+    const char *colour;
+    const char *to_nick;
+    const char *text;
+    size_t text_len;
+    const char *reason;
+    uint32_t count;
+    rbuf_t *enc[CORE_EVENT_SLOTS];
+} core_event_t;
+
+/* Encoding-cache slots, one per wire format. */
+enum { CORE_SLOT_JSON_WS = 0, CORE_SLOT_JSON_LINE = 1, CORE_SLOT_IRC = 2 };
+
+/* Drops an event's cached encodings (sets the slots to NULL). */
+void core_event_release(core_event_t *ev);
+
+/* How the core reaches a session's protocol adapter. ctx is the adapter's pointer from
+ * core_session_new(). Neither callback may call back into the core. */
+typedef struct session_ops {
+    /* Queue ev for this client. */
+    void (*deliver)(void *ctx, core_event_t *ev);
+    /* The say that produced msg_id is durable (status 0) or could not be stored (CORE_ESTORE). */
+    void (*say_done)(void *ctx, uint64_t msg_id, int status);
+} session_ops_t;
+
+/* ---- the core ---- */
+
+/* store may be NULL (nothing is stored; say_done then reports success at once, from inside
+ * core_say). bus is the fan-out bus events travel through. Both are borrowed. */
+core_t *core_new(const core_config_t *cfg, store_t *store, bus_t *bus);
+/* Frees all rooms; every session must have been freed before. NULL is a no-op. */
+void core_free(core_t *c);
+
+typedef struct core_stats {
+    uint64_t rooms;
+    uint64_t tables;
+    uint64_t sessions;       /* sessions that said hello */
+    uint64_t messages_in;    /* says and pms accepted */
+    uint64_t deliveries;     /* events handed to sessions */
+} core_stats_t;
+void core_get_stats(const core_t *c, core_stats_t *out);
+
+/* ---- rooms ---- */
+
+typedef struct room_spec {
+    const char *name;  /* [a-z0-9][a-z0-9_-]{0,31} */
+    const char *title; /* NULL: the name */
+    const char *topic; /* NULL: "" */
+    int capacity;      /* 0: the default; else 1..10000 */
+} room_spec_t;
+
+/* Creates a room and stores it (if the core has a store). CORE_EROOMEXISTS if it exists.
+ * With replace true, an existing room gets the new title, topic and capacity instead. */
+int core_room_create(core_t *c, const room_spec_t *spec, bool replace, room_t **out);
+/* Loads the rooms kept in the store (and table 1's recent history of each). */
+int core_rooms_load(core_t *c);
+room_t *core_room_find(core_t *c, const char *name);
+/* Calls fn for each room in name order. */
+void core_rooms_foreach(core_t *c, void (*fn)(void *ud, room_t *r), void *ud);
+
+const char *room_name(const room_t *r);
+const char *room_title(const room_t *r);
+const char *room_topic(const room_t *r);
+int room_capacity(const room_t *r);
+unsigned room_table_count(const room_t *r);
+unsigned room_user_count(const room_t *r); /* members + lurkers, all tables */
+/* Tables in number order: first, then next until NULL. */
+table_t *room_table_first(const room_t *r);
+table_t *room_table_next(const table_t *t);
+table_t *room_table_find(const room_t *r, uint32_t number);
+
+uint32_t table_number(const table_t *t);
+const char *table_name(const table_t *t);     /* "Lobby", "Lobby #2" */
+const room_t *table_room(const table_t *t);
+unsigned table_users(const table_t *t);       /* members + lurkers */
+unsigned table_lurkers(const table_t *t);
+/* Non-lurking members in arrival order. */
+void table_members_foreach(const table_t *t, void (*fn)(void *ud, const char *nick,
+                                                        const char *colour), void *ud);
+/* Recent EV_MESSAGE events of the table, oldest first, at most history_on_entry. */
+void table_history_foreach(const table_t *t, void (*fn)(void *ud, const core_event_t *ev),
+                           void *ud);
+
+/* ---- sessions ---- */
+
+session_t *core_session_new(core_t *c, const session_ops_t *ops, void *ctx);
+/* Leaves every room (table-mates see member_left "disconnected"), releases the nickname and frees
+ * the session. Pending say_done callbacks for it are dropped. NULL is a no-op. */
+void core_session_free(session_t *s);
+
+int core_hello(session_t *s, const char *nick, const char *colour /* NULL: from the nick */);
+bool core_session_ready(const session_t *s); /* hello done */
+const char *core_session_nick(const session_t *s);
+const char *core_session_colour(const session_t *s);
+int core_set_colour(session_t *s, const char *colour);
+
+/* The table the session is at in room r, or NULL. */
+table_t *core_session_table(const session_t *s, const room_t *r);
+bool core_session_lurking(const session_t *s, const room_t *r);
+
+int core_enter(session_t *s, room_t *r, bool lurk, table_t **out);
+int core_hop(session_t *s, room_t *r, uint32_t number, table_t **out);
+int core_leave(session_t *s, room_t *r);
+/* Fans the message out at once (the sender gets it too) and queues it for the store; say_done
+ * reports durability later. *msg_id and *ts receive the message's id and time. */
+int core_say(session_t *s, room_t *r, const char *text, size_t len, uint64_t *msg_id, int64_t *ts);
+int core_pm(session_t *s, room_t *r, const char *to, const char *text, size_t len,
+            uint64_t *msg_id, int64_t *ts);
+
+/* Validation helpers shared with other layers. */
+int core_check_nick(const char *nick);         /* 0, CORE_ENICKINVALID or CORE_ENICKRESERVED */
+bool core_valid_room_name(const char *name);
+bool core_valid_colour(const char *colour);    /* "#rrggbb" */
+
+#endif

@@ -1,0 +1,139 @@
+/* The core's private structures, shared by core.c, room.c, session.c and nick.c. Nothing outside
+ * src/core (except the core's own unit tests) includes this.
+ *
+ * Object graph: the core owns rooms (hash by name plus a name-sorted list); a room owns its tables
+ * (a list in number order); a table owns its history ring. A session is linked to each table it
+ * sits at by one struct member, which sits in both the table's list (arrival order) and the
+ * session's list, so either side can unlink it in O(1).
+ *
+ * Fan-out: every event of a table is published on the bus under the table's topic "ROOM/N"; the
+ * table's bus subscriber (table_deliver in room.c) hands it to each session at the table. Who must
+ * not get an event is handled by ordering (an entrant is linked after its member_entered is
+ * published, a leaver unlinked before its member_left), except for colour (the changer is skipped
+ * by nick) and private (only the two named nicks get it); these rules only use event fields, so
+ * they would hold for a networked bus too.
+ *
+ * A say is delivered before it is handed to the store: a store that fails (at once or later) leaves
+ * a message that was seen but is not stored and, per PROTOCOL.md, not in history. */
+#ifndef PARLEY_CORE_CORE_INT_H
+#define PARLEY_CORE_CORE_INT_H
+
+#include <uthash.h>
+
+#include "bus/bus.h"
+#include "core/core.h"
+#include "util/list.h"
+
+#define CORE_DEFAULT_CAPACITY 32
+#define CORE_DEFAULT_HISTORY  50
+#define CORE_DEFAULT_MAX_TEXT 4000
+#define CORE_MAX_CAPACITY     10000
+
+struct core {
+    core_config_t cfg;
+    store_t *store; /* borrowed, may be NULL */
+    bus_t *bus;     /* borrowed */
+
+    room_t *rooms;        /* uthash by name */
+    list_t rooms_by_name; /* room.link, sorted by name */
+
+    session_t *sessions; /* uthash (hh) by id */
+    session_t *nicks;    /* uthash (hh_nick) by folded nick; ready sessions only */
+    uint64_t next_session_id;
+    uint64_t next_msg_id;
+
+    list_t pending; /* struct say_pending.link: says waiting for the store */
+    core_stats_t stats;
+};
+
+struct room {
+    core_t *core;
+    char *name;
+    char *title;
+    char *topic;
+    int capacity;
+    list_t tables; /* table.link, in number order; table 1 first and always there */
+    unsigned ntables;
+    unsigned nusers;   /* members + lurkers over all tables */
+    list_t link;       /* in core.rooms_by_name */
+    UT_hash_handle hh; /* core.rooms */
+};
+
+/* One history entry: the event plus the strings it points at, in one allocation. */
+typedef struct hist_msg {
+    core_event_t ev; /* ev.room points at the room's name; nick, colour, text into data */
+    char data[];
+} hist_msg_t;
+
+struct table {
+    room_t *room;
+    uint32_t number;
+    char *name;  /* "Lobby" or "Lobby #2" */
+    char *topic; /* bus topic "lobby/2" */
+    bus_sub_t *sub;
+    list_t people; /* member.in_table, arrival order, members and lurkers */
+    unsigned nusers;
+    unsigned nlurkers;
+    hist_msg_t **hist;  /* ring of cfg.history_on_entry slots */
+    unsigned hist_head; /* index of the oldest */
+    unsigned hist_len;
+    list_t link; /* in room.tables */
+};
+
+struct member {
+    session_t *session;
+    table_t *table;
+    bool lurk;
+    list_t in_table;   /* table.people */
+    list_t in_session; /* session.members */
+};
+
+struct session {
+    core_t *core;
+    uint64_t id;
+    const session_ops_t *ops;
+    void *ctx;
+    bool ready;
+    char *nick; /* as given */
+    char *fold; /* NFKC + casefold, the uniqueness key */
+    char colour[8];
+    list_t members;         /* member.in_session */
+    UT_hash_handle hh;      /* core.sessions by id */
+    UT_hash_handle hh_nick; /* core.nicks by fold */
+};
+
+/* A say waiting for its store callback. c is NULL once the core is gone. */
+struct say_pending {
+    core_t *c;
+    uint64_t session_id;
+    uint32_t table;
+    list_t link; /* core.pending */
+    char room[];
+};
+
+/* core.c */
+int64_t core__now_ms(void);
+uint64_t core__next_msg_id(core_t *c);
+/* 0, CORE_ETEXTEMPTY or CORE_ETEXTLONG. */
+int core__check_text(const core_t *c, const char *text, size_t len);
+
+/* room.c */
+room_t *room__new(core_t *c, const room_spec_t *spec);
+void room__free(room_t *r);
+void room__update(room_t *r, const room_spec_t *spec);
+/* The table an entrant is placed at; opens an overflow table when all are full. */
+table_t *room__pick_table(room_t *r);
+/* Closes t if it is an empty overflow table. */
+void room__maybe_close(table_t *t);
+/* Hands ev to everyone at t (through the bus). The caller releases ev's encodings afterwards, so
+ * one event published to two tables (a hop) is encoded once. */
+void room__publish(table_t *t, core_event_t *ev);
+void room__history_add(table_t *t, const core_event_t *ev);
+void room__history_drop(table_t *t, uint64_t msg_id);
+
+/* nick.c */
+/* Returns the NFKC-casefolded form (free() it) or NULL for invalid UTF-8. */
+char *nick__fold(const char *nick);
+void nick__default_colour(const char *fold, char out[8]);
+
+#endif

@@ -1,0 +1,77 @@
+/* Nicknames: the rules of docs/PROTOCOL.md "Nickname rules", the folded form that uniqueness is
+ * decided on, and the default colour picked from a nickname. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <utf8proc.h>
+
+#include "core/core_int.h"
+
+#define NICK_MIN 2
+#define NICK_MAX 24
+
+static const char *const reserved[] = {"parley", "server", "system", "admin",
+                                       "sysop",  "host",   "guest"};
+
+/* Readable on a white background. The order decides which nick gets which colour; it is chosen so
+ * that "alice" and "bob" get the colours shown in docs/PROTOCOL.md. */
+static const char *const palette[] = {
+    "#b8860b", "#8e44ad", "#c678dd", "#c18401", "#0184bc", "#50a14f",
+    "#be5046", "#2e86de", "#61afef", "#16a085", "#d35400", "#e06c75",
+};
+
+static bool is_letter(utf8proc_category_t cat)
+{
+    return cat >= UTF8PROC_CATEGORY_LU && cat <= UTF8PROC_CATEGORY_LO;
+}
+
+static bool is_digit(utf8proc_category_t cat)
+{
+    return cat >= UTF8PROC_CATEGORY_ND && cat <= UTF8PROC_CATEGORY_NO;
+}
+
+char *nick__fold(const char *nick)
+{
+    /* utf8proc_NFKC_Casefold returns NULL on invalid UTF-8 (and out of memory, which we cannot
+     * tell apart; the nickname is then refused, which is harmless). */
+    return (char *)utf8proc_NFKC_Casefold((const utf8proc_uint8_t *)nick);
+}
+
+int core_check_nick(const char *nick)
+{
+    if (nick == NULL)
+        return CORE_ENICKINVALID;
+    const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)nick;
+    unsigned count = 0;
+    while (*p) {
+        utf8proc_int32_t cp;
+        utf8proc_ssize_t n = utf8proc_iterate(p, -1, &cp);
+        if (n <= 0)
+            return CORE_ENICKINVALID;
+        utf8proc_category_t cat = utf8proc_category(cp);
+        bool ok =
+            is_letter(cat) || (count > 0 && (is_digit(cat) || cp == '_' || cp == '-' || cp == '.'));
+        if (!ok || ++count > NICK_MAX)
+            return CORE_ENICKINVALID;
+        p += n;
+    }
+    if (count < NICK_MIN)
+        return CORE_ENICKINVALID;
+    char *fold = nick__fold(nick);
+    if (fold == NULL)
+        return CORE_ENICKINVALID;
+    int rc = 0;
+    for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++)
+        if (strcmp(fold, reserved[i]) == 0)
+            rc = CORE_ENICKRESERVED;
+    free(fold);
+    return rc;
+}
+
+void nick__default_colour(const char *fold, char out[8])
+{
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (const unsigned char *p = (const unsigned char *)fold; *p; p++)
+        h = (h ^ *p) * 16777619u;
+    memcpy(out, palette[h % (sizeof(palette) / sizeof(palette[0]))], 8);
+}

@@ -1,0 +1,452 @@
+/* Rooms and their tables: creation and loading, table placement, opening and closing overflow
+ * tables, the per-table fan-out subscriber and the per-table history ring. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/core_int.h"
+#include "store/store.h"
+#include "util/log.h"
+#include "util/xmalloc.h"
+
+/* ---- tables ---- */
+
+static char *table_make_name(const room_t *r, uint32_t number)
+{
+    if (number == 1)
+        return xstrdup(r->title);
+    size_t n = strlen(r->title) + 16;
+    char *s = xmalloc(n);
+    snprintf(s, n, "%s #%u", r->title, (unsigned)number);
+    return s;
+}
+
+/* Whether session s (at t) gets ev. Only event fields are used, so the rule holds wherever the
+ * event came from. */
+static bool table_wants(const session_t *s, const core_event_t *ev)
+{
+    switch (ev->type) {
+    case EV_PRIVATE:
+        return strcmp(s->nick, ev->nick) == 0 || strcmp(s->nick, ev->to_nick) == 0;
+    case EV_COLOUR:
+        return strcmp(s->nick, ev->nick) != 0;
+    default:
+        return true;
+    }
+}
+
+/* The table's bus subscriber: hands ev to everyone at the table. deliver() may not call back
+ * into the core, so the list cannot change under us. */
+static void table_deliver(void *ud, core_event_t *ev)
+{
+    table_t *t = ud;
+    core_t *c = t->room->core;
+    list_foreach(it, &t->people)
+    {
+        struct member *m = list_entry(it, struct member, in_table);
+        session_t *s = m->session;
+        if (!table_wants(s, ev))
+            continue;
+        s->ops->deliver(s->ctx, ev);
+        c->stats.deliveries++;
+    }
+}
+
+static table_t *table_open(room_t *r, uint32_t number, list_t *before)
+{
+    core_t *c = r->core;
+    table_t *t = xcalloc(1, sizeof(*t));
+    t->room = r;
+    t->number = number;
+    t->name = table_make_name(r, number);
+    size_t n = strlen(r->name) + 16;
+    t->topic = xmalloc(n);
+    snprintf(t->topic, n, "%s/%u", r->name, (unsigned)number);
+    list_init(&t->people);
+    if (c->cfg.history_on_entry > 0)
+        t->hist = xcalloc((size_t)c->cfg.history_on_entry, sizeof(*t->hist));
+    list_insert_before(before, &t->link);
+    r->ntables++;
+    c->stats.tables++;
+    if (c->bus)
+        t->sub = bus_subscribe(c->bus, t->topic, table_deliver, t);
+    return t;
+}
+
+static void table_close(table_t *t)
+{
+    core_t *c = t->room->core;
+    if (t->sub)
+        bus_unsubscribe(c->bus, t->sub);
+    list_remove(&t->link);
+    t->room->ntables--;
+    c->stats.tables--;
+    for (unsigned i = 0; i < t->hist_len; i++)
+        free(t->hist[(t->hist_head + i) % (unsigned)c->cfg.history_on_entry]);
+    free(t->hist);
+    free(t->name);
+    free(t->topic);
+    free(t);
+}
+
+void room__publish(table_t *t, core_event_t *ev)
+{
+    core_t *c = t->room->core;
+    if (c->bus)
+        bus_publish(c->bus, t->topic, ev);
+    else
+        table_deliver(t, ev);
+}
+
+table_t *room__pick_table(room_t *r)
+{
+    uint32_t expect = 1;
+    list_t *gap = &r->tables; /* insert the new table before this */
+    bool found_gap = false;
+    list_foreach(it, &r->tables)
+    {
+        table_t *t = list_entry(it, table_t, link);
+        if (t->nusers < (unsigned)r->capacity)
+            return t;
+        if (!found_gap) {
+            if (t->number != expect) {
+                gap = it;
+                found_gap = true;
+            } else {
+                expect++;
+            }
+        }
+    }
+    return table_open(r, expect, gap);
+}
+
+void room__maybe_close(table_t *t)
+{
+    if (t->number >= 2 && t->nusers == 0)
+        table_close(t);
+}
+
+/* ---- history ---- */
+
+static void history_push(table_t *t, hist_msg_t *h)
+{
+    unsigned cap = (unsigned)t->room->core->cfg.history_on_entry;
+    if (cap == 0) {
+        free(h);
+        return;
+    }
+    if (t->hist_len == cap) {
+        free(t->hist[t->hist_head]);
+        t->hist_head = (t->hist_head + 1) % cap;
+        t->hist_len--;
+    }
+    t->hist[(t->hist_head + t->hist_len) % cap] = h;
+    t->hist_len++;
+}
+
+void room__history_add(table_t *t, const core_event_t *ev)
+{
+    size_t nl = strlen(ev->nick), cl = strlen(ev->colour);
+    hist_msg_t *h = xmalloc(sizeof(*h) + nl + 1 + cl + 1 + ev->text_len + 1);
+    char *p = h->data;
+    h->ev = (core_event_t){
+        .type = EV_MESSAGE,
+        .room = t->room->name,
+        .table = t->number,
+        .msg_id = ev->msg_id,
+        .ts = ev->ts,
+        .text_len = ev->text_len,
+    };
+    memcpy(p, ev->nick, nl + 1);
+    h->ev.nick = p;
+    p += nl + 1;
+    memcpy(p, ev->colour, cl + 1);
+    h->ev.colour = p;
+    p += cl + 1;
+    if (ev->text_len)
+        memcpy(p, ev->text, ev->text_len);
+    p[ev->text_len] = '\0';
+    h->ev.text = p;
+    history_push(t, h);
+}
+
+void room__history_drop(table_t *t, uint64_t msg_id)
+{
+    unsigned cap = (unsigned)t->room->core->cfg.history_on_entry;
+    for (unsigned i = 0; i < t->hist_len; i++) {
+        if (t->hist[(t->hist_head + i) % cap]->ev.msg_id != msg_id)
+            continue;
+        free(t->hist[(t->hist_head + i) % cap]);
+        for (unsigned j = i; j + 1 < t->hist_len; j++)
+            t->hist[(t->hist_head + j) % cap] = t->hist[(t->hist_head + j + 1) % cap];
+        t->hist_len--;
+        return;
+    }
+}
+
+void table_history_foreach(const table_t *t, void (*fn)(void *ud, const core_event_t *ev), void *ud)
+{
+    unsigned cap = (unsigned)t->room->core->cfg.history_on_entry;
+    for (unsigned i = 0; i < t->hist_len; i++)
+        fn(ud, &t->hist[(t->hist_head + i) % cap]->ev);
+}
+
+/* ---- rooms ---- */
+
+static void room_set(room_t *r, const room_spec_t *spec)
+{
+    free(r->title);
+    free(r->topic);
+    r->title = xstrdup(spec->title ? spec->title : spec->name);
+    r->topic = xstrdup(spec->topic ? spec->topic : "");
+    r->capacity = spec->capacity ? spec->capacity : r->core->cfg.default_capacity;
+}
+
+room_t *room__new(core_t *c, const room_spec_t *spec)
+{
+    room_t *r = xcalloc(1, sizeof(*r));
+    r->core = c;
+    r->name = xstrdup(spec->name);
+    room_set(r, spec);
+    list_init(&r->tables);
+    table_open(r, 1, &r->tables);
+    HASH_ADD_KEYPTR(hh, c->rooms, r->name, strlen(r->name), r);
+    list_t *pos = &c->rooms_by_name;
+    list_foreach(it, &c->rooms_by_name)
+    {
+        if (strcmp(list_entry(it, room_t, link)->name, r->name) > 0) {
+            pos = it;
+            break;
+        }
+    }
+    list_insert_before(pos, &r->link);
+    c->stats.rooms++;
+    return r;
+}
+
+void room__update(room_t *r, const room_spec_t *spec)
+{
+    room_set(r, spec);
+    list_foreach(it, &r->tables)
+    {
+        table_t *t = list_entry(it, table_t, link);
+        free(t->name);
+        t->name = table_make_name(r, t->number);
+    }
+}
+
+/* Sessions are gone by now (core_free's contract), so every table is empty. */
+void room__free(room_t *r)
+{
+    core_t *c = r->core;
+    list_foreach_safe(it, tmp, &r->tables)
+    {
+        table_close(list_entry(it, table_t, link));
+    }
+    HASH_DELETE(hh, c->rooms, r);
+    list_remove(&r->link);
+    c->stats.rooms--;
+    free(r->name);
+    free(r->title);
+    free(r->topic);
+    free(r);
+}
+
+static int check_spec(const room_spec_t *spec)
+{
+    if (spec == NULL || !core_valid_room_name(spec->name))
+        return CORE_EROOMNAME;
+    if (spec->capacity < 0 || spec->capacity > CORE_MAX_CAPACITY)
+        return CORE_ECAPACITY;
+    return 0;
+}
+
+int core_room_create(core_t *c, const room_spec_t *spec, bool replace, room_t **out)
+{
+    int rc = check_spec(spec);
+    if (rc < 0)
+        return rc;
+    room_t *r = core_room_find(c, spec->name);
+    if (r && !replace)
+        return CORE_EROOMEXISTS;
+    if (c->store) {
+        store_room_t sr = {
+            .name = spec->name,
+            .title = spec->title ? spec->title : spec->name,
+            .topic = spec->topic ? spec->topic : "",
+            .capacity = spec->capacity ? spec->capacity : c->cfg.default_capacity,
+        };
+        int src = store_room_put(c->store, &sr);
+        if (src < 0) {
+            log_error("storing room %s: %s", spec->name, store_strerror(src));
+            return CORE_ESTORE;
+        }
+    }
+    if (r)
+        room__update(r, spec);
+    else
+        r = room__new(c, spec);
+    if (out)
+        *out = r;
+    return 0;
+}
+
+static void load_room(void *ud, const store_room_t *sr)
+{
+    core_t *c = ud;
+    room_spec_t spec = {sr->name, sr->title, sr->topic, sr->capacity};
+    if (check_spec(&spec) < 0) {
+        log_warn("ignoring stored room with a bad name or capacity: %s", sr->name);
+        return;
+    }
+    room_t *r = core_room_find(c, sr->name);
+    if (r)
+        room__update(r, &spec);
+    else
+        room__new(c, &spec);
+}
+
+static void load_msg(void *ud, const store_msg_t *m)
+{
+    core_event_t ev = {
+        .type = EV_MESSAGE,
+        .msg_id = m->id,
+        .ts = m->ts,
+        .nick = m->nick ? m->nick : "",
+        .colour = m->colour ? m->colour : "",
+        .text = m->text,
+        .text_len = m->text_len,
+    };
+    room__history_add(ud, &ev);
+}
+
+int core_rooms_load(core_t *c)
+{
+    if (c->store == NULL)
+        return 0;
+    int rc = store_rooms_load(c->store, load_room, c);
+    if (rc < 0) {
+        log_error("loading rooms: %s", store_strerror(rc));
+        return CORE_ESTORE;
+    }
+    if (c->cfg.history_on_entry == 0)
+        return 0;
+    list_foreach(it, &c->rooms_by_name)
+    {
+        room_t *r = list_entry(it, room_t, link);
+        table_t *t1 = room_table_first(r);
+        rc = store_history(c->store, r->name, 1, 0, c->cfg.history_on_entry, load_msg, t1, NULL);
+        if (rc < 0) {
+            log_error("loading history of %s: %s", r->name, store_strerror(rc));
+            return CORE_ESTORE;
+        }
+    }
+    return 0;
+}
+
+room_t *core_room_find(core_t *c, const char *name)
+{
+    room_t *r = NULL;
+    if (name)
+        HASH_FIND_STR(c->rooms, name, r);
+    return r;
+}
+
+void core_rooms_foreach(core_t *c, void (*fn)(void *ud, room_t *r), void *ud)
+{
+    list_foreach_safe(it, tmp, &c->rooms_by_name)
+    {
+        fn(ud, list_entry(it, room_t, link));
+    }
+}
+
+/* ---- getters ---- */
+
+const char *room_name(const room_t *r)
+{
+    return r->name;
+}
+
+const char *room_title(const room_t *r)
+{
+    return r->title;
+}
+
+const char *room_topic(const room_t *r)
+{
+    return r->topic;
+}
+
+int room_capacity(const room_t *r)
+{
+    return r->capacity;
+}
+
+unsigned room_table_count(const room_t *r)
+{
+    return r->ntables;
+}
+
+unsigned room_user_count(const room_t *r)
+{
+    return r->nusers;
+}
+
+table_t *room_table_first(const room_t *r)
+{
+    return list_empty(&r->tables) ? NULL : list_entry(r->tables.next, table_t, link);
+}
+
+table_t *room_table_next(const table_t *t)
+{
+    return t->link.next == &t->room->tables ? NULL : list_entry(t->link.next, table_t, link);
+}
+
+table_t *room_table_find(const room_t *r, uint32_t number)
+{
+    list_foreach(it, &r->tables)
+    {
+        table_t *t = list_entry(it, table_t, link);
+        if (t->number == number)
+            return t;
+        if (t->number > number)
+            break;
+    }
+    return NULL;
+}
+
+uint32_t table_number(const table_t *t)
+{
+    return t->number;
+}
+
+const char *table_name(const table_t *t)
+{
+    return t->name;
+}
+
+const room_t *table_room(const table_t *t)
+{
+    return t->room;
+}
+
+unsigned table_users(const table_t *t)
+{
+    return t->nusers;
+}
+
+unsigned table_lurkers(const table_t *t)
+{
+    return t->nlurkers;
+}
+
+void table_members_foreach(const table_t *t,
+                           void (*fn)(void *ud, const char *nick, const char *colour), void *ud)
+{
+    list_foreach(it, &t->people)
+    {
+        const struct member *m = list_entry(it, struct member, in_table);
+        if (!m->lurk)
+            fn(ud, m->session->nick, m->session->colour);
+    }
+}

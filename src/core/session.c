@@ -1,0 +1,428 @@
+/* Sessions and the commands they give: hello, colour, enter, hop, leave, say and pm.
+ *
+ * Every command that changes who sits at a table publishes its event in an order that keeps the
+ * actor out of the recipients: an arrival is announced before the member is linked, a departure
+ * after it is unlinked (see core_int.h). */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/core_int.h"
+#include "store/store.h"
+#include "util/log.h"
+#include "util/xmalloc.h"
+
+/* ---- helpers ---- */
+
+static struct member *session_member(const session_t *s, const room_t *r)
+{
+    list_foreach(it, &s->members)
+    {
+        struct member *m = list_entry(it, struct member, in_session);
+        if (m->table->room == r)
+            return m;
+    }
+    return NULL;
+}
+
+static void session_link(struct member *m, table_t *t)
+{
+    m->table = t;
+    list_push_back(&t->people, &m->in_table);
+    t->nusers++;
+    t->room->nusers++;
+    if (m->lurk)
+        t->nlurkers++;
+}
+
+static void session_unlink(struct member *m)
+{
+    table_t *t = m->table;
+    list_remove(&m->in_table);
+    t->nusers--;
+    t->room->nusers--;
+    if (m->lurk)
+        t->nlurkers--;
+}
+
+/* Takes m out of its room, tells the table-mates and closes an emptied overflow table. */
+static void session_drop(struct member *m, const char *reason)
+{
+    table_t *t = m->table;
+    session_unlink(m);
+    list_remove(&m->in_session);
+    core_event_t ev = {.room = t->room->name, .table = t->number};
+    if (m->lurk) {
+        ev.type = EV_LURKERS;
+        ev.count = t->nlurkers;
+    } else {
+        ev.type = EV_MEMBER_LEFT;
+        ev.nick = m->session->nick;
+        ev.reason = reason;
+    }
+    room__publish(t, &ev);
+    core_event_release(&ev);
+    free(m);
+    room__maybe_close(t);
+}
+
+/* Common checks of the commands that name a room the session must be in. */
+static int session_in(const session_t *s, const room_t *r, struct member **out)
+{
+    if (!s->ready)
+        return CORE_EHELLOFIRST;
+    if (r == NULL)
+        return CORE_ENOROOM;
+    *out = session_member(s, r);
+    return *out ? 0 : CORE_ENOTINROOM;
+}
+
+static void lower_colour(char dst[8], const char *src)
+{
+    for (int i = 0; i < 7; i++)
+        dst[i] = (char)tolower((unsigned char)src[i]);
+    dst[7] = '\0';
+}
+
+/* ---- lifetime ---- */
+
+session_t *core_session_new(core_t *c, const session_ops_t *ops, void *ctx)
+{
+    session_t *s = xcalloc(1, sizeof(*s));
+    s->core = c;
+    s->id = c->next_session_id++;
+    s->ops = ops;
+    s->ctx = ctx;
+    list_init(&s->members);
+    HASH_ADD(hh, c->sessions, id, sizeof(s->id), s);
+    return s;
+}
+
+void core_session_free(session_t *s)
+{
+    if (s == NULL)
+        return;
+    core_t *c = s->core;
+    list_foreach_safe(it, tmp, &s->members)
+    {
+        session_drop(list_entry(it, struct member, in_session), "disconnected");
+    }
+    if (s->ready)
+        HASH_DELETE(hh_nick, c->nicks, s);
+    HASH_DELETE(hh, c->sessions, s);
+    free(s->nick);
+    free(s->fold);
+    free(s);
+}
+
+/* ---- identity ---- */
+
+int core_hello(session_t *s, const char *nick, const char *colour)
+{
+    core_t *c = s->core;
+    if (s->ready)
+        return CORE_EALREADYHELLO;
+    int rc = core_check_nick(nick);
+    if (rc < 0)
+        return rc;
+    if (colour && !core_valid_colour(colour))
+        return CORE_EBADCOLOUR;
+    char *fold = nick__fold(nick);
+    if (fold == NULL)
+        return CORE_ENICKINVALID;
+    session_t *other;
+    HASH_FIND(hh_nick, c->nicks, fold, strlen(fold), other);
+    if (other) {
+        free(fold);
+        return CORE_ENICKTAKEN;
+    }
+    s->nick = xstrdup(nick);
+    s->fold = fold;
+    if (colour)
+        lower_colour(s->colour, colour);
+    else
+        nick__default_colour(fold, s->colour);
+    s->ready = true;
+    HASH_ADD_KEYPTR(hh_nick, c->nicks, s->fold, strlen(s->fold), s);
+    return 0;
+}
+
+bool core_session_ready(const session_t *s)
+{
+    return s->ready;
+}
+
+const char *core_session_nick(const session_t *s)
+{
+    return s->nick;
+}
+
+const char *core_session_colour(const session_t *s)
+{
+    return s->ready ? s->colour : NULL;
+}
+
+/* A lurker's colour is nobody's business: only rooms where s is a member hear of it. */
+int core_set_colour(session_t *s, const char *colour)
+{
+    if (!s->ready)
+        return CORE_EHELLOFIRST;
+    if (!core_valid_colour(colour))
+        return CORE_EBADCOLOUR;
+    lower_colour(s->colour, colour);
+    list_foreach(it, &s->members)
+    {
+        struct member *m = list_entry(it, struct member, in_session);
+        if (m->lurk)
+            continue;
+        core_event_t ev = {
+            .type = EV_COLOUR,
+            .room = m->table->room->name,
+            .table = m->table->number,
+            .nick = s->nick,
+            .colour = s->colour,
+        };
+        room__publish(m->table, &ev);
+        core_event_release(&ev);
+    }
+    return 0;
+}
+
+table_t *core_session_table(const session_t *s, const room_t *r)
+{
+    struct member *m = session_member(s, r);
+    return m ? m->table : NULL;
+}
+
+bool core_session_lurking(const session_t *s, const room_t *r)
+{
+    struct member *m = session_member(s, r);
+    return m && m->lurk;
+}
+
+/* ---- moving ---- */
+
+int core_enter(session_t *s, room_t *r, bool lurk, table_t **out)
+{
+    if (!s->ready)
+        return CORE_EHELLOFIRST;
+    if (r == NULL)
+        return CORE_ENOROOM;
+    if (session_member(s, r))
+        return CORE_EINROOM;
+    table_t *t = room__pick_table(r);
+    core_event_t ev = {.room = r->name, .table = t->number};
+    if (lurk) {
+        ev.type = EV_LURKERS;
+        ev.count = t->nlurkers + 1;
+    } else {
+        ev.type = EV_MEMBER_ENTERED;
+        ev.nick = s->nick;
+        ev.colour = s->colour;
+    }
+    room__publish(t, &ev);
+    core_event_release(&ev);
+
+    struct member *m = xcalloc(1, sizeof(*m));
+    m->session = s;
+    m->lurk = lurk;
+    list_push_back(&s->members, &m->in_session);
+    session_link(m, t);
+    if (out)
+        *out = t;
+    return 0;
+}
+
+int core_hop(session_t *s, room_t *r, uint32_t number, table_t **out)
+{
+    struct member *m;
+    int rc = session_in(s, r, &m);
+    if (rc < 0)
+        return rc;
+    table_t *from = m->table;
+    table_t *to = room_table_find(r, number);
+    if (to == NULL)
+        return CORE_ENOTABLE;
+    if (to == from)
+        return CORE_EATTABLE;
+    if (to->nusers >= (unsigned)r->capacity)
+        return CORE_ETABLEFULL;
+
+    session_unlink(m);
+    if (m->lurk) {
+        core_event_t ev = {
+            .type = EV_LURKERS, .room = r->name, .table = from->number, .count = from->nlurkers};
+        room__publish(from, &ev);
+        core_event_release(&ev);
+        ev.table = to->number;
+        ev.count = to->nlurkers + 1;
+        room__publish(to, &ev);
+        core_event_release(&ev);
+    } else {
+        /* the same event goes to both tables, so it is encoded once */
+        core_event_t ev = {.type = EV_MEMBER_HOPPED,
+                           .room = r->name,
+                           .table = from->number,
+                           .to_table = to->number,
+                           .nick = s->nick,
+                           .colour = s->colour};
+        room__publish(from, &ev);
+        room__publish(to, &ev);
+        core_event_release(&ev);
+    }
+    room__maybe_close(from);
+    session_link(m, to);
+    if (out)
+        *out = to;
+    return 0;
+}
+
+int core_leave(session_t *s, room_t *r)
+{
+    struct member *m;
+    int rc = session_in(s, r, &m);
+    if (rc < 0)
+        return rc;
+    session_drop(m, "left");
+    return 0;
+}
+
+/* ---- talking ---- */
+
+static void say_stored(void *ud, uint64_t msg_id, int status)
+{
+    struct say_pending *p = ud;
+    core_t *c = p->c;
+    if (c == NULL)
+        goto out; /* the core is gone */
+    list_remove(&p->link);
+    if (status != 0) {
+        /* Not durable, so not history either (PROTOCOL.md, say). */
+        log_warn("storing message %llu failed: %s", (unsigned long long)msg_id,
+                 store_strerror(status));
+        room_t *r = core_room_find(c, p->room);
+        table_t *t = r ? room_table_find(r, p->table) : NULL;
+        if (t)
+            room__history_drop(t, msg_id);
+    }
+    session_t *s;
+    HASH_FIND(hh, c->sessions, &p->session_id, sizeof(p->session_id), s);
+    if (s)
+        s->ops->say_done(s->ctx, msg_id, status == 0 ? 0 : CORE_ESTORE);
+out:
+    free(p);
+}
+
+/* The event reaches the table before the store is asked, so a store that refuses the message at
+ * once (CORE_ESTORE here) leaves it seen but not stored and not in history. say_done is then not
+ * called. */
+int core_say(session_t *s, room_t *r, const char *text, size_t len, uint64_t *msg_id, int64_t *ts)
+{
+    core_t *c = s->core;
+    struct member *m;
+    int rc = session_in(s, r, &m);
+    if (rc < 0)
+        return rc;
+    if (m->lurk)
+        return CORE_EREADONLY;
+    rc = core__check_text(c, text, len);
+    if (rc < 0)
+        return rc;
+
+    table_t *t = m->table;
+    core_event_t ev = {
+        .type = EV_MESSAGE,
+        .room = r->name,
+        .table = t->number,
+        .msg_id = core__next_msg_id(c),
+        .ts = core__now_ms(),
+        .nick = s->nick,
+        .colour = s->colour,
+        .text = text,
+        .text_len = len,
+    };
+    if (msg_id)
+        *msg_id = ev.msg_id;
+    if (ts)
+        *ts = ev.ts;
+    c->stats.messages_in++;
+    room__publish(t, &ev);
+    core_event_release(&ev);
+
+    if (c->store == NULL) {
+        room__history_add(t, &ev);
+        s->ops->say_done(s->ctx, ev.msg_id, 0);
+        return 0;
+    }
+    size_t rl = strlen(r->name);
+    struct say_pending *p = xmalloc(sizeof(*p) + rl + 1);
+    p->c = c;
+    p->session_id = s->id;
+    p->table = t->number;
+    memcpy(p->room, r->name, rl + 1);
+    store_msg_t sm = {
+        .id = ev.msg_id,
+        .ts = ev.ts,
+        .room = r->name,
+        .table = t->number,
+        .nick = s->nick,
+        .colour = s->colour,
+        .text = text,
+        .text_len = len,
+    };
+    list_push_back(&c->pending, &p->link);
+    rc = store_msg_append(c->store, &sm, say_stored, p);
+    if (rc < 0) {
+        log_error("queueing message %llu: %s", (unsigned long long)ev.msg_id, store_strerror(rc));
+        list_remove(&p->link);
+        free(p);
+        return CORE_ESTORE;
+    }
+    room__history_add(t, &ev);
+    return 0;
+}
+
+int core_pm(session_t *s, room_t *r, const char *to, const char *text, size_t len, uint64_t *msg_id,
+            int64_t *ts)
+{
+    core_t *c = s->core;
+    struct member *m;
+    int rc = session_in(s, r, &m);
+    if (rc < 0)
+        return rc;
+    if (m->lurk)
+        return CORE_EREADONLY;
+
+    session_t *dst = NULL;
+    char *fold = to ? nick__fold(to) : NULL;
+    if (fold)
+        HASH_FIND(hh_nick, c->nicks, fold, strlen(fold), dst);
+    free(fold);
+    struct member *dm = dst ? session_member(dst, r) : NULL;
+    if (dm == NULL || dm->table != m->table || dm->lurk)
+        return CORE_ENOUSER;
+    rc = core__check_text(c, text, len);
+    if (rc < 0)
+        return rc;
+
+    core_event_t ev = {
+        .type = EV_PRIVATE,
+        .room = r->name,
+        .table = m->table->number,
+        .msg_id = core__next_msg_id(c),
+        .ts = core__now_ms(),
+        .nick = s->nick,
+        .to_nick = dst->nick,
+        .colour = s->colour,
+        .text = text,
+        .text_len = len,
+    };
+    if (msg_id)
+        *msg_id = ev.msg_id;
+    if (ts)
+        *ts = ev.ts;
+    c->stats.messages_in++;
+    room__publish(m->table, &ev);
+    core_event_release(&ev);
+    return 0;
+}

@@ -1,0 +1,64 @@
+/* HTTP/1.1 on a connection: llhttp parses requests (keep-alive and pipelining included), the router
+ * answers them, and limits give bad input its documented answer (docs/PROTOCOL.md, "HTTP answers").
+ * The per-connection parser state exists only while the connection speaks HTTP: a WebSocket
+ * upgrade frees it. */
+#ifndef PARLEY_HTTP_HTTP_H
+#define PARLEY_HTTP_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "app.h"
+#include "net/conn.h"
+
+#define HTTP_MAX_HEAD 8192
+#define HTTP_MAX_HEADERS 64
+#define HTTP_MAX_BODY (64 * 1024)
+
+typedef struct http_conn http_conn_t;
+
+/* A complete request, valid during the handler call. */
+typedef struct http_request {
+    int method;              /* llhttp_method_t */
+    const char *method_name; /* "GET" */
+    const char *target;      /* as sent: "/api/v1/rooms?x=1" */
+    const char *path;        /* target before '?', not percent-decoded */
+    const char *query;       /* after '?', or "" */
+    const char *body;
+    size_t body_len;
+    bool keep_alive;
+    bool upgrade;
+    http_conn_t *hc;
+} http_request_t;
+
+/* Installs the HTTP handler on a fresh connection. */
+void http_accept(app_t *app, conn_t *c);
+
+app_t *http_app(const http_request_t *r);
+conn_t *http_conn(const http_request_t *r);
+/* Case-insensitive lookup; NULL if absent. */
+const char *http_header(const http_request_t *r, const char *name);
+
+/* Queues a whole response. extra_headers is NULL or lines each ending in "\r\n". Any status >= 400,
+ * or a request without keep-alive, closes the connection after the answer. body may be NULL when
+ * len is 0; with head_only the body is not sent (HEAD) but Content-Length still says len. */
+void http_respond(const http_request_t *r, int status, const char *content_type, const void *body,
+                  size_t len, const char *extra_headers, bool head_only);
+void http_respond_text(const http_request_t *r, int status, const char *text);
+/* Takes the reference to obj. */
+void http_respond_json(const http_request_t *r, int status, json_t *obj);
+/* {"error": {"code": code, "message": message}} */
+void http_respond_error(const http_request_t *r, int status, const char *code, const char *message);
+
+/* Hands the connection to another protocol (WebSocket). After the current handler returns, the HTTP
+ * state is freed and bytes that followed the request are passed to the new handler's on_read. */
+void http_hand_over(const http_request_t *r, const conn_handler_t *h, void *data);
+
+const char *http_status_text(int status);
+
+/* The router (router.c): answers one complete request. */
+void http_route(const http_request_t *r);
+
+#endif

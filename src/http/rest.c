@@ -1,0 +1,278 @@
+#include "http/rest.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "proto/json/json_proto.h"
+#include "util/buf.h"
+#include "util/xmalloc.h"
+
+#define HISTORY_DEFAULT 50
+#define HISTORY_MAX 200
+
+static bool is_method(const http_request_t *r, const char *m)
+{
+    return strcmp(r->method_name, m) == 0;
+}
+
+static void not_allowed(const http_request_t *r, const char *allow)
+{
+    char extra[64];
+    snprintf(extra, sizeof(extra), "Allow: %s\r\n", allow);
+    json_t *o = json_pack("{s:{s:s,s:s}}", "error", "code", "method_not_allowed", "message",
+                          "method not allowed");
+    char *s = json_dumps(o, JSON_COMPACT);
+    json_decref(o);
+    http_respond(r, 405, "application/json", s, strlen(s), extra, false);
+    free(s);
+}
+
+static void add_room(void *ud, room_t *room)
+{
+    json_array_append_new(ud, json_room_summary(room));
+}
+
+/* Looks up key in a query string "a=1&b=2"; copies the raw value into out. */
+static bool query_get(const char *query, const char *key, char *out, size_t outlen)
+{
+    size_t kl = strlen(key);
+    for (const char *p = query; p && *p;) {
+        const char *amp = strchr(p, '&');
+        size_t seglen = amp ? (size_t)(amp - p) : strlen(p);
+        if (seglen > kl && strncmp(p, key, kl) == 0 && p[kl] == '=') {
+            size_t vl = seglen - kl - 1;
+            if (vl >= outlen)
+                vl = outlen - 1;
+            memcpy(out, p + kl + 1, vl);
+            out[vl] = '\0';
+            return true;
+        }
+        p = amp ? amp + 1 : NULL;
+    }
+    return false;
+}
+
+static int query_uint(const char *query, const char *key, unsigned long long lo,
+                      unsigned long long hi, unsigned long long *out)
+{
+    char v[32];
+    if (!query_get(query, key, v, sizeof(v)))
+        return 0;
+    char *end;
+    errno = 0;
+    if (v[0] < '0' || v[0] > '9')
+        return -EINVAL;
+    unsigned long long n = strtoull(v, &end, 10);
+    if (errno || *end || n < lo || n > hi)
+        return -EINVAL;
+    *out = n;
+    return 0;
+}
+
+static void history_cb(void *ud, const store_msg_t *m)
+{
+    core_event_t ev = {
+        .type = EV_MESSAGE,
+        .room = m->room,
+        .table = m->table,
+        .msg_id = m->id,
+        .ts = m->ts,
+        .nick = m->nick,
+        .colour = m->colour,
+        .text = m->text,
+        .text_len = m->text_len,
+    };
+    json_array_append_new(ud, json_event(&ev));
+}
+
+static void get_history(const http_request_t *r, room_t *room)
+{
+    unsigned long long table = 1, before = 0, limit = HISTORY_DEFAULT;
+    if (query_uint(r->query, "table", 1, UINT32_MAX, &table) < 0 ||
+        query_uint(r->query, "before", 1, INT64_MAX, &before) < 0 ||
+        query_uint(r->query, "limit", 1, HISTORY_MAX, &limit) < 0) {
+        http_respond_error(r, 400, "bad_request", "table, before and limit must be numbers in range");
+        return;
+    }
+    json_t *msgs = json_array();
+    bool more = false;
+    int rc = store_history(http_app(r)->store, room_name(room), (uint32_t)table, before,
+                           (int)limit, history_cb, msgs, &more);
+    if (rc < 0) {
+        json_decref(msgs);
+        http_respond_error(r, 500, "store_failed", store_strerror(rc));
+        return;
+    }
+    http_respond_json(r, 200, json_pack("{s:o,s:b}", "messages", msgs, "more", more));
+}
+
+static bool token_ok(const http_request_t *r, const char *token)
+{
+    const char *auth = http_header(r, "Authorization");
+    if (auth == NULL || strncmp(auth, "Bearer ", 7) != 0)
+        return false;
+    const char *given = auth + 7;
+    size_t gl = strlen(given), tl = strlen(token);
+    return gl == tl && CRYPTO_memcmp(given, token, tl) == 0;
+}
+
+static void post_room(const http_request_t *r)
+{
+    app_t *app = http_app(r);
+    const char *token = app->cfg->admin_token;
+    if (token == NULL || token[0] == '\0') {
+        http_respond_error(r, 403, "forbidden", "room creation over REST is off (no admin_token)");
+        return;
+    }
+    if (!token_ok(r, token)) {
+        static const char body[] =
+            "{\"error\":{\"code\":\"unauthorized\",\"message\":\"missing or wrong token\"}}";
+        http_respond(r, 401, "application/json", body, sizeof(body) - 1,
+                     "WWW-Authenticate: Bearer\r\n", false);
+        return;
+    }
+    json_error_t jerr;
+    json_t *body = json_loadb(r->body, r->body_len, 0, &jerr);
+    json_t *name = json_object_get(body, "name"), *title = json_object_get(body, "title");
+    json_t *topic = json_object_get(body, "topic"), *cap = json_object_get(body, "capacity");
+    if (!json_is_object(body) || !json_is_string(name) || (title && !json_is_string(title)) ||
+        (topic && !json_is_string(topic)) || (cap && !json_is_integer(cap))) {
+        json_decref(body);
+        http_respond_error(r, 400, "bad_request",
+                           "body must be a JSON object with string name (and optional string "
+                           "title, string topic, integer capacity)");
+        return;
+    }
+    json_int_t capacity = cap ? json_integer_value(cap) : 0;
+    room_spec_t spec = {
+        .name = json_string_value(name),
+        .title = title ? json_string_value(title) : NULL,
+        .topic = topic ? json_string_value(topic) : NULL,
+        .capacity = capacity < 1 || capacity > 10000 ? -1 : (int)capacity,
+    };
+    room_t *room = NULL;
+    int rc = cap && spec.capacity < 0 ? CORE_ECAPACITY
+                                      : core_room_create(app->core, &spec, false, &room);
+    json_decref(body);
+    if (rc == CORE_EROOMEXISTS)
+        http_respond_error(r, 409, "room_exists", "a room with that name exists");
+    else if (rc == CORE_ESTORE || rc == CORE_EINTERNAL)
+        http_respond_error(r, 500, core_err_code(rc), core_err_message(rc));
+    else if (rc < 0)
+        http_respond_error(r, 400, "bad_request", core_err_message(rc));
+    else
+        http_respond_json(r, 201, json_pack("{s:o}", "room", json_room_summary(room)));
+}
+
+void rest_handle(const http_request_t *r)
+{
+    app_t *app = http_app(r);
+    const char *p = r->path;
+    static const char rooms[] = "/api/v1/rooms";
+    if (strcmp(p, rooms) == 0) {
+        if (is_method(r, "GET")) {
+            json_t *a = json_array();
+            core_rooms_foreach(app->core, add_room, a);
+            http_respond_json(r, 200, json_pack("{s:o}", "rooms", a));
+        } else if (is_method(r, "POST")) {
+            post_room(r);
+        } else {
+            not_allowed(r, "GET, POST");
+        }
+        return;
+    }
+    if (strncmp(p, rooms, sizeof(rooms) - 1) == 0 && p[sizeof(rooms) - 1] == '/') {
+        char name[64];
+        const char *rest = p + sizeof(rooms);
+        const char *slash = strchr(rest, '/');
+        size_t nl = slash ? (size_t)(slash - rest) : strlen(rest);
+        if (nl == 0 || nl >= sizeof(name)) {
+            http_respond_error(r, 404, "no_such_room", "no such room");
+            return;
+        }
+        memcpy(name, rest, nl);
+        name[nl] = '\0';
+        room_t *room = core_room_find(app->core, name);
+        const char *sub = slash ? slash : "";
+        if (strcmp(sub, "") != 0 && strcmp(sub, "/history") != 0) {
+            http_respond_error(r, 404, "not_found", "no such resource");
+            return;
+        }
+        if (!is_method(r, "GET")) {
+            not_allowed(r, "GET");
+            return;
+        }
+        if (room == NULL) {
+            http_respond_error(r, 404, "no_such_room", "no such room");
+            return;
+        }
+        if (sub[0] == '\0') {
+            json_t *tables = json_array();
+            for (table_t *t = room_table_first(room); t; t = room_table_next(t))
+                json_array_append_new(tables, json_table_summary(t));
+            http_respond_json(r, 200, json_pack("{s:o,s:o}", "room", json_room_summary(room),
+                                                "tables", tables));
+        } else {
+            get_history(r, room);
+        }
+        return;
+    }
+    http_respond_error(r, 404, "not_found", "no such resource");
+}
+
+static void metric(buf_t *b, const char *name, const char *type, const char *help,
+                   unsigned long long v)
+{
+    buf_printf(b, "# HELP %s %s\n# TYPE %s %s\n%s %llu\n", name, help, name, type, name, v);
+}
+
+static void metrics(const http_request_t *r)
+{
+    app_t *app = http_app(r);
+    server_stats_t *ss = server_stats(app->server);
+    core_stats_t cs;
+    store_stats_t st;
+    core_get_stats(app->core, &cs);
+    store_get_stats(app->store, &st);
+    buf_t b;
+    buf_init(&b, (size_t)-1);
+    metric(&b, "parley_connections", "gauge", "Open client connections.", ss->open);
+    metric(&b, "parley_websockets", "gauge", "Open WebSocket connections.", ss->websockets);
+    metric(&b, "parley_connections_accepted_total", "counter", "Connections accepted.",
+           ss->accepted);
+    metric(&b, "parley_connections_refused_total", "counter",
+           "Connections refused at max_connections.", ss->refused);
+    metric(&b, "parley_rooms", "gauge", "Rooms.", cs.rooms);
+    metric(&b, "parley_tables", "gauge", "Open tables.", cs.tables);
+    metric(&b, "parley_sessions", "gauge", "Connections that said hello.", cs.sessions);
+    metric(&b, "parley_messages_in_total", "counter", "Says and private messages accepted.",
+           cs.messages_in);
+    metric(&b, "parley_messages_out_total", "counter", "Events delivered to sessions.",
+           cs.deliveries);
+    metric(&b, "parley_bytes_in_total", "counter", "Bytes read from clients.", ss->bytes_in);
+    metric(&b, "parley_bytes_out_total", "counter", "Bytes written to clients.", ss->bytes_out);
+    metric(&b, "parley_slow_readers_dropped_total", "counter",
+           "Connections closed for passing output_cap.", ss->slow_dropped);
+    metric(&b, "parley_store_messages_total", "counter", "Messages durably stored.", st.appended);
+    metric(&b, "parley_store_failures_total", "counter", "Messages whose storing failed.",
+           st.failed);
+    metric(&b, "parley_store_queue", "gauge", "Messages waiting for the writer thread.",
+           st.queued);
+    http_respond(r, 200, "text/plain; version=0.0.4; charset=utf-8", b.base, b.len, NULL, false);
+    buf_deinit(&b);
+}
+
+void rest_handle_ops(const http_request_t *r)
+{
+    if (!is_method(r, "GET") && !is_method(r, "HEAD")) {
+        not_allowed(r, "GET, HEAD");
+        return;
+    }
+    if (strcmp(r->path, "/metrics") == 0)
+        metrics(r);
+    else
+        http_respond_json(r, 200, json_pack("{s:s}", "status", "ok"));
+}

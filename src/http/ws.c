@@ -1,0 +1,444 @@
+#include "http/ws.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <openssl/evp.h>
+#include <openssl/sha.h>
+#include <utf8proc.h>
+#include <wslay/wslay.h>
+
+#include "net/server.h"
+#include "util/buf.h"
+#include "util/log.h"
+#include "util/xmalloc.h"
+
+#define WS_GUID "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+
+enum { OP_CONT = 0, OP_TEXT = 1, OP_BINARY = 2, OP_CLOSE = 8, OP_PING = 9, OP_PONG = 10 };
+
+struct ws {
+    conn_t *conn;
+    app_t *app;
+    const ws_handler_t *h;
+    void *data;
+    wslay_frame_context_ptr fctx; /* NULL between frames */
+    const char *in;               /* input of the current on_read */
+    size_t in_len;
+    uint64_t fed;      /* bytes given to wslay since fctx was made */
+    uint64_t consumed; /* bytes of whole frames among them */
+    uint64_t frame_got;
+    buf_t msg;  /* the message being assembled; storage only while one is */
+    buf_t ctrl; /* the control frame being assembled */
+    uint8_t frame_op;
+    bool frame_started;
+    bool in_msg;
+    bool close_sent;
+};
+
+/* ---- output: one shared encoder context writing into the buffer being built ---- */
+
+static wslay_frame_context_ptr encoder;
+static struct {
+    char *out;
+    size_t off, cap;
+} enc;
+
+static ssize_t enc_send(const uint8_t *data, size_t len, int flags, void *ud)
+{
+    if (enc.off + len > enc.cap)
+        return WSLAY_ERR_INVALID_CALLBACK;
+    memcpy(enc.out + enc.off, data, len);
+    enc.off += len;
+    return (ssize_t)len;
+}
+
+static ssize_t no_recv(uint8_t *buf, size_t len, int flags, void *ud)
+{
+    return 0;
+}
+
+static int no_mask(uint8_t *buf, size_t len, void *ud)
+{
+    return -1; /* a server never masks */
+}
+
+static size_t header_len(uint64_t payload, bool masked)
+{
+    size_t n = 2 + (payload < 126 ? 0 : payload < 65536 ? 2 : 8);
+    return n + (masked ? 4 : 0);
+}
+
+static rbuf_t *frame(uint8_t opcode, const void *payload, size_t len)
+{
+    static const struct wslay_frame_callbacks cbs = {enc_send, no_recv, no_mask};
+    if (encoder == NULL && wslay_frame_context_init(&encoder, &cbs, NULL) != 0)
+        abort();
+    rbuf_t *b = rbuf_new(header_len(len, false) + len);
+    enc.out = b->data;
+    enc.off = 0;
+    enc.cap = b->len;
+    struct wslay_frame_iocb io = {
+        .fin = 1,
+        .opcode = opcode,
+        .payload_length = len,
+        .data = payload,
+        .data_length = len,
+    };
+    ssize_t r = wslay_frame_send(encoder, &io);
+    if (r != (ssize_t)len || enc.off != b->len) {
+        log_error("websocket frame encoding failed (%zd)", r);
+        abort();
+    }
+    return b;
+}
+
+rbuf_t *ws_frame_text(const void *payload, size_t len)
+{
+    return frame(OP_TEXT, payload, len);
+}
+
+void ws_global_cleanup(void)
+{
+    if (encoder)
+        wslay_frame_context_free(encoder);
+    encoder = NULL;
+}
+
+/* ---- accessors ---- */
+
+void ws_set_data(ws_t *ws, void *data)
+{
+    ws->data = data;
+}
+
+void *ws_data(const ws_t *ws)
+{
+    return ws->data;
+}
+
+app_t *ws_app(const ws_t *ws)
+{
+    return ws->app;
+}
+
+/* ---- sending and closing ---- */
+
+static rbuf_t *close_frame(uint16_t code, const char *reason)
+{
+    char payload[125];
+    size_t rlen = strlen(reason);
+    if (rlen > sizeof(payload) - 2)
+        rlen = sizeof(payload) - 2;
+    payload[0] = (char)(code >> 8);
+    payload[1] = (char)(code & 0xff);
+    memcpy(payload + 2, reason, rlen);
+    return frame(OP_CLOSE, payload, rlen + 2);
+}
+
+void ws_close(ws_t *ws, uint16_t code, const char *reason)
+{
+    conn_t *c = ws->conn;
+    if (!ws->close_sent) {
+        ws->close_sent = true;
+        rbuf_t *b = close_frame(code, reason);
+        conn_send_force(c, b);
+        rbuf_unref(b);
+        log_debug("websocket closed by server: %u %s", code, reason);
+    }
+    conn_close(c, true); /* frees ws through on_close */
+}
+
+int ws_send(ws_t *ws, rbuf_t *b)
+{
+    if (ws->close_sent)
+        return -EPIPE;
+    int rc = conn_send(ws->conn, b);
+    if (rc == -ENOBUFS) {
+        char reason[96], peer[64];
+        size_t cap = server_options(ws->app->server)->output_cap;
+        snprintf(reason, sizeof(reason), "slow reader: output queue over %zu bytes", cap);
+        conn_peer(ws->conn, peer, sizeof(peer));
+        log_info("dropping slow reader %s: %zu bytes queued", peer, conn_queued_bytes(ws->conn));
+        server_stats(ws->app->server)->slow_dropped++;
+        ws_close(ws, 1008, reason);
+    }
+    return rc;
+}
+
+/* ---- input ---- */
+
+static ssize_t feed(uint8_t *buf, size_t len, int flags, void *ud)
+{
+    ws_t *ws = ud;
+    size_t n = len < ws->in_len ? len : ws->in_len;
+    memcpy(buf, ws->in, n);
+    ws->in += n;
+    ws->in_len -= n;
+    ws->fed += n;
+    return (ssize_t)n;
+}
+
+static bool valid_utf8(const char *p, size_t len)
+{
+    const utf8proc_uint8_t *s = (const utf8proc_uint8_t *)p;
+    utf8proc_ssize_t left = (utf8proc_ssize_t)len;
+    while (left > 0) {
+        utf8proc_int32_t cp;
+        utf8proc_ssize_t n = utf8proc_iterate(s, left, &cp);
+        if (n <= 0)
+            return false;
+        s += n;
+        left -= n;
+    }
+    return true;
+}
+
+/* Checks a frame's header on its first chunk. Returns false after closing the connection. */
+static bool frame_begins(ws_t *ws, const struct wslay_frame_iocb *io)
+{
+    size_t max = ws->app->cfg->max_message;
+    if (!io->mask) {
+        ws_close(ws, 1002, "protocol error: unmasked frame");
+        return false;
+    }
+    if (io->rsv) {
+        ws_close(ws, 1002, "protocol error: reserved bits set");
+        return false;
+    }
+    switch (io->opcode) {
+    case OP_CONT:
+        if (!ws->in_msg) {
+            ws_close(ws, 1002, "protocol error: continuation without a started message");
+            return false;
+        }
+        break;
+    case OP_TEXT:
+    case OP_BINARY:
+        if (ws->in_msg) {
+            ws_close(ws, 1002, "protocol error: new message inside a fragmented one");
+            return false;
+        }
+        if (io->opcode == OP_BINARY) {
+            ws_close(ws, 1003, "binary messages are not supported");
+            return false;
+        }
+        ws->in_msg = true;
+        buf_init(&ws->msg, max);
+        break;
+    case OP_CLOSE:
+    case OP_PING:
+    case OP_PONG:
+        buf_init(&ws->ctrl, 125);
+        break;
+    default:
+        ws_close(ws, 1002, "protocol error: unknown opcode");
+        return false;
+    }
+    if ((io->opcode == OP_CONT || io->opcode == OP_TEXT) &&
+        ws->msg.len + io->payload_length > max) {
+        ws_close(ws, 1009, "message too big");
+        return false;
+    }
+    ws->frame_op = io->opcode;
+    return true;
+}
+
+static void control_done(ws_t *ws)
+{
+    const char *p = ws->ctrl.base ? ws->ctrl.base : "";
+    size_t len = ws->ctrl.len;
+    if (ws->frame_op == OP_PING) {
+        rbuf_t *b = frame(OP_PONG, p, len);
+        ws_send(ws, b);
+        rbuf_unref(b);
+    } else if (ws->frame_op == OP_CLOSE) {
+        if (len == 1)
+            ws_close(ws, 1002, "protocol error: bad close frame");
+        else if (len > 2 && !valid_utf8(p + 2, len - 2))
+            ws_close(ws, 1007, "invalid UTF-8");
+        else
+            ws_close(ws, 1000, "bye");
+        return;
+    }
+    buf_deinit(&ws->ctrl);
+}
+
+static void message_done(ws_t *ws)
+{
+    conn_t *c = ws->conn;
+    ws->in_msg = false;
+    if (!valid_utf8(ws->msg.base ? ws->msg.base : "", ws->msg.len)) {
+        ws_close(ws, 1007, "invalid UTF-8");
+        return;
+    }
+    size_t len;
+    char *text = buf_steal(&ws->msg, &len);
+    ws->h->on_text(ws, text, len);
+    free(text);
+    (void)c;
+}
+
+static void ws_on_read(conn_t *c, const char *data, size_t len)
+{
+    static const struct wslay_frame_callbacks cbs = {NULL, feed, no_mask};
+    ws_t *ws = conn_data(c);
+    ws->in = data;
+    ws->in_len = len;
+    if (ws->fctx == NULL) {
+        if (wslay_frame_context_init(&ws->fctx, &cbs, ws) != 0)
+            abort();
+        ws->fed = ws->consumed = 0;
+    }
+    for (;;) {
+        struct wslay_frame_iocb io;
+        ssize_t r = wslay_frame_recv(ws->fctx, &io);
+        if (r == WSLAY_ERR_WANT_READ)
+            break;
+        if (r < 0) {
+            ws_close(ws, 1002, "protocol error: invalid frame");
+            return;
+        }
+        if (!ws->frame_started) {
+            if (!frame_begins(ws, &io))
+                return;
+            ws->frame_started = true;
+            ws->frame_got = 0;
+        }
+        buf_t *dst = ws->frame_op >= OP_CLOSE ? &ws->ctrl : &ws->msg;
+        if (io.data_length && buf_append(dst, io.data, io.data_length) < 0) {
+            ws_close(ws, 1009, "message too big");
+            return;
+        }
+        ws->frame_got += io.data_length;
+        if (ws->frame_got < io.payload_length)
+            continue;
+        /* the frame is whole */
+        ws->consumed += header_len(io.payload_length, io.mask) + io.payload_length;
+        ws->frame_started = false;
+        if (ws->frame_op >= OP_CLOSE)
+            control_done(ws);
+        else if (io.fin)
+            message_done(ws);
+        if (conn_closing(c))
+            return;
+    }
+    if (ws->fed == ws->consumed && !ws->frame_started) {
+        /* between frames: drop the 4 KiB frame context until more bytes come */
+        wslay_frame_context_free(ws->fctx);
+        ws->fctx = NULL;
+    }
+}
+
+static void ws_on_close(conn_t *c)
+{
+    ws_t *ws = conn_data(c);
+    if (ws->h->on_close)
+        ws->h->on_close(ws);
+    server_stats(ws->app->server)->websockets--;
+    if (ws->fctx)
+        wslay_frame_context_free(ws->fctx);
+    buf_deinit(&ws->msg);
+    buf_deinit(&ws->ctrl);
+    free(ws);
+}
+
+static const conn_handler_t ws_conn_handler = {
+    .on_read = ws_on_read,
+    .on_close = ws_on_close,
+    .on_timer = NULL,
+};
+
+/* ---- the handshake ---- */
+
+/* Does a comma-separated header value contain token (case-insensitive)? */
+static bool has_token(const char *value, const char *token)
+{
+    size_t tl = strlen(token);
+    const char *p = value;
+    while (p && *p) {
+        while (*p == ' ' || *p == '\t' || *p == ',')
+            p++;
+        const char *end = p;
+        while (*end && *end != ',')
+            end++;
+        const char *e = end;
+        while (e > p && (e[-1] == ' ' || e[-1] == '\t'))
+            e--;
+        if ((size_t)(e - p) == tl && strncasecmp(p, token, tl) == 0)
+            return true;
+        p = end;
+    }
+    return false;
+}
+
+static bool valid_key(const char *key)
+{
+    unsigned char out[32];
+    size_t len = strlen(key);
+    if (len != 24)
+        return false;
+    int n = EVP_DecodeBlock(out, (const unsigned char *)key, (int)len);
+    return n == 18 && key[22] == '=' && key[23] == '='; /* 16 bytes + 2 padding */
+}
+
+void ws_upgrade(const http_request_t *r, const ws_handler_t *h)
+{
+    app_t *app = http_app(r);
+    const char *upgrade = http_header(r, "Upgrade");
+    const char *connection = http_header(r, "Connection");
+    const char *version = http_header(r, "Sec-WebSocket-Version");
+    const char *key = http_header(r, "Sec-WebSocket-Key");
+
+    if (strcmp(r->method_name, "GET") != 0) {
+        http_respond(r, 405, "text/plain", "use GET\n", 8, "Allow: GET\r\n", false);
+        return;
+    }
+    if (!upgrade || !has_token(upgrade, "websocket") || !connection ||
+        !has_token(connection, "upgrade")) {
+        http_respond(r, 426, "text/plain", "WebSocket upgrade required\n", 27,
+                     "Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\n", false);
+        return;
+    }
+    if (!version || strcmp(version, "13") != 0) {
+        http_respond(r, 400, "text/plain", "unsupported WebSocket version\n", 30,
+                     "Sec-WebSocket-Version: 13\r\n", false);
+        return;
+    }
+    if (!key || !valid_key(key)) {
+        http_respond_text(r, 400, "bad Sec-WebSocket-Key");
+        return;
+    }
+    if (app->stopping) {
+        http_respond_text(r, 503, "shutting down");
+        return;
+    }
+
+    unsigned char digest[SHA_DIGEST_LENGTH];
+    char accept[64];
+    char keybuf[128];
+    snprintf(keybuf, sizeof(keybuf), "%s" WS_GUID, key);
+    SHA1((const unsigned char *)keybuf, strlen(keybuf), digest);
+    EVP_EncodeBlock((unsigned char *)accept, digest, SHA_DIGEST_LENGTH);
+
+    char head[256];
+    int n = snprintf(head, sizeof(head),
+                     "HTTP/1.1 101 Switching Protocols\r\n"
+                     "Upgrade: websocket\r\n"
+                     "Connection: Upgrade\r\n"
+                     "Sec-WebSocket-Accept: %s\r\n"
+                     "\r\n",
+                     accept);
+    conn_t *c = http_conn(r);
+    conn_send_copy(c, head, (size_t)n);
+
+    ws_t *ws = xcalloc(1, sizeof(*ws));
+    ws->conn = c;
+    ws->app = app;
+    ws->h = h;
+    http_hand_over(r, &ws_conn_handler, ws);
+    server_stats(app->server)->websockets++;
+    h->on_open(ws);
+}

@@ -1,0 +1,287 @@
+/* parleyd: reads the configuration, opens the store, builds the core and serves HTTP, WebSocket
+ * and REST on one libuv loop until SIGTERM/SIGINT. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "app.h"
+#include "http/http.h"
+#include "http/ws.h"
+#include "proto/json/json_proto.h"
+#include "util/log.h"
+
+#define FD_RESERVE 64
+
+static const char usage[] =
+    "Usage: parleyd [options]\n"
+    "Parley chat server.\n\n"
+    "  -c, --config FILE      read settings from FILE (INI; see docs/OPERATIONS.md)\n"
+    "  -l, --listen HOST:PORT address to listen on (default 0.0.0.0:8080; port 0 = any)\n"
+    "  -d, --data-dir DIR     where the database lives (default ./var)\n"
+    "  -w, --web-root DIR     the web client's files (default ./web)\n"
+    "      --port-file FILE   write the bound port number to FILE once listening\n"
+    "      --log-level LEVEL  debug, info, warn or error (default info)\n"
+    "      --log-file FILE    log to FILE instead of standard error\n"
+    "  -h, --help             show this help and exit\n"
+    "  -V, --version          show the version and exit\n";
+
+enum { OPT_PORT_FILE = 256, OPT_LOG_LEVEL, OPT_LOG_FILE };
+
+static const struct option long_opts[] = {
+    {"config", required_argument, NULL, 'c'},
+    {"listen", required_argument, NULL, 'l'},
+    {"data-dir", required_argument, NULL, 'd'},
+    {"web-root", required_argument, NULL, 'w'},
+    {"port-file", required_argument, NULL, OPT_PORT_FILE},
+    {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
+    {"log-file", required_argument, NULL, OPT_LOG_FILE},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
+    {NULL, 0, NULL, 0},
+};
+
+/* Returns 0 to go on, 1 to exit successfully, -1 on a usage error. */
+static int parse_args(int argc, char **argv, config_t *cfg)
+{
+    const char *config_file = NULL;
+    int c;
+    /* first pass: the config file, so that flags override it */
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "c:l:d:w:hV", long_opts, NULL)) != -1) {
+        if (c == 'c')
+            config_file = optarg;
+        else if (c == 'h') {
+            fputs(usage, stdout);
+            return 1;
+        } else if (c == 'V') {
+            printf("parleyd " PARLEY_VERSION " (protocol %d)\n", PARLEY_PROTOCOL);
+            return 1;
+        } else if (c == '?') {
+            fprintf(stderr, "parleyd: unknown or incomplete option '%s'\n%s", argv[optind - 1],
+                    usage);
+            return -1;
+        }
+    }
+    if (config_file) {
+        char err[512];
+        if (config_load_file(cfg, config_file, err, sizeof(err)) < 0) {
+            fprintf(stderr, "parleyd: %s\n", err);
+            return -1;
+        }
+    }
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "c:l:d:w:hV", long_opts, NULL)) != -1) {
+        switch (c) {
+        case 'l': config_set_str(&cfg->listen, optarg); break;
+        case 'd': config_set_str(&cfg->data_dir, optarg); break;
+        case 'w': config_set_str(&cfg->web_root, optarg); break;
+        case OPT_PORT_FILE: config_set_str(&cfg->port_file, optarg); break;
+        case OPT_LOG_LEVEL: config_set_str(&cfg->log_level, optarg); break;
+        case OPT_LOG_FILE: config_set_str(&cfg->log_file, optarg); break;
+        default: break;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "parleyd: unexpected argument '%s'\n%s", argv[optind], usage);
+        return -1;
+    }
+    return 0;
+}
+
+static app_t app;
+static uv_signal_t sig_term, sig_int, sig_hup;
+
+static void close_http(conn_t *c, void *ud)
+{
+    conn_close(c, true);
+}
+
+static void shutdown_server(void)
+{
+    if (app.stopping)
+        return;
+    app.stopping = true;
+    log_info("shutting down: flushing the store, closing %u connections",
+             server_open_conns(app.server));
+    server_stop_listening(app.server);
+    /* commit what is queued first so that senders get their acks before the close */
+    store_close(app.store);
+    app.store = NULL;
+    json_ws_close_all(1001, "going away");
+    server_foreach_conn(app.server, close_http, NULL);
+    uv_close((uv_handle_t *)&sig_term, NULL);
+    uv_close((uv_handle_t *)&sig_int, NULL);
+    uv_close((uv_handle_t *)&sig_hup, NULL);
+}
+
+static void on_signal(uv_signal_t *h, int signum)
+{
+    if (signum == SIGHUP) {
+        int rc = log_reopen();
+        log_info("SIGHUP: log reopened%s", rc < 0 ? " (failed; still on the old file)" : "");
+        return;
+    }
+    log_info("received %s", signum == SIGTERM ? "SIGTERM" : "SIGINT");
+    shutdown_server();
+}
+
+static void on_accept(void *ud, conn_t *c)
+{
+    http_accept(ud, c);
+}
+
+static int write_port_file(const char *path, int port)
+{
+    char tmp[4096];
+    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+    FILE *f = fopen(tmp, "w");
+    if (f == NULL)
+        return -errno;
+    fprintf(f, "%d\n", port);
+    if (fclose(f) != 0 || rename(tmp, path) != 0)
+        return -errno;
+    return 0;
+}
+
+static int setup_rooms(config_t *cfg)
+{
+    int rc = core_rooms_load(app.core);
+    if (rc < 0) {
+        log_error("loading rooms: %s", core_err_message(rc));
+        return rc;
+    }
+    for (size_t i = 0; i < cfg->nrooms; i++) {
+        config_room_t *cr = &cfg->rooms[i];
+        room_t *existing = core_room_find(app.core, cr->name);
+        room_spec_t spec = {
+            .name = cr->name,
+            .title = cr->title ? cr->title : existing ? room_title(existing) : NULL,
+            .topic = cr->topic ? cr->topic : existing ? room_topic(existing) : NULL,
+            .capacity = cr->capacity ? cr->capacity : existing ? room_capacity(existing) : 0,
+        };
+        rc = core_room_create(app.core, &spec, true, NULL);
+        if (rc < 0) {
+            log_error("room '%s' from the configuration: %s", cr->name, core_err_message(rc));
+            return rc;
+        }
+    }
+    core_stats_t st;
+    core_get_stats(app.core, &st);
+    if (st.rooms == 0) {
+        room_spec_t lobby = {.name = "lobby", .title = "Lobby", .topic = "Say hello"};
+        rc = core_room_create(app.core, &lobby, false, NULL);
+    }
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    config_t cfg;
+    int rc, exit_code = 1;
+    config_init(&cfg);
+    rc = parse_args(argc, argv, &cfg);
+    if (rc != 0) {
+        config_deinit(&cfg);
+        return rc > 0 ? 0 : 2;
+    }
+    if (log_set_level_name(cfg.log_level) < 0) {
+        fprintf(stderr, "parleyd: unknown log level '%s'\n", cfg.log_level);
+        config_deinit(&cfg);
+        return 2;
+    }
+    if ((rc = log_open(cfg.log_file)) < 0)
+        fprintf(stderr, "parleyd: cannot open log file %s: %s\n", cfg.log_file, strerror(-rc));
+
+    char host[256];
+    int port, bound = 0;
+    if (config_parse_listen(cfg.listen, host, sizeof(host), &port) < 0) {
+        log_error("bad listen address '%s' (want HOST:PORT)", cfg.listen);
+        goto out_cfg;
+    }
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY) {
+        long room_for = (long)rl.rlim_cur - FD_RESERVE;
+        if (room_for < 1)
+            room_for = 1;
+        if (cfg.max_connections > room_for) {
+            log_info("max_connections lowered from %d to %ld (open-file limit %ld)",
+                     cfg.max_connections, room_for, (long)rl.rlim_cur);
+            cfg.max_connections = (int)room_for;
+        }
+    }
+    signal(SIGPIPE, SIG_IGN);
+
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    app.loop = &loop;
+    app.cfg = &cfg;
+    app.started_ms = app_now_ms();
+
+    store_options_t sopt = {
+        .dir = cfg.data_dir,
+        .max_pages = cfg.max_db_pages,
+        .commit_delay_ms = cfg.commit_delay_ms,
+    };
+    if ((rc = store_open(&loop, &sopt, &app.store)) < 0) {
+        log_error("cannot open the store in %s: %s", cfg.data_dir, store_strerror(rc));
+        goto out_loop;
+    }
+    core_config_t ccfg = {
+        .default_capacity = cfg.default_capacity,
+        .history_on_entry = cfg.history_on_entry,
+        .max_text = cfg.max_text,
+    };
+    app.bus = bus_inproc_new();
+    app.core = core_new(&ccfg, app.store, app.bus);
+    if (setup_rooms(&cfg) < 0)
+        goto out_core;
+
+    server_options_t nopt = {.max_connections = cfg.max_connections, .output_cap = cfg.output_cap};
+    app.server = server_new(&loop, &nopt, on_accept, &app);
+    if ((rc = server_listen(app.server, host, port, &bound)) < 0) {
+        log_error("cannot listen on %s: %s", cfg.listen, uv_strerror(rc));
+        goto out_server;
+    }
+    if (cfg.port_file && (rc = write_port_file(cfg.port_file, bound)) < 0) {
+        log_error("cannot write port file %s: %s", cfg.port_file, strerror(-rc));
+        goto out_server;
+    }
+    uv_signal_init(&loop, &sig_term);
+    uv_signal_init(&loop, &sig_int);
+    uv_signal_init(&loop, &sig_hup);
+    uv_signal_start(&sig_term, on_signal, SIGTERM);
+    uv_signal_start(&sig_int, on_signal, SIGINT);
+    uv_signal_start(&sig_hup, on_signal, SIGHUP);
+    log_info("parleyd %s listening on http://%s:%d/ (data in %s, max %d connections)",
+             PARLEY_VERSION, host, bound, cfg.data_dir, cfg.max_connections);
+
+    uv_run(&loop, UV_RUN_DEFAULT);
+    log_info("stopped");
+    exit_code = 0;
+
+out_server:
+    if (!app.stopping) {
+        app.stopping = true;
+        server_stop_listening(app.server);
+    }
+    server_free(app.server);
+out_core:
+    store_close(app.store); /* NULL after a clean shutdown */
+    core_free(app.core);
+    bus_free(app.bus);
+out_loop:
+    uv_run(&loop, UV_RUN_DEFAULT);
+    if (uv_loop_close(&loop) != 0)
+        log_warn("loop closed with open handles");
+    ws_global_cleanup();
+out_cfg:
+    log_close();
+    config_deinit(&cfg);
+    return exit_code;
+}

@@ -1,0 +1,392 @@
+#include "net/conn.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "net/conn_int.h"
+#include "net/server.h"
+#include "util/log.h"
+#include "util/xmalloc.h"
+
+#define CLOSE_GRACE_MS 2000
+#define MAX_IOV 256
+
+/* A uv_write in flight owns references to the buffers it writes. */
+typedef struct write_req {
+    uv_write_t req;
+    conn_t *conn;
+    unsigned n;
+    rbuf_t *bufs[];
+} write_req_t;
+
+static void on_closed(uv_handle_t *h);
+
+void conn_set_handler(conn_t *c, const conn_handler_t *h, void *data)
+{
+    c->handler = h;
+    c->data = data;
+}
+
+void *conn_data(const conn_t *c)
+{
+    return c->data;
+}
+
+server_t *conn_server(const conn_t *c)
+{
+    return c->server;
+}
+
+uv_stream_t *conn__stream(conn_t *c)
+{
+    return (uv_stream_t *)&c->tcp;
+}
+
+size_t conn_queued_bytes(const conn_t *c)
+{
+    return c->queued;
+}
+
+bool conn_closing(const conn_t *c)
+{
+    return c->closing;
+}
+
+conn_t *conn__new(server_t *s)
+{
+    conn_t *c = xcalloc(1, sizeof(*c));
+    c->server = s;
+    uv_tcp_init(server_loop(s), &c->tcp);
+    c->tcp.data = c;
+    list_init(&c->all_node);
+    list_init(&c->flush_node);
+    return c;
+}
+
+static void queue_push(conn_t *c, rbuf_t *b)
+{
+    if (c->qlen == c->qcap) {
+        unsigned cap = c->qcap ? c->qcap * 2 : 4;
+        rbuf_t **q = xmalloc(cap * sizeof(*q));
+        for (unsigned i = 0; i < c->qlen; i++)
+            q[i] = c->q[(c->qhead + i) % c->qcap];
+        free(c->q);
+        c->q = q;
+        c->qcap = cap;
+        c->qhead = 0;
+    }
+    c->q[(c->qhead + c->qlen) % c->qcap] = b;
+    c->qlen++;
+    c->queued += b->len;
+}
+
+static rbuf_t *queue_at(const conn_t *c, unsigned i)
+{
+    return c->q[(c->qhead + i) % c->qcap];
+}
+
+static void queue_pop(conn_t *c)
+{
+    rbuf_t *b = c->q[c->qhead];
+    c->qhead = (c->qhead + 1) % c->qcap;
+    c->qlen--;
+    c->queued -= b->len - c->qoff;
+    c->qoff = 0;
+    rbuf_unref(b);
+    if (c->qlen == 0) {
+        /* Idle connections keep no queue storage. */
+        free(c->q);
+        c->q = NULL;
+        c->qcap = c->qhead = 0;
+    }
+}
+
+static int send_common(conn_t *c, rbuf_t *b, bool force)
+{
+    if (c->closing && !c->close_after_flush)
+        return -EPIPE;
+    if (!force && c->queued + c->inflight + b->len > server_options(c->server)->output_cap)
+        return -ENOBUFS;
+    if (b->len == 0)
+        return 0;
+    queue_push(c, rbuf_ref(b));
+    server__want_flush(c->server, c);
+    return 0;
+}
+
+int conn_send(conn_t *c, rbuf_t *b)
+{
+    return send_common(c, b, false);
+}
+
+int conn_send_force(conn_t *c, rbuf_t *b)
+{
+    return send_common(c, b, true);
+}
+
+int conn_send_copy(conn_t *c, const void *p, size_t len)
+{
+    rbuf_t *b = rbuf_from(p, len);
+    int rc = send_common(c, b, true);
+    rbuf_unref(b);
+    return rc;
+}
+
+static void really_close(conn_t *c)
+{
+    if (c->handle_closing)
+        return;
+    c->handle_closing = true;
+    list_remove(&c->flush_node);
+    c->pending_closes = 1;
+    if (c->timer) {
+        c->pending_closes++;
+        uv_close((uv_handle_t *)c->timer, on_closed);
+    }
+    uv_close((uv_handle_t *)&c->tcp, on_closed);
+}
+
+static void on_shutdown(uv_shutdown_t *req, int status)
+{
+    free(req);
+}
+
+/* Called when output drained while a flushing close waits: half-close our side and keep reading
+ * (and discarding) until the peer closes or the grace timer fires, so that data the peer sent
+ * last does not turn our close into a reset that destroys the answer before it is read. */
+static void maybe_finish_close(conn_t *c)
+{
+    if (!c->close_after_flush || c->qlen > 0 || c->writing || c->shutdown_sent)
+        return;
+    if (c->peer_eof) {
+        really_close(c); /* nothing more can come: no need to linger */
+        return;
+    }
+    c->shutdown_sent = true;
+    uv_shutdown_t *req = xmalloc(sizeof(*req));
+    if (uv_shutdown(req, conn__stream(c), on_shutdown) < 0) {
+        free(req);
+        really_close(c);
+    }
+}
+
+static void on_write(uv_write_t *req, int status)
+{
+    write_req_t *w = (write_req_t *)req;
+    conn_t *c = w->conn;
+    size_t bytes = 0;
+    for (unsigned i = 0; i < w->n; i++) {
+        bytes += w->bufs[i]->len;
+        rbuf_unref(w->bufs[i]);
+    }
+    c->inflight = 0;
+    c->writing = false;
+    free(w);
+    if (status < 0) {
+        if (status != UV_ECANCELED) {
+            log_debug("write failed: %s", uv_strerror(status));
+            conn_close(c, false);
+        }
+        return;
+    }
+    if (c->qlen > 0)
+        server__want_flush(c->server, c);
+    else
+        maybe_finish_close(c);
+}
+
+/* Writes all that is queued: first with uv_try_write (no allocation when the socket has room), and
+ * the remainder, if any, with one uv_write that holds references until it completes. */
+void conn__flush(conn_t *c)
+{
+    if (c->writing || c->qlen == 0 || c->handle_closing)
+        return;
+    uv_buf_t iov[MAX_IOV];
+    server_stats_t *st = server_stats(c->server);
+
+    while (c->qlen > 0) {
+        unsigned n = c->qlen < MAX_IOV ? c->qlen : MAX_IOV;
+        for (unsigned i = 0; i < n; i++) {
+            rbuf_t *b = queue_at(c, i);
+            size_t off = i == 0 ? c->qoff : 0;
+            iov[i] = uv_buf_init(b->data + off, (unsigned)(b->len - off));
+        }
+        int r = uv_try_write(conn__stream(c), iov, n);
+        if (r == UV_EAGAIN)
+            r = 0;
+        if (r < 0) {
+            log_debug("write failed: %s", uv_strerror(r));
+            conn_close(c, false);
+            return;
+        }
+        st->bytes_out += (uint64_t)r;
+        size_t left = (size_t)r;
+        while (c->qlen > 0) {
+            rbuf_t *b = queue_at(c, 0);
+            size_t avail = b->len - c->qoff;
+            if (left < avail) {
+                c->qoff += left;
+                c->queued -= left;
+                left = 0;
+                break;
+            }
+            left -= avail;
+            queue_pop(c);
+        }
+        if (c->qlen > 0 && (size_t)r < iov_total(iov, n))
+            break; /* the socket is full: hand the rest to uv_write */
+    }
+    if (c->qlen == 0) {
+        maybe_finish_close(c);
+        return;
+    }
+
+    unsigned n = c->qlen < MAX_IOV ? c->qlen : MAX_IOV;
+    write_req_t *w = xmalloc(sizeof(*w) + n * sizeof(rbuf_t *));
+    w->conn = c;
+    w->n = n;
+    size_t total = 0;
+    for (unsigned i = 0; i < n; i++) {
+        rbuf_t *b = queue_at(c, i);
+        size_t off = i == 0 ? c->qoff : 0;
+        iov[i] = uv_buf_init(b->data + off, (unsigned)(b->len - off));
+        total += b->len - off;
+        w->bufs[i] = rbuf_ref(b);
+    }
+    for (unsigned i = 0; i < n; i++)
+        queue_pop(c);
+    int rc = uv_write(&w->req, conn__stream(c), iov, n, on_write);
+    if (rc < 0) {
+        for (unsigned i = 0; i < n; i++)
+            rbuf_unref(w->bufs[i]);
+        free(w);
+        conn_close(c, false);
+        return;
+    }
+    st->bytes_out += total; /* counted when handed to the kernel queue */
+    c->writing = true;
+    c->inflight = total;
+}
+
+static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+    conn_t *c = h->data;
+    size_t len;
+    char *p = server__scratch(c->server, &len);
+    *buf = uv_buf_init(p, (unsigned)len);
+}
+
+static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
+{
+    conn_t *c = stream->data;
+    if (nread < 0) {
+        c->peer_eof = true;
+        if (c->closing)
+            really_close(c);
+        else
+            conn_close(c, nread == UV_EOF);
+        return;
+    }
+    if (nread == 0 || c->closing)
+        return; /* a closing connection's input is discarded */
+    server_stats(c->server)->bytes_in += (uint64_t)nread;
+    if (c->handler && c->handler->on_read)
+        c->handler->on_read(c, buf->base, (size_t)nread);
+}
+
+void conn__start(conn_t *c)
+{
+    uv_tcp_nodelay(&c->tcp, 1);
+    uv_tcp_keepalive(&c->tcp, 1, 60);
+    uv_read_start(conn__stream(c), on_alloc, on_read);
+}
+
+void conn_read_stop(conn_t *c)
+{
+    if (!c->handle_closing)
+        uv_read_stop(conn__stream(c));
+}
+
+void conn_close(conn_t *c, bool flush)
+{
+    if (c->closing) {
+        if (!flush && !c->handle_closing)
+            really_close(c);
+        return;
+    }
+    c->closing = true;
+    const conn_handler_t *h = c->handler;
+    if (h && h->on_close)
+        h->on_close(c);
+    c->handler = NULL;
+    c->data = NULL;
+    if (flush) {
+        c->close_after_flush = true;
+        conn_timer_start(c, CLOSE_GRACE_MS);
+        maybe_finish_close(c);
+        return;
+    }
+    really_close(c);
+}
+
+static void on_timer(uv_timer_t *t)
+{
+    conn_t *c = t->data;
+    if (c->closing) {
+        really_close(c); /* the flush grace period ran out */
+        return;
+    }
+    if (c->handler && c->handler->on_timer)
+        c->handler->on_timer(c);
+}
+
+void conn_timer_start(conn_t *c, uint64_t ms)
+{
+    if (c->handle_closing)
+        return;
+    if (c->timer == NULL) {
+        c->timer = xmalloc(sizeof(*c->timer));
+        uv_timer_init(server_loop(c->server), c->timer);
+        c->timer->data = c;
+    }
+    uv_timer_start(c->timer, on_timer, ms, 0);
+}
+
+void conn_timer_stop(conn_t *c)
+{
+    if (c->timer && !c->handle_closing)
+        uv_timer_stop(c->timer);
+}
+
+static void on_closed(uv_handle_t *h)
+{
+    conn_t *c = h->data;
+    if (h != (uv_handle_t *)&c->tcp)
+        free(h);
+    if (--c->pending_closes > 0)
+        return;
+    while (c->qlen > 0)
+        queue_pop(c);
+    free(c->q);
+    server__conn_gone(c->server, c);
+    free(c);
+}
+
+void conn_peer(const conn_t *c, char *out, size_t outlen)
+{
+    struct sockaddr_storage ss;
+    int len = sizeof(ss);
+    char ip[64] = "?";
+    int port = 0;
+    if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&ss, &len) == 0) {
+        if (ss.ss_family == AF_INET6) {
+            uv_ip6_name((struct sockaddr_in6 *)&ss, ip, sizeof(ip));
+            port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+        } else {
+            uv_ip4_name((struct sockaddr_in *)&ss, ip, sizeof(ip));
+            port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+        }
+    }
+    snprintf(out, outlen, "%s:%d", ip, port);
+}

@@ -1,0 +1,41 @@
+/* The body of conn_t, shared by conn.c and server.c only. */
+#ifndef PARLEY_NET_CONN_INT_H
+#define PARLEY_NET_CONN_INT_H
+
+#include <stdio.h>
+
+#include "net/conn.h"
+#include "util/list.h"
+
+struct conn {
+    uv_tcp_t tcp;
+    server_t *server;
+    const conn_handler_t *handler;
+    void *data;
+    uv_timer_t *timer; /* NULL until first used */
+    list_t all_node;   /* server's list of connections */
+    list_t flush_node; /* linked while waiting for the pre-poll flush */
+    /* output queue: a ring of buffer references; q is NULL while empty */
+    rbuf_t **q;
+    unsigned qhead, qlen, qcap;
+    size_t qoff;     /* bytes of the head buffer already written */
+    size_t queued;   /* bytes in q not yet written */
+    size_t inflight; /* bytes handed to a uv_write not yet completed */
+    unsigned pending_closes;
+    bool writing : 1;
+    bool closing : 1;
+    bool close_after_flush : 1;
+    bool handle_closing : 1;
+    bool shutdown_sent : 1;
+    bool peer_eof : 1;
+};
+
+static inline size_t iov_total(const uv_buf_t *iov, unsigned n)
+{
+    size_t t = 0;
+    for (unsigned i = 0; i < n; i++)
+        t += iov[i].len;
+    return t;
+}
+
+#endif

@@ -1,0 +1,195 @@
+#include "net/server.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "net/conn_int.h"
+#include "util/log.h"
+#include "util/xmalloc.h"
+
+#define SCRATCH_LEN (64 * 1024)
+
+struct server {
+    uv_loop_t *loop;
+    server_options_t opt;
+    server_accept_cb accept_cb;
+    void *accept_ud;
+    uv_tcp_t listener;
+    bool listening;
+    uv_prepare_t flusher;
+    list_t conns;
+    list_t pending; /* connections with output to flush before the loop polls */
+    server_stats_t stats;
+    char scratch[SCRATCH_LEN];
+};
+
+static const char refuse_503[] = "HTTP/1.1 503 Service Unavailable\r\n"
+                                 "Content-Type: text/plain\r\n"
+                                 "Retry-After: 5\r\n"
+                                 "Connection: close\r\n"
+                                 "Content-Length: 35\r\n"
+                                 "\r\n"
+                                 "server full: too many connections\r\n";
+
+/* Before the loop sleeps: write each connection's pending output in one call (Redis's
+ * handleClientsWithPendingWrites). Connections re-added during the walk wait for the next pass. */
+static void on_prepare(uv_prepare_t *p)
+{
+    server_t *s = p->data;
+    list_t batch;
+    list_init(&batch);
+    if (list_empty(&s->pending))
+        return;
+    /* move the whole pending list to batch */
+    batch.next = s->pending.next;
+    batch.prev = s->pending.prev;
+    batch.next->prev = &batch;
+    batch.prev->next = &batch;
+    list_init(&s->pending);
+    while (!list_empty(&batch)) {
+        list_t *it = batch.next;
+        list_remove(it);
+        conn__flush(list_entry(it, conn_t, flush_node));
+    }
+}
+
+server_t *server_new(uv_loop_t *loop, const server_options_t *opt, server_accept_cb cb, void *ud)
+{
+    server_t *s = xcalloc(1, sizeof(*s));
+    s->loop = loop;
+    s->opt = *opt;
+    s->accept_cb = cb;
+    s->accept_ud = ud;
+    list_init(&s->conns);
+    list_init(&s->pending);
+    uv_prepare_init(loop, &s->flusher);
+    s->flusher.data = s;
+    uv_prepare_start(&s->flusher, on_prepare);
+    uv_unref((uv_handle_t *)&s->flusher);
+    return s;
+}
+
+static void on_connection(uv_stream_t *l, int status)
+{
+    server_t *s = l->data;
+    if (status < 0) {
+        /* EMFILE/ENFILE: libuv has already accepted and closed the waiting connections with
+         * its reserve descriptor; we carry on. */
+        log_warn("accept failed: %s", uv_strerror(status));
+        s->stats.refused++;
+        return;
+    }
+    conn_t *c = conn__new(s);
+    if (uv_accept(l, conn__stream(c)) != 0) {
+        uv_close((uv_handle_t *)&c->tcp, (uv_close_cb)free);
+        return;
+    }
+    bool full = s->stats.open >= (unsigned)s->opt.max_connections;
+    list_push_back(&s->conns, &c->all_node);
+    s->stats.open++;
+    conn__start(c);
+    if (full) {
+        /* Refused connections live for at most the close grace period (2 s). */
+        s->stats.refused++;
+        conn_send_copy(c, refuse_503, sizeof(refuse_503) - 1);
+        conn_close(c, true);
+        return;
+    }
+    s->stats.accepted++;
+    s->accept_cb(s->accept_ud, c);
+}
+
+int server_listen(server_t *s, const char *host, int port, int *bound_port)
+{
+    struct sockaddr_storage ss;
+    int rc;
+    if (strchr(host, ':'))
+        rc = uv_ip6_addr(host, port, (struct sockaddr_in6 *)&ss);
+    else
+        rc = uv_ip4_addr(host, port, (struct sockaddr_in *)&ss);
+    if (rc < 0)
+        return rc;
+    uv_tcp_init(s->loop, &s->listener);
+    s->listener.data = s;
+    rc = uv_tcp_bind(&s->listener, (struct sockaddr *)&ss, 0);
+    if (rc == 0)
+        rc = uv_listen((uv_stream_t *)&s->listener, 1024, on_connection);
+    if (rc < 0) {
+        uv_close((uv_handle_t *)&s->listener, NULL);
+        return rc;
+    }
+    s->listening = true;
+    int len = sizeof(ss);
+    uv_tcp_getsockname(&s->listener, (struct sockaddr *)&ss, &len);
+    if (bound_port)
+        *bound_port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+                                                     : ((struct sockaddr_in *)&ss)->sin_port);
+    return 0;
+}
+
+void server_stop_listening(server_t *s)
+{
+    if (s->listening) {
+        s->listening = false;
+        uv_close((uv_handle_t *)&s->listener, NULL);
+    }
+}
+
+void server_foreach_conn(server_t *s, void (*fn)(conn_t *c, void *ud), void *ud)
+{
+    list_foreach_safe(it, tmp, &s->conns)
+    {
+        fn(list_entry(it, conn_t, all_node), ud);
+    }
+}
+
+void server_free(server_t *s)
+{
+    if (s == NULL)
+        return;
+    server_stop_listening(s);
+    uv_close((uv_handle_t *)&s->flusher, NULL);
+    /* the loop must run once more for the close callbacks before s is gone */
+    uv_run(s->loop, UV_RUN_NOWAIT);
+    free(s);
+}
+
+unsigned server_open_conns(const server_t *s)
+{
+    return s->stats.open;
+}
+
+uv_loop_t *server_loop(const server_t *s)
+{
+    return s->loop;
+}
+
+const server_options_t *server_options(const server_t *s)
+{
+    return &s->opt;
+}
+
+server_stats_t *server_stats(server_t *s)
+{
+    return &s->stats;
+}
+
+char *server__scratch(server_t *s, size_t *len)
+{
+    *len = sizeof(s->scratch);
+    return s->scratch;
+}
+
+void server__want_flush(server_t *s, conn_t *c)
+{
+    if (!list_linked(&c->flush_node))
+        list_push_back(&s->pending, &c->flush_node);
+}
+
+void server__conn_gone(server_t *s, conn_t *c)
+{
+    list_remove(&c->all_node);
+    list_remove(&c->flush_node);
+    s->stats.open--;
+}

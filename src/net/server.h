@@ -1,0 +1,51 @@
+/* The listener and the per-loop state every connection shares: the pending-flush list, the scratch
+ * read buffer, limits and counters. One server per loop. */
+#ifndef PARLEY_NET_SERVER_H
+#define PARLEY_NET_SERVER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <uv.h>
+
+#include "net/conn.h"
+
+typedef struct server_options {
+    int max_connections; /* beyond it: HTTP 503 and close */
+    size_t output_cap;   /* bytes queued per connection before conn_send refuses */
+} server_options_t;
+
+typedef struct server_stats {
+    uint64_t accepted;
+    uint64_t refused;
+    uint64_t bytes_in;
+    uint64_t bytes_out;
+    uint64_t slow_dropped; /* incremented by protocol layers through server_count_slow_drop */
+    unsigned open;
+    unsigned websockets;   /* maintained by the WebSocket layer */
+} server_stats_t;
+
+/* Called for each accepted connection; installs its first handler. */
+typedef void (*server_accept_cb)(void *ud, conn_t *c);
+
+server_t *server_new(uv_loop_t *loop, const server_options_t *opt, server_accept_cb cb, void *ud);
+/* Binds and listens. *bound_port gets the port (useful with port 0). 0 or a negative libuv code. */
+int server_listen(server_t *s, const char *host, int port, int *bound_port);
+void server_stop_listening(server_t *s);
+/* Calls fn for every open connection (fn may close it). */
+void server_foreach_conn(server_t *s, void (*fn)(conn_t *c, void *ud), void *ud);
+/* Frees the server once every connection is closed and the loop has run their close callbacks. */
+void server_free(server_t *s);
+unsigned server_open_conns(const server_t *s);
+
+uv_loop_t *server_loop(const server_t *s);
+const server_options_t *server_options(const server_t *s);
+server_stats_t *server_stats(server_t *s);
+
+/* For conn.c */
+char *server__scratch(server_t *s, size_t *len);
+void server__want_flush(server_t *s, conn_t *c);
+void server__conn_gone(server_t *s, conn_t *c);
+
+#endif

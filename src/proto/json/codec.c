@@ -1,0 +1,84 @@
+#include <string.h>
+
+#include "proto/json/json_proto.h"
+
+json_t *json_room_summary(const room_t *r)
+{
+    return json_pack("{s:s,s:s,s:s,s:i,s:I,s:I}", "name", room_name(r), "title", room_title(r),
+                     "topic", room_topic(r), "capacity", room_capacity(r), "tables",
+                     (json_int_t)room_table_count(r), "users", (json_int_t)room_user_count(r));
+}
+
+json_t *json_table_summary(const table_t *t)
+{
+    int cap = room_capacity(table_room(t));
+    unsigned users = table_users(t);
+    return json_pack("{s:I,s:s,s:I,s:I,s:i,s:b}", "number", (json_int_t)table_number(t), "name",
+                     table_name(t), "users", (json_int_t)users, "lurkers",
+                     (json_int_t)table_lurkers(t), "capacity", cap, "full", users >= (unsigned)cap);
+}
+
+static void add_member(void *ud, const char *nick, const char *colour)
+{
+    json_array_append_new(ud, json_pack("{s:s,s:s}", "nick", nick, "colour", colour));
+}
+
+json_t *json_table_view(const table_t *t)
+{
+    json_t *members = json_array();
+    table_members_foreach(t, add_member, members);
+    return json_pack("{s:s,s:I,s:s,s:I,s:o}", "room", room_name(table_room(t)), "table",
+                     (json_int_t)table_number(t), "name", table_name(t), "lurkers",
+                     (json_int_t)table_lurkers(t), "members", members);
+}
+
+static json_t *text_of(const core_event_t *ev)
+{
+    return json_stringn(ev->text ? ev->text : "", ev->text_len);
+}
+
+json_t *json_event(const core_event_t *ev)
+{
+    switch (ev->type) {
+    case EV_MESSAGE:
+        return json_pack("{s:s,s:s,s:I,s:I,s:I,s:s,s:s,s:o}", "type", "message", "room", ev->room,
+                         "table", (json_int_t)ev->table, "msg_id", (json_int_t)ev->msg_id, "ts",
+                         (json_int_t)ev->ts, "nick", ev->nick, "colour", ev->colour, "text",
+                         text_of(ev));
+    case EV_PRIVATE:
+        return json_pack("{s:s,s:s,s:I,s:I,s:I,s:s,s:s,s:s,s:o}", "type", "private", "room",
+                         ev->room, "table", (json_int_t)ev->table, "msg_id",
+                         (json_int_t)ev->msg_id, "ts", (json_int_t)ev->ts, "from", ev->nick, "to",
+                         ev->to_nick, "colour", ev->colour, "text", text_of(ev));
+    case EV_MEMBER_ENTERED:
+        return json_pack("{s:s,s:s,s:I,s:s,s:s}", "type", "member_entered", "room", ev->room,
+                         "table", (json_int_t)ev->table, "nick", ev->nick, "colour", ev->colour);
+    case EV_MEMBER_LEFT:
+        return json_pack("{s:s,s:s,s:I,s:s,s:s}", "type", "member_left", "room", ev->room,
+                         "table", (json_int_t)ev->table, "nick", ev->nick, "reason",
+                         ev->reason ? ev->reason : "left");
+    case EV_MEMBER_HOPPED:
+        return json_pack("{s:s,s:s,s:s,s:s,s:I,s:I}", "type", "member_hopped", "room", ev->room,
+                         "nick", ev->nick, "colour", ev->colour, "from", (json_int_t)ev->table,
+                         "to", (json_int_t)ev->to_table);
+    case EV_LURKERS:
+        return json_pack("{s:s,s:s,s:I,s:I}", "type", "lurkers", "room", ev->room, "table",
+                         (json_int_t)ev->table, "count", (json_int_t)ev->count);
+    case EV_COLOUR:
+        return json_pack("{s:s,s:s,s:I,s:s,s:s}", "type", "colour", "room", ev->room, "table",
+                         (json_int_t)ev->table, "nick", ev->nick, "colour", ev->colour);
+    }
+    return NULL;
+}
+
+static void add_history(void *ud, const core_event_t *ev)
+{
+    json_array_append_new(ud, json_event(ev));
+}
+
+json_t *json_table_history(const table_t *t)
+{
+    json_t *a = json_array();
+    table_history_foreach(t, add_history, a);
+    return a;
+}

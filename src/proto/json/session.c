@@ -1,0 +1,414 @@
+/* One JSON client over a WebSocket: parses commands, calls the core, sends replies, and receives
+ * the core's events (encoded once per event into a shared frame, see deliver()). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "proto/json/json_proto.h"
+#include "util/list.h"
+#include "util/log.h"
+#include "util/xmalloc.h"
+
+typedef struct pending_say {
+    uint64_t msg_id;
+    int64_t ts;
+    json_t *id;
+} pending_say_t;
+
+typedef struct jsess {
+    ws_t *ws;
+    app_t *app;
+    session_t *s;
+    list_t node; /* all sessions, for shutdown */
+    pending_say_t *pending;
+    size_t npending, cap;
+    json_t *saying_id; /* id of the say being handled (a store-less core acks inside core_say) */
+    int64_t saying_ts;
+} jsess_t;
+
+static list_t sessions = {&sessions, &sessions};
+
+enum { DEFERRED = 1 };
+
+typedef int (*cmd_fn)(jsess_t *js, json_t *req, json_t **result);
+
+/* ---- sending ---- */
+
+static void send_obj(jsess_t *js, json_t *obj)
+{
+    char *s = json_dumps(obj, JSON_COMPACT);
+    json_decref(obj);
+    if (s == NULL)
+        return;
+    rbuf_t *b = ws_frame_text(s, strlen(s));
+    free(s);
+    ws_send(js->ws, b);
+    rbuf_unref(b);
+}
+
+/* id may be NULL (sent as null). */
+static void send_ok(jsess_t *js, json_t *id, json_t *result)
+{
+    json_t *o = json_pack("{s:s,s:O}", "type", "ok", "id", id ? id : json_null());
+    if (result) {
+        json_object_update(o, result);
+        json_decref(result);
+    }
+    send_obj(js, o);
+}
+
+static void send_error(jsess_t *js, json_t *id, const char *code, const char *message)
+{
+    send_obj(js, json_pack("{s:s,s:O,s:s,s:s}", "type", "error", "id", id ? id : json_null(),
+                           "code", code, "message", message));
+}
+
+static void send_core_error(jsess_t *js, json_t *id, int err)
+{
+    send_error(js, id, core_err_code(err), core_err_message(err));
+}
+
+/* ---- session_ops: events from the core ---- */
+
+static void deliver(void *ctx, core_event_t *ev)
+{
+    jsess_t *js = ctx;
+    rbuf_t **slot = &ev->enc[CORE_SLOT_JSON_WS];
+    if (*slot == NULL) {
+        /* first recipient on this wire format: encode the whole frame once */
+        json_t *o = json_event(ev);
+        char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
+        json_decref(o);
+        if (s == NULL)
+            return;
+        *slot = ws_frame_text(s, strlen(s));
+        free(s);
+    }
+    ws_send(js->ws, *slot);
+}
+
+static void say_done(void *ctx, uint64_t msg_id, int status)
+{
+    jsess_t *js = ctx;
+    json_t *id = NULL;
+    int64_t ts = 0;
+    for (size_t i = 0; i < js->npending; i++) {
+        if (js->pending[i].msg_id == msg_id) {
+            id = js->pending[i].id;
+            ts = js->pending[i].ts;
+            js->pending[i] = js->pending[--js->npending];
+            break;
+        }
+    }
+    if (id == NULL) {
+        if (js->saying_id == NULL)
+            return;
+        id = json_incref(js->saying_id);
+        ts = js->saying_ts;
+        js->saying_id = NULL; /* answered synchronously */
+    }
+    if (status == 0)
+        send_ok(js, id, json_pack("{s:I,s:I}", "msg_id", (json_int_t)msg_id, "ts", (json_int_t)ts));
+    else
+        send_core_error(js, id, status);
+    json_decref(id);
+}
+
+static const session_ops_t json_session_ops = {deliver, say_done};
+
+/* ---- argument helpers ---- */
+
+static int arg_str(json_t *req, const char *name, const char **out)
+{
+    json_t *v = json_object_get(req, name);
+    if (!json_is_string(v))
+        return CORE_EBADREQ;
+    *out = json_string_value(v);
+    return 0;
+}
+
+static int arg_room(jsess_t *js, json_t *req, room_t **out)
+{
+    const char *name;
+    if (arg_str(req, "room", &name) < 0)
+        return CORE_EBADREQ;
+    *out = core_room_find(js->app->core, name);
+    return *out ? 0 : CORE_ENOROOM;
+}
+
+/* ---- commands ---- */
+
+static int cmd_hello(jsess_t *js, json_t *req, json_t **result)
+{
+    const char *nick, *colour = NULL;
+    json_t *c = json_object_get(req, "colour");
+    if (arg_str(req, "nick", &nick) < 0 || (c && !json_is_string(c)))
+        return CORE_EBADREQ;
+    if (c)
+        colour = json_string_value(c);
+    int rc = core_hello(js->s, nick, colour);
+    if (rc < 0)
+        return rc;
+    *result = json_pack("{s:s,s:s}", "nick", core_session_nick(js->s), "colour",
+                        core_session_colour(js->s));
+    return 0;
+}
+
+static void add_room(void *ud, room_t *r)
+{
+    json_array_append_new(ud, json_room_summary(r));
+}
+
+static int cmd_rooms(jsess_t *js, json_t *req, json_t **result)
+{
+    json_t *a = json_array();
+    core_rooms_foreach(js->app->core, add_room, a);
+    *result = json_pack("{s:o}", "rooms", a);
+    return 0;
+}
+
+static int cmd_enter(jsess_t *js, json_t *req, json_t **result)
+{
+    room_t *r;
+    table_t *t;
+    json_t *lurk = json_object_get(req, "lurk");
+    if (lurk && !json_is_boolean(lurk))
+        return CORE_EBADREQ;
+    int rc = arg_room(js, req, &r);
+    if (rc == 0)
+        rc = core_enter(js->s, r, json_is_true(lurk), &t);
+    if (rc < 0)
+        return rc;
+    *result = json_pack("{s:o,s:o,s:o}", "room", json_room_summary(r), "table", json_table_view(t),
+                        "history", json_table_history(t));
+    return 0;
+}
+
+static int cmd_tables(jsess_t *js, json_t *req, json_t **result)
+{
+    room_t *r;
+    int rc = arg_room(js, req, &r);
+    if (rc < 0)
+        return rc;
+    json_t *a = json_array();
+    for (table_t *t = room_table_first(r); t; t = room_table_next(t))
+        json_array_append_new(a, json_table_summary(t));
+    *result = json_pack("{s:s,s:o}", "room", room_name(r), "tables", a);
+    return 0;
+}
+
+static int cmd_hop(jsess_t *js, json_t *req, json_t **result)
+{
+    room_t *r;
+    table_t *t;
+    json_t *num = json_object_get(req, "table");
+    if (!json_is_integer(num))
+        return CORE_EBADREQ;
+    json_int_t n = json_integer_value(num);
+    int rc = arg_room(js, req, &r);
+    if (rc < 0)
+        return rc;
+    if (n < 1 || n > UINT32_MAX)
+        return core_session_table(js->s, r) ? CORE_ENOTABLE : CORE_ENOTINROOM;
+    rc = core_hop(js->s, r, (uint32_t)n, &t);
+    if (rc < 0)
+        return rc;
+    *result = json_pack("{s:o,s:o}", "table", json_table_view(t), "history",
+                        json_table_history(t));
+    return 0;
+}
+
+static int cmd_leave(jsess_t *js, json_t *req, json_t **result)
+{
+    room_t *r;
+    int rc = arg_room(js, req, &r);
+    if (rc == 0)
+        rc = core_leave(js->s, r);
+    if (rc < 0)
+        return rc;
+    *result = json_pack("{s:s}", "room", room_name(r));
+    return 0;
+}
+
+static int cmd_say(jsess_t *js, json_t *req, json_t **result)
+{
+    room_t *r;
+    const char *text;
+    uint64_t msg_id;
+    int64_t ts;
+    if (arg_str(req, "text", &text) < 0)
+        return CORE_EBADREQ;
+    int rc = arg_room(js, req, &r);
+    if (rc < 0)
+        return rc;
+    json_t *id = json_object_get(req, "id");
+    js->saying_id = id ? id : json_null();
+    js->saying_ts = 0;
+    rc = core_say(js->s, r, text, json_string_length(json_object_get(req, "text")), &msg_id, &ts);
+    bool answered = js->saying_id == NULL;
+    js->saying_id = NULL;
+    if (rc < 0 || answered)
+        return rc < 0 ? rc : DEFERRED;
+    if (js->npending == js->cap) {
+        js->cap = js->cap ? js->cap * 2 : 4;
+        js->pending = xrealloc(js->pending, js->cap * sizeof(*js->pending));
+    }
+    js->pending[js->npending++] = (pending_say_t){msg_id, ts, json_incref(id ? id : json_null())};
+    return DEFERRED;
+}
+
+static int cmd_pm(jsess_t *js, json_t *req, json_t **result)
+{
+    room_t *r;
+    const char *to, *text;
+    uint64_t msg_id;
+    int64_t ts;
+    if (arg_str(req, "to", &to) < 0 || arg_str(req, "text", &text) < 0)
+        return CORE_EBADREQ;
+    int rc = arg_room(js, req, &r);
+    if (rc == 0)
+        rc = core_pm(js->s, r, to, text, json_string_length(json_object_get(req, "text")),
+                     &msg_id, &ts);
+    if (rc < 0)
+        return rc;
+    *result = json_pack("{s:I,s:I}", "msg_id", (json_int_t)msg_id, "ts", (json_int_t)ts);
+    return 0;
+}
+
+static int cmd_members(jsess_t *js, json_t *req, json_t **result)
+{
+    room_t *r;
+    int rc = arg_room(js, req, &r);
+    if (rc < 0)
+        return rc;
+    table_t *t = core_session_table(js->s, r);
+    if (t == NULL)
+        return CORE_ENOTINROOM;
+    *result = json_table_view(t);
+    return 0;
+}
+
+static int cmd_colour(jsess_t *js, json_t *req, json_t **result)
+{
+    const char *colour;
+    if (arg_str(req, "colour", &colour) < 0)
+        return CORE_EBADREQ;
+    int rc = core_set_colour(js->s, colour);
+    if (rc < 0)
+        return rc;
+    *result = json_pack("{s:s}", "colour", core_session_colour(js->s));
+    return 0;
+}
+
+static int cmd_ping(jsess_t *js, json_t *req, json_t **result)
+{
+    *result = json_pack("{s:I}", "ts", (json_int_t)app_now_ms());
+    return 0;
+}
+
+/* The command table: name, handler, whether hello must have succeeded. */
+static const struct command {
+    const char *type;
+    cmd_fn fn;
+    bool needs_hello;
+} commands[] = {
+    {"hello", cmd_hello, false},  {"ping", cmd_ping, false},     {"rooms", cmd_rooms, true},
+    {"enter", cmd_enter, true},   {"tables", cmd_tables, true},  {"hop", cmd_hop, true},
+    {"leave", cmd_leave, true},   {"say", cmd_say, true},        {"pm", cmd_pm, true},
+    {"members", cmd_members, true}, {"colour", cmd_colour, true},
+};
+
+static bool valid_id(json_t *id)
+{
+    if (id == NULL || json_is_null(id))
+        return true;
+    if (json_is_integer(id)) {
+        json_int_t v = json_integer_value(id);
+        return v > -(1LL << 53) && v < (1LL << 53);
+    }
+    return json_is_string(id) && json_string_length(id) <= 64;
+}
+
+static void on_text(ws_t *ws, const char *msg, size_t len)
+{
+    jsess_t *js = ws_data(ws);
+    json_error_t jerr;
+    json_t *req = json_loadb(msg, len, 0, &jerr);
+    if (!json_is_object(req)) {
+        send_error(js, NULL, "bad_json",
+                   req ? "a message must be a JSON object" : "the message is not valid JSON");
+        json_decref(req);
+        return;
+    }
+    json_t *id = json_object_get(req, "id");
+    json_t *type = json_object_get(req, "type");
+    if (!valid_id(id)) {
+        send_error(js, NULL, "bad_request", "id must be an integer or a string of at most 64 bytes");
+        goto out;
+    }
+    if (!json_is_string(type)) {
+        send_error(js, id, "bad_request", "type must be a string");
+        goto out;
+    }
+    const struct command *cmd = NULL;
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        if (strcmp(commands[i].type, json_string_value(type)) == 0)
+            cmd = &commands[i];
+    if (cmd == NULL) {
+        send_error(js, id, "unknown_type", "no such command");
+        goto out;
+    }
+    if (cmd->needs_hello && !core_session_ready(js->s)) {
+        send_core_error(js, id, CORE_EHELLOFIRST);
+        goto out;
+    }
+    json_t *result = NULL;
+    int rc = cmd->fn(js, req, &result);
+    if (rc == DEFERRED)
+        goto out;
+    if (rc < 0)
+        send_core_error(js, id, rc);
+    else
+        send_ok(js, id, result);
+out:
+    json_decref(req);
+}
+
+static void on_open(ws_t *ws)
+{
+    app_t *app = ws_app(ws);
+    jsess_t *js = xcalloc(1, sizeof(*js));
+    js->ws = ws;
+    js->app = app;
+    js->s = core_session_new(app->core, &json_session_ops, js);
+    list_push_back(&sessions, &js->node);
+    ws_set_data(ws, js);
+    const config_t *cfg = app->cfg;
+    send_obj(js, json_pack("{s:s,s:s,s:s,s:i,s:{s:I,s:I,s:i}}", "type", "welcome", "server",
+                           "parley", "version", PARLEY_VERSION, "protocol", PARLEY_PROTOCOL,
+                           "limits", "max_message", (json_int_t)cfg->max_message, "max_text",
+                           (json_int_t)cfg->max_text, "history_on_entry", cfg->history_on_entry));
+}
+
+static void on_close(ws_t *ws)
+{
+    jsess_t *js = ws_data(ws);
+    if (js == NULL)
+        return;
+    list_remove(&js->node);
+    core_session_free(js->s);
+    for (size_t i = 0; i < js->npending; i++)
+        json_decref(js->pending[i].id);
+    free(js->pending);
+    free(js);
+}
+
+const ws_handler_t json_ws_handler = {on_open, on_text, on_close};
+
+void json_ws_close_all(uint16_t code, const char *reason)
+{
+    list_foreach_safe(it, tmp, &sessions)
+    {
+        ws_close(list_entry(it, jsess_t, node)->ws, code, reason);
+    }
+}

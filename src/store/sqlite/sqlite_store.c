@@ -1,0 +1,527 @@
+/* SQLite backend of the store (see store_backend.h for the contract).
+ *
+ * Two connections to DIR/parley.db in WAL mode:
+ *   - the writer connection: message batches from the writer thread and, under the same lock, the
+ *     rare room puts from the loop thread. It carries max_page_count when a size limit is set.
+ *   - the read connection (read-only): rooms_load, history and last_msg_id on the loop thread. WAL
+ *     lets it read a consistent snapshot while the writer commits.
+ * Every statement is prepared once at open and reset after each use, so no read transaction stays
+ * open between calls. Errors are logged with sqlite3_errmsg() and mapped to STORE_E* here. */
+#include "store/store_backend.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <sqlite3.h>
+#include <uv.h>
+
+#include "util/log.h"
+#include "util/xmalloc.h"
+
+#define DB_FILE         "parley.db"
+#define BUSY_TIMEOUT_MS 5000
+
+/* Schema migrations: migrations[i] takes user_version i to i + 1. Append only; never edit one that
+ * has shipped. */
+static const char *const migrations[] = {
+    "CREATE TABLE rooms("
+    "  name TEXT PRIMARY KEY NOT NULL,"
+    "  title TEXT,"
+    "  topic TEXT,"
+    "  capacity INTEGER NOT NULL DEFAULT 0,"
+    "  created_ms INTEGER NOT NULL);"
+    "CREATE TABLE messages("
+    "  id INTEGER PRIMARY KEY,"
+    "  room TEXT NOT NULL,"
+    "  tbl INTEGER NOT NULL,"
+    "  ts INTEGER NOT NULL,"
+    "  nick TEXT NOT NULL,"
+    "  colour TEXT,"
+    "  text TEXT NOT NULL);"
+    "CREATE INDEX messages_room_tbl_id ON messages(room, tbl, id);"
+    "CREATE TABLE settings(key TEXT PRIMARY KEY NOT NULL, value TEXT);",
+};
+#define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
+
+enum {
+    /* writer connection */
+    W_BEGIN,
+    W_COMMIT,
+    W_ROLLBACK,
+    W_MSG_INSERT,
+    W_ROOM_PUT,
+    /* read connection */
+    R_LAST_ID,
+    R_ROOMS,
+    R_HISTORY,
+    N_STMTS,
+};
+
+static const struct {
+    bool writer;
+    const char *sql;
+} stmt_sql[N_STMTS] = {
+    [W_BEGIN] = {true, "BEGIN IMMEDIATE"},
+    [W_COMMIT] = {true, "COMMIT"},
+    [W_ROLLBACK] = {true, "ROLLBACK"},
+    [W_MSG_INSERT] = {true, "INSERT INTO messages(id, room, tbl, ts, nick, colour, text) "
+                            "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)"},
+    [W_ROOM_PUT] = {true, "INSERT INTO rooms(name, title, topic, capacity, created_ms) "
+                          "VALUES(?1, ?2, ?3, ?4, ?5) ON CONFLICT(name) DO UPDATE SET "
+                          "title = excluded.title, topic = excluded.topic, "
+                          "capacity = excluded.capacity"},
+    [R_LAST_ID] = {false, "SELECT max(id) FROM messages"},
+    [R_ROOMS] = {false, "SELECT name, title, topic, capacity FROM rooms ORDER BY created_ms, name"},
+    /* Newest first; the caller asks for limit + 1 rows to learn whether older ones exist. */
+    [R_HISTORY] = {false, "SELECT id, ts, nick, colour, text FROM messages "
+                          "WHERE room = ?1 AND tbl = ?2 AND id < ?3 ORDER BY id DESC LIMIT ?4"},
+};
+
+struct store_backend {
+    sqlite3 *wdb;      /* writer connection; guarded by wlock */
+    sqlite3 *rdb;      /* read connection; loop thread only */
+    uv_mutex_t wlock;  /* serialises the writer thread and room_put on wdb */
+    bool wlock_inited; /* whether wlock needs destroying */
+    sqlite3_stmt *stmt[N_STMTS];
+};
+
+/* A copied row, so callbacks run after the statement is reset (and may re-enter the store). */
+typedef struct row {
+    store_msg_t msg;
+    store_room_t room;
+    char *s[4];
+} row_t;
+
+/* Maps a SQLite result code to a store error and logs it with the connection's message. */
+static int map_err(sqlite3 *db, int rc, const char *what)
+{
+    log_error("store: %s: %s (%d)", what, db ? sqlite3_errmsg(db) : sqlite3_errstr(rc), rc);
+    switch (rc & 0xff) {
+    case SQLITE_FULL:
+        return STORE_EFULL;
+    case SQLITE_CONSTRAINT:
+        if (rc == SQLITE_CONSTRAINT_PRIMARYKEY || rc == SQLITE_CONSTRAINT_UNIQUE)
+            return STORE_EEXIST;
+        return STORE_EIO;
+    default:
+        return STORE_EIO;
+    }
+}
+
+/* Runs a statement that returns no rows, expecting SQLITE_DONE. */
+static int step_done(sqlite3_stmt *st, const char *what)
+{
+    int rc = sqlite3_step(st);
+    int err = 0;
+    if (rc != SQLITE_DONE)
+        err = map_err(sqlite3_db_handle(st), sqlite3_extended_errcode(sqlite3_db_handle(st)), what);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return err;
+}
+
+static int exec_sql(sqlite3 *db, const char *sql)
+{
+    char *msg = NULL;
+    int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
+    if (rc != SQLITE_OK) {
+        log_error("store: \"%.60s\": %s (%d)", sql, msg ? msg : sqlite3_errstr(rc), rc);
+        sqlite3_free(msg);
+        return (rc & 0xff) == SQLITE_FULL ? STORE_EFULL : STORE_EIO;
+    }
+    return 0;
+}
+
+/* Runs a PRAGMA that returns one row and hands back its first column as an integer or copies its
+ * text (either out pointer may be NULL). */
+static int pragma_query(sqlite3 *db, const char *sql, int64_t *ival, char *sval, size_t slen)
+{
+    sqlite3_stmt *st = NULL;
+    int err = 0;
+    int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+    if (rc != SQLITE_OK) {
+        err = map_err(db, rc, sql);
+        goto out;
+    }
+    rc = sqlite3_step(st);
+    if (rc != SQLITE_ROW) {
+        err = map_err(db, rc == SQLITE_DONE ? SQLITE_ERROR : sqlite3_extended_errcode(db), sql);
+        goto out;
+    }
+    if (ival)
+        *ival = sqlite3_column_int64(st, 0);
+    if (sval) {
+        const unsigned char *t = sqlite3_column_text(st, 0);
+        snprintf(sval, slen, "%s", t ? (const char *)t : "");
+    }
+out:
+    sqlite3_finalize(st);
+    return err;
+}
+
+/* mkdir -p with mode 0750 for the components it creates. */
+static int make_dirs(const char *dir)
+{
+    char *p = xstrdup(dir);
+    int err = 0;
+    for (char *c = p + 1;; c++) {
+        if (*c != '/' && *c != '\0')
+            continue;
+        char saved = *c;
+        *c = '\0';
+        if (mkdir(p, 0750) < 0 && errno != EEXIST) {
+            log_error("store: mkdir %s: %s", p, strerror(errno));
+            err = STORE_EIO;
+            goto out;
+        }
+        *c = saved;
+        if (saved == '\0')
+            break;
+    }
+    struct stat sb;
+    if (stat(dir, &sb) < 0 || !S_ISDIR(sb.st_mode)) {
+        log_error("store: %s is not a directory", dir);
+        err = STORE_EIO;
+    }
+out:
+    free(p);
+    return err;
+}
+
+static int open_conn(const char *path, int flags, sqlite3 **out)
+{
+    int err = 0;
+    int rc = sqlite3_open_v2(path, out, flags | SQLITE_OPEN_NOMUTEX, NULL);
+    if (rc != SQLITE_OK) {
+        err = map_err(*out, rc, path);
+        goto out;
+    }
+    sqlite3_extended_result_codes(*out, 1);
+    rc = sqlite3_busy_timeout(*out, BUSY_TIMEOUT_MS);
+    if (rc != SQLITE_OK) {
+        err = map_err(*out, rc, "busy_timeout");
+        goto out;
+    }
+    err = exec_sql(*out, "PRAGMA foreign_keys = ON");
+out:
+    return err;
+}
+
+/* Brings the schema up to date, one transaction per migration. */
+static int migrate(sqlite3 *db)
+{
+    int64_t version = 0;
+    int err = pragma_query(db, "PRAGMA user_version", &version, NULL, 0);
+    if (err < 0)
+        goto out;
+    if (version < 0 || (uint64_t)version > N_MIGRATIONS) {
+        log_error("store: schema version %lld is newer than this build knows (%zu)",
+                  (long long)version, N_MIGRATIONS);
+        err = STORE_EIO;
+        goto out;
+    }
+    for (size_t v = (size_t)version; v < N_MIGRATIONS; v++) {
+        char bump[64];
+        snprintf(bump, sizeof bump, "PRAGMA user_version = %zu", v + 1);
+        err = exec_sql(db, "BEGIN IMMEDIATE");
+        if (err < 0)
+            goto out;
+        err = exec_sql(db, migrations[v]);
+        if (err == 0)
+            err = exec_sql(db, bump);
+        if (err == 0)
+            err = exec_sql(db, "COMMIT");
+        if (err < 0) {
+            if (!sqlite3_get_autocommit(db))
+                exec_sql(db, "ROLLBACK");
+            goto out;
+        }
+        log_info("store: schema migrated to version %zu", v + 1);
+    }
+out:
+    return err;
+}
+
+static int open_writer(store_backend_t *be, const char *path, int64_t max_pages)
+{
+    char mode[16];
+    int err = open_conn(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, &be->wdb);
+    if (err < 0)
+        goto out;
+    err = pragma_query(be->wdb, "PRAGMA journal_mode = WAL", NULL, mode, sizeof mode);
+    if (err < 0)
+        goto out;
+    if (strcmp(mode, "wal") != 0) {
+        log_error("store: %s: cannot enable WAL (journal_mode is %s)", path, mode);
+        err = STORE_EIO;
+        goto out;
+    }
+    /* The sender's ack waits for our commit, so a commit must survive power loss. */
+    err = exec_sql(be->wdb, "PRAGMA synchronous = FULL");
+    if (err < 0)
+        goto out;
+    err = migrate(be->wdb);
+    if (err < 0)
+        goto out;
+    if (max_pages > 0) {
+        /* Set after migrating, so a tiny test limit cannot break schema creation. */
+        char sql[64];
+        int64_t got = 0;
+        snprintf(sql, sizeof sql, "PRAGMA max_page_count = %lld", (long long)max_pages);
+        err = pragma_query(be->wdb, sql, &got, NULL, 0);
+        if (err < 0)
+            goto out;
+        log_info("store: max_page_count %lld", (long long)got);
+    }
+out:
+    return err;
+}
+
+static void sqlite_close(store_backend_t *be)
+{
+    if (be == NULL)
+        return;
+    for (int i = 0; i < N_STMTS; i++)
+        sqlite3_finalize(be->stmt[i]);
+    /* The reader first: closing the writer, the last connection, checkpoints and removes the WAL.
+     */
+    if (be->rdb && sqlite3_close(be->rdb) != SQLITE_OK)
+        log_error("store: close reader: %s", sqlite3_errmsg(be->rdb));
+    if (be->wdb && sqlite3_close(be->wdb) != SQLITE_OK)
+        log_error("store: close writer: %s", sqlite3_errmsg(be->wdb));
+    if (be->wlock_inited)
+        uv_mutex_destroy(&be->wlock);
+    free(be);
+}
+
+static int sqlite_open(const store_options_t *opt, store_backend_t **out)
+{
+    store_backend_t *be = xcalloc(1, sizeof *be);
+    char *path = NULL;
+    int err = 0;
+
+    *out = NULL;
+    if (opt == NULL || opt->dir == NULL || opt->dir[0] == '\0') {
+        log_error("store: no data directory");
+        err = STORE_EIO;
+        goto out;
+    }
+    if (uv_mutex_init(&be->wlock) != 0) {
+        err = STORE_EIO;
+        goto out;
+    }
+    be->wlock_inited = true;
+    err = make_dirs(opt->dir);
+    if (err < 0)
+        goto out;
+    size_t n = strlen(opt->dir) + sizeof("/" DB_FILE);
+    path = xmalloc(n);
+    snprintf(path, n, "%s/%s", opt->dir, DB_FILE);
+
+    err = open_writer(be, path, opt->max_pages);
+    if (err < 0)
+        goto out;
+    err = open_conn(path, SQLITE_OPEN_READONLY, &be->rdb);
+    if (err < 0)
+        goto out;
+    for (int i = 0; i < N_STMTS; i++) {
+        sqlite3 *db = stmt_sql[i].writer ? be->wdb : be->rdb;
+        int rc = sqlite3_prepare_v3(db, stmt_sql[i].sql, -1, SQLITE_PREPARE_PERSISTENT,
+                                    &be->stmt[i], NULL);
+        if (rc != SQLITE_OK) {
+            err = map_err(db, rc, stmt_sql[i].sql);
+            goto out;
+        }
+    }
+    *out = be;
+    be = NULL;
+out:
+    sqlite_close(be);
+    free(path);
+    return err;
+}
+
+static int sqlite_last_msg_id(store_backend_t *be, uint64_t *out)
+{
+    sqlite3_stmt *st = be->stmt[R_LAST_ID];
+    int err = 0;
+    int rc = sqlite3_step(st);
+    if (rc != SQLITE_ROW) {
+        err = map_err(be->rdb, sqlite3_extended_errcode(be->rdb), "last message id");
+        goto out;
+    }
+    int64_t id = sqlite3_column_int64(st, 0); /* NULL (no messages) reads as 0 */
+    *out = id > 0 ? (uint64_t)id : 0;
+out:
+    sqlite3_reset(st);
+    return err;
+}
+
+static void bind_str(sqlite3_stmt *st, int i, const char *s)
+{
+    if (s)
+        sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int sqlite_room_put(store_backend_t *be, const store_room_t *room)
+{
+    sqlite3_stmt *st = be->stmt[W_ROOM_PUT];
+    uv_mutex_lock(&be->wlock);
+    bind_str(st, 1, room->name);
+    bind_str(st, 2, room->title);
+    bind_str(st, 3, room->topic);
+    sqlite3_bind_int(st, 4, room->capacity);
+    sqlite3_bind_int64(st, 5, now_ms());
+    int err = step_done(st, "room put");
+    uv_mutex_unlock(&be->wlock);
+    return err;
+}
+
+static char *col_dup(sqlite3_stmt *st, int i)
+{
+    const unsigned char *t = sqlite3_column_text(st, i);
+    return t ? xmemdup0(t, (size_t)sqlite3_column_bytes(st, i)) : NULL;
+}
+
+static void rows_free(row_t *rows, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        for (int j = 0; j < 4; j++)
+            free(rows[i].s[j]);
+    free(rows);
+}
+
+static int sqlite_rooms_load(store_backend_t *be, store_room_cb cb, void *ud)
+{
+    sqlite3_stmt *st = be->stmt[R_ROOMS];
+    row_t *rows = NULL;
+    size_t n = 0, cap = 0;
+    int err = 0, rc;
+
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (n == cap) {
+            cap = cap ? cap * 2 : 16;
+            rows = xrealloc(rows, cap * sizeof *rows);
+        }
+        row_t *r = &rows[n++];
+        memset(r, 0, sizeof *r);
+        r->s[0] = col_dup(st, 0);
+        r->s[1] = col_dup(st, 1);
+        r->s[2] = col_dup(st, 2);
+        r->room.name = r->s[0];
+        r->room.title = r->s[1];
+        r->room.topic = r->s[2];
+        r->room.capacity = sqlite3_column_int(st, 3);
+    }
+    if (rc != SQLITE_DONE)
+        err = map_err(be->rdb, sqlite3_extended_errcode(be->rdb), "rooms load");
+    sqlite3_reset(st);
+    if (err < 0)
+        goto out;
+    for (size_t i = 0; i < n; i++)
+        cb(ud, &rows[i].room);
+out:
+    rows_free(rows, n);
+    return err;
+}
+
+static int sqlite_history(store_backend_t *be, const char *room, uint32_t table, uint64_t before,
+                          int limit, store_msg_cb cb, void *ud, bool *more)
+{
+    sqlite3_stmt *st = be->stmt[R_HISTORY];
+    row_t *rows = xcalloc((size_t)limit + 1, sizeof *rows);
+    size_t n = 0;
+    int err = 0, rc;
+
+    bind_str(st, 1, room);
+    sqlite3_bind_int64(st, 2, (int64_t)table);
+    sqlite3_bind_int64(st, 3, before == 0 || before > INT64_MAX ? INT64_MAX : (int64_t)before);
+    sqlite3_bind_int(st, 4, limit + 1);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < (size_t)limit + 1) {
+        row_t *r = &rows[n++];
+        r->s[0] = col_dup(st, 2);
+        r->s[1] = col_dup(st, 3);
+        r->s[2] = col_dup(st, 4);
+        r->msg.id = (uint64_t)sqlite3_column_int64(st, 0);
+        r->msg.ts = sqlite3_column_int64(st, 1);
+        r->msg.room = room;
+        r->msg.table = table;
+        r->msg.nick = r->s[0];
+        r->msg.colour = r->s[1];
+        r->msg.text = r->s[2] ? r->s[2] : "";
+        r->msg.text_len = (size_t)sqlite3_column_bytes(st, 4);
+    }
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+        err = map_err(be->rdb, sqlite3_extended_errcode(be->rdb), "history");
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    if (err < 0)
+        goto out;
+    *more = n > (size_t)limit;
+    if (*more)
+        n--; /* the extra, oldest row only told us that more exist */
+    for (size_t i = n; i-- > 0;)
+        cb(ud, &rows[i].msg);
+    if (*more)
+        n++;
+out:
+    rows_free(rows, n);
+    return err;
+}
+
+static int insert_msg(store_backend_t *be, const store_msg_t *m)
+{
+    sqlite3_stmt *st = be->stmt[W_MSG_INSERT];
+    sqlite3_bind_int64(st, 1, (int64_t)m->id);
+    bind_str(st, 2, m->room);
+    sqlite3_bind_int64(st, 3, (int64_t)m->table);
+    sqlite3_bind_int64(st, 4, m->ts);
+    bind_str(st, 5, m->nick);
+    bind_str(st, 6, m->colour);
+    /* Explicit length: the text carries its own. */
+    sqlite3_bind_text64(st, 7, m->text ? m->text : "", m->text ? m->text_len : 0, SQLITE_STATIC,
+                        SQLITE_UTF8);
+    return step_done(st, "message insert");
+}
+
+static int sqlite_write_batch(store_backend_t *be, const store_msg_t *const *msgs, size_t n)
+{
+    uv_mutex_lock(&be->wlock);
+    int err = step_done(be->stmt[W_BEGIN], "begin");
+    if (err < 0)
+        goto out;
+    for (size_t i = 0; i < n && err == 0; i++)
+        err = insert_msg(be, msgs[i]);
+    if (err == 0)
+        err = step_done(be->stmt[W_COMMIT], "commit");
+    /* SQLite may already have rolled back (e.g. on SQLITE_FULL); finish the job if not. */
+    if (err < 0 && !sqlite3_get_autocommit(be->wdb))
+        step_done(be->stmt[W_ROLLBACK], "rollback");
+out:
+    uv_mutex_unlock(&be->wlock);
+    return err;
+}
+
+const store_backend_ops_t sqlite_store_ops = {
+    .name = "sqlite",
+    .open = sqlite_open,
+    .close = sqlite_close,
+    .last_msg_id = sqlite_last_msg_id,
+    .room_put = sqlite_room_put,
+    .rooms_load = sqlite_rooms_load,
+    .history = sqlite_history,
+    .write_batch = sqlite_write_batch,
+};

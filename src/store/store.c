@@ -1,0 +1,390 @@
+/* The store: a thin dispatch over a backend (store_backend.h) plus the backend-independent writer.
+ *
+ * Appends are copied into a pending_t and pushed on `queue` under `mu`; the writer thread takes
+ * everything queued at once (group commit), writes it with one backend transaction, moves the batch
+ * with its statuses to `done` and wakes the loop through `async`. On the loop thread the async
+ * callback moves `done` to `ready` and runs the callbacks in order. If a batch fails, its messages
+ * are retried one per transaction, so a message that cannot be stored does not fail the others.
+ *
+ * Lifetime: store_close() may be called from inside a done callback. It then finishes the
+ * remaining callbacks itself and leaves the final free to the dispatcher that is running
+ * (`dispatching`/`free_pending`). The uv_async_t is allocated separately because it must outlive
+ * the store until its close callback. */
+#include "store/store.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/store_backend.h"
+#include "util/list.h"
+#include "util/log.h"
+#include "util/xmalloc.h"
+
+typedef struct pending {
+    list_t node;
+    store_msg_t msg; /* strings point into the same allocation */
+    store_done_cb cb;
+    void *ud;
+    int status;
+} pending_t;
+
+struct store {
+    uv_loop_t *loop;
+    uv_async_t *async; /* owned; freed by its close callback */
+    const store_backend_ops_t *ops;
+    store_backend_t *be;
+    int commit_delay_ms;
+    uv_thread_t thread;
+
+    /* Shared with the writer thread, guarded by mu. */
+    uv_mutex_t mu;
+    uv_cond_t cond;
+    list_t queue; /* appended, not yet taken by the writer */
+    list_t done;  /* written or failed, callbacks not yet run */
+    bool closing;
+    store_stats_t stats; /* .queued counts appended but not yet written */
+
+    /* Loop thread only. */
+    list_t ready;    /* callbacks being run, in order */
+    int dispatching; /* depth of store__dispatch() on the stack */
+    bool closed;     /* backend closed; only the free may be pending */
+    bool free_pending;
+};
+
+static const store_backend_ops_t *pick_backend(const store_options_t *opt)
+{
+    /* One backend for now; a future option selects PostgreSQL here. */
+    return &sqlite_store_ops;
+}
+
+static char *put_str(char **cursor, const char *s, size_t len)
+{
+    char *dst = *cursor;
+    memcpy(dst, s, len);
+    dst[len] = '\0';
+    *cursor += len + 1;
+    return dst;
+}
+
+/* One allocation holds the pending_t and copies of every string. */
+static pending_t *pending_new(const store_msg_t *m, store_done_cb cb, void *ud)
+{
+    size_t room_len = m->room ? strlen(m->room) : 0;
+    size_t nick_len = m->nick ? strlen(m->nick) : 0;
+    size_t colour_len = m->colour ? strlen(m->colour) : 0;
+    size_t text_len = m->text ? m->text_len : 0;
+    pending_t *p = xmalloc(sizeof *p + room_len + nick_len + colour_len + text_len + 4);
+    char *cursor = (char *)(p + 1);
+
+    list_init(&p->node);
+    p->msg = *m;
+    p->msg.room = m->room ? put_str(&cursor, m->room, room_len) : NULL;
+    p->msg.nick = m->nick ? put_str(&cursor, m->nick, nick_len) : NULL;
+    p->msg.colour = m->colour ? put_str(&cursor, m->colour, colour_len) : NULL;
+    p->msg.text = put_str(&cursor, m->text ? m->text : "", text_len);
+    p->msg.text_len = text_len;
+    p->cb = cb;
+    p->ud = ud;
+    p->status = 0;
+    return p;
+}
+
+/* Writes one batch (list of pending_t), setting each status. Writer thread, without mu. Returns the
+ * number of transactions committed. */
+static uint64_t write_batch(store_t *st, list_t *batch, size_t n)
+{
+    const store_msg_t **msgs = xmalloc(n * sizeof *msgs);
+    uint64_t commits = 0;
+    size_t i = 0;
+
+    list_foreach(it, batch)
+    {
+        msgs[i++] = &list_entry(it, pending_t, node)->msg;
+    }
+    int err = st->ops->write_batch(st->be, msgs, n);
+    if (err == 0)
+        commits++;
+    if (err < 0 && n > 1) {
+        /* Find the culprits: each message on its own, so one bad message (a duplicate id) fails
+         * alone. Once a single one finds the store full, the rest would too: fail them without
+         * trying (and without a log line each). */
+        log_warn("store: batch of %zu failed (%s); retrying one by one", n, store_strerror(err));
+        bool full = false;
+        list_foreach(it, batch)
+        {
+            pending_t *p = list_entry(it, pending_t, node);
+            const store_msg_t *one = &p->msg;
+            p->status = full ? STORE_EFULL : st->ops->write_batch(st->be, &one, 1);
+            full = p->status == STORE_EFULL;
+            commits += p->status == 0;
+        }
+    } else {
+        list_foreach(it, batch)
+        {
+            list_entry(it, pending_t, node)->status = err;
+        }
+    }
+    free(msgs);
+    return commits;
+}
+
+static void writer_main(void *arg)
+{
+    store_t *st = arg;
+
+    uv_mutex_lock(&st->mu);
+    for (;;) {
+        while (list_empty(&st->queue) && !st->closing)
+            uv_cond_wait(&st->cond, &st->mu);
+        if (list_empty(&st->queue))
+            break; /* closing and drained */
+
+        list_t batch;
+        size_t n = 0;
+        list_init(&batch);
+        while (!list_empty(&st->queue)) {
+            list_t *it = st->queue.next;
+            list_remove(it);
+            list_push_back(&batch, it);
+            n++;
+        }
+        uv_mutex_unlock(&st->mu);
+
+        if (st->commit_delay_ms > 0)
+            uv_sleep((unsigned)st->commit_delay_ms);
+        uint64_t commits = write_batch(st, &batch, n);
+
+        uv_mutex_lock(&st->mu);
+        st->stats.commits += commits;
+        st->stats.queued -= n;
+        while (!list_empty(&batch)) {
+            pending_t *p = list_entry(batch.next, pending_t, node);
+            list_remove(&p->node);
+            if (p->status == 0)
+                st->stats.appended++;
+            else
+                st->stats.failed++;
+            list_push_back(&st->done, &p->node);
+        }
+        uv_async_send(st->async);
+    }
+    uv_mutex_unlock(&st->mu);
+}
+
+static void store__free(store_t *st)
+{
+    uv_cond_destroy(&st->cond);
+    uv_mutex_destroy(&st->mu);
+    free(st);
+}
+
+/* Loop thread: runs every finished message's callback, in order. Re-entrant: a callback may call
+ * store_close(), which drains `ready` itself; the outermost call then frees the store. */
+static void store__dispatch(store_t *st)
+{
+    uv_mutex_lock(&st->mu);
+    while (!list_empty(&st->done)) {
+        list_t *it = st->done.next;
+        list_remove(it);
+        list_push_back(&st->ready, it);
+    }
+    uv_mutex_unlock(&st->mu);
+
+    st->dispatching++;
+    while (!list_empty(&st->ready)) {
+        pending_t *p = list_entry(st->ready.next, pending_t, node);
+        list_remove(&p->node);
+        if (p->cb)
+            p->cb(p->ud, p->msg.id, p->status);
+        free(p);
+    }
+    st->dispatching--;
+    if (st->dispatching == 0 && st->free_pending)
+        store__free(st);
+}
+
+static void on_async(uv_async_t *h)
+{
+    if (h->data)
+        store__dispatch(h->data);
+}
+
+static void on_async_close(uv_handle_t *h)
+{
+    free(h);
+}
+
+int store_open(uv_loop_t *loop, const store_options_t *opt, store_t **out)
+{
+    store_t *st = xcalloc(1, sizeof *st);
+    bool sync_inited = false, async_inited = false;
+    int err = 0;
+
+    *out = NULL;
+    st->loop = loop;
+    st->ops = pick_backend(opt);
+    st->commit_delay_ms = opt ? opt->commit_delay_ms : 0;
+    list_init(&st->queue);
+    list_init(&st->done);
+    list_init(&st->ready);
+    if (uv_mutex_init(&st->mu) != 0) {
+        err = STORE_EIO;
+        goto out;
+    }
+    if (uv_cond_init(&st->cond) != 0) {
+        uv_mutex_destroy(&st->mu);
+        err = STORE_EIO;
+        goto out;
+    }
+    sync_inited = true;
+
+    err = st->ops->open(opt, &st->be);
+    if (err < 0)
+        goto out;
+
+    st->async = xmalloc(sizeof *st->async);
+    if (uv_async_init(loop, st->async, on_async) != 0) {
+        err = STORE_EIO;
+        goto out;
+    }
+    st->async->data = st;
+    async_inited = true;
+
+    if (uv_thread_create(&st->thread, writer_main, st) != 0) {
+        log_error("store: cannot start the writer thread");
+        err = STORE_EIO;
+        goto out;
+    }
+    log_info("store: opened %s/parley.db (%s)", opt->dir, st->ops->name);
+    *out = st;
+    st = NULL;
+out:
+    if (st) {
+        if (async_inited) {
+            st->async->data = NULL;
+            uv_close((uv_handle_t *)st->async, on_async_close);
+        } else {
+            free(st->async);
+        }
+        if (st->be)
+            st->ops->close(st->be);
+        if (sync_inited)
+            store__free(st);
+        else
+            free(st);
+    }
+    return err;
+}
+
+void store_close(store_t *st)
+{
+    if (st == NULL || st->closed)
+        return;
+
+    uv_mutex_lock(&st->mu);
+    st->closing = true;
+    uv_cond_signal(&st->cond);
+    uv_mutex_unlock(&st->mu);
+    uv_thread_join(&st->thread); /* the writer commits everything still queued first */
+
+    st->async->data = NULL;
+    uv_close((uv_handle_t *)st->async, on_async_close);
+    st->async = NULL;
+    st->ops->close(st->be);
+    st->be = NULL;
+    st->closed = true;
+
+    store__dispatch(st); /* callbacks may still use the store; calls now fail with ECLOSED */
+    if (st->dispatching > 0)
+        st->free_pending = true; /* called from a callback: the running dispatcher frees */
+    else if (!st->free_pending)
+        store__free(st);
+}
+
+uint64_t store_last_msg_id(store_t *st)
+{
+    uint64_t id = 0;
+    if (st->closed || st->ops->last_msg_id(st->be, &id) < 0)
+        return 0;
+    return id;
+}
+
+int store_room_put(store_t *st, const store_room_t *room)
+{
+    if (st->closed)
+        return STORE_ECLOSED;
+    return st->ops->room_put(st->be, room);
+}
+
+int store_rooms_load(store_t *st, store_room_cb cb, void *ud)
+{
+    if (st->closed)
+        return STORE_ECLOSED;
+    return st->ops->rooms_load(st->be, cb, ud);
+}
+
+int store_msg_append(store_t *st, const store_msg_t *msg, store_done_cb cb, void *ud)
+{
+    if (st->closed)
+        return STORE_ECLOSED;
+    pending_t *p = pending_new(msg, cb, ud);
+    int err = 0;
+
+    uv_mutex_lock(&st->mu);
+    if (st->closing) {
+        err = STORE_ECLOSED;
+    } else {
+        list_push_back(&st->queue, &p->node);
+        st->stats.queued++;
+        uv_cond_signal(&st->cond);
+        p = NULL;
+    }
+    uv_mutex_unlock(&st->mu);
+    free(p);
+    return err;
+}
+
+int store_history(store_t *st, const char *room, uint32_t table, uint64_t before, int limit,
+                  store_msg_cb cb, void *ud, bool *more)
+{
+    bool more_local = false;
+    if (more)
+        *more = false;
+    if (st->closed)
+        return STORE_ECLOSED;
+    if (limit < 1)
+        limit = 1;
+    if (limit > STORE__HISTORY_MAX)
+        limit = STORE__HISTORY_MAX;
+    int err = st->ops->history(st->be, room, table, before, limit, cb, ud, &more_local);
+    if (err == 0 && more)
+        *more = more_local;
+    return err;
+}
+
+void store_get_stats(store_t *st, store_stats_t *out)
+{
+    uv_mutex_lock(&st->mu);
+    *out = st->stats;
+    uv_mutex_unlock(&st->mu);
+}
+
+const char *store_strerror(int err)
+{
+    switch (err) {
+    case STORE_OK:
+        return "success";
+    case STORE_EIO:
+        return "storage I/O or database error";
+    case STORE_EFULL:
+        return "storage full";
+    case STORE_ECLOSED:
+        return "store is closing";
+    case STORE_ENOTFOUND:
+        return "not found";
+    case STORE_EEXIST:
+        return "already exists";
+    default:
+        return "unknown store error";
+    }
+}

@@ -1,0 +1,91 @@
+/* The storage interface. One store_t owns the database; everything else goes through these calls.
+ *
+ * Threads: every function here is called on the loop thread. Message appends are queued to a writer
+ * thread that commits them in groups; their completion callbacks run later on the loop thread (never
+ * from inside store_msg_append()). Reads (rooms, history) are synchronous on the loop thread over a
+ * separate read connection; SQLite in WAL mode lets them run while the writer commits.
+ *
+ * Errors: 0 on success, a negative STORE_E* code on failure. Strings passed in are borrowed for the
+ * duration of the call (appends copy what they need). */
+#ifndef PARLEY_STORE_STORE_H
+#define PARLEY_STORE_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <uv.h>
+
+enum {
+    STORE_OK = 0,
+    STORE_EIO = -2001,      /* I/O or database error */
+    STORE_EFULL = -2002,    /* disk or configured size limit full */
+    STORE_ECLOSED = -2003,  /* the store is closing */
+    STORE_ENOTFOUND = -2004,
+    STORE_EEXIST = -2005,
+};
+
+typedef struct store store_t;
+
+typedef struct store_options {
+    const char *dir;        /* data directory; the database is DIR/parley.db (created, with DIR) */
+    int64_t max_pages;      /* 0: unlimited; else PRAGMA max_page_count (emulates a small disk) */
+    int commit_delay_ms;    /* test hook: writer sleeps this long before each commit; 0 in prod */
+} store_options_t;
+
+typedef struct store_room {
+    const char *name;
+    const char *title;
+    const char *topic;
+    int capacity;
+} store_room_t;
+
+typedef struct store_msg {
+    uint64_t id;
+    int64_t ts; /* ms since epoch */
+    const char *room;
+    uint32_t table;
+    const char *nick;
+    const char *colour;
+    const char *text;
+    size_t text_len;
+} store_msg_t;
+
+/* Called on the loop thread once the message is durable (status 0) or failed (STORE_E*). */
+typedef void (*store_done_cb)(void *ud, uint64_t msg_id, int status);
+typedef void (*store_room_cb)(void *ud, const store_room_t *room);
+typedef void (*store_msg_cb)(void *ud, const store_msg_t *msg);
+
+/* Opens (creating and migrating) the store and starts its writer thread. */
+int store_open(uv_loop_t *loop, const store_options_t *opt, store_t **out);
+/* Commits everything queued, stops the writer, runs pending callbacks, closes. NULL is a no-op.
+ * Must be called while the loop can still run close callbacks (it closes its uv_async handle). */
+void store_close(store_t *st);
+
+/* The highest message id ever stored (0 if none). */
+uint64_t store_last_msg_id(store_t *st);
+
+/* Inserts or updates a room (synchronously, on the writer's connection under its lock). */
+int store_room_put(store_t *st, const store_room_t *room);
+int store_rooms_load(store_t *st, store_room_cb cb, void *ud);
+
+/* Queues a message for the writer thread. The message is copied. cb may be NULL. */
+int store_msg_append(store_t *st, const store_msg_t *msg, store_done_cb cb, void *ud);
+
+/* Messages of (room, table) with id < before (before == 0: no bound), newest `limit` of them, handed
+ * to cb oldest first. *more (may be NULL) says whether older ones exist. */
+int store_history(store_t *st, const char *room, uint32_t table, uint64_t before, int limit,
+                  store_msg_cb cb, void *ud, bool *more);
+
+/* Counters for /metrics. */
+typedef struct store_stats {
+    uint64_t appended;   /* messages durably written */
+    uint64_t failed;     /* messages whose write failed */
+    uint64_t commits;    /* transactions committed */
+    uint64_t queued;     /* waiting for the writer now */
+} store_stats_t;
+void store_get_stats(store_t *st, store_stats_t *out);
+
+const char *store_strerror(int err);
+
+#endif

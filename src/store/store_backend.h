@@ -1,0 +1,40 @@
+/* Private to src/store: the table of operations a database backend provides to store.c. store.c
+ * owns everything backend-independent (the writer thread, its queues, the uv_async handle,
+ * callbacks, statistics); a backend owns its connections and prepared statements and translates its
+ * errors into STORE_E* codes (logging the database's own message).
+ *
+ * Threads: write_batch() is called only on the writer thread; every other operation on the loop
+ * thread. A backend that shares a connection between the two (room_put on the writer's connection)
+ * serialises that use with its own lock. Callbacks (rooms_load, history) are invoked after the
+ * backend's statement has been reset, so they may call back into the store. */
+#ifndef PARLEY_STORE_STORE_BACKEND_H
+#define PARLEY_STORE_STORE_BACKEND_H
+
+#include "store/store.h"
+
+typedef struct store_backend store_backend_t;
+
+typedef struct store_backend_ops {
+    const char *name;
+    /* Opens (creating and migrating) the database under opt->dir. */
+    int (*open)(const store_options_t *opt, store_backend_t **out);
+    /* Finalizes statements and closes connections. NULL is a no-op. */
+    void (*close)(store_backend_t *be);
+
+    int (*last_msg_id)(store_backend_t *be, uint64_t *out);
+    int (*room_put)(store_backend_t *be, const store_room_t *room);
+    int (*rooms_load)(store_backend_t *be, store_room_cb cb, void *ud);
+    /* limit is already clamped to 1..STORE__HISTORY_MAX; more is never NULL. */
+    int (*history)(store_backend_t *be, const char *room, uint32_t table, uint64_t before,
+                   int limit, store_msg_cb cb, void *ud, bool *more);
+
+    /* Writer thread: inserts n messages in one transaction. All-or-nothing: on failure nothing of
+     * the batch is stored and the backend is ready for the next call. */
+    int (*write_batch)(store_backend_t *be, const store_msg_t *const *msgs, size_t n);
+} store_backend_ops_t;
+
+#define STORE__HISTORY_MAX 1000
+
+extern const store_backend_ops_t sqlite_store_ops;
+
+#endif

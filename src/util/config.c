@@ -1,0 +1,218 @@
+#include "util/config.h"
+
+#include <errno.h>
+#include <ini.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/xmalloc.h"
+
+void config_set_str(char **slot, const char *value)
+{
+    free(*slot);
+    *slot = value ? xstrdup(value) : NULL;
+}
+
+void config_init(config_t *cfg)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    config_set_str(&cfg->listen, "0.0.0.0:8080");
+    config_set_str(&cfg->data_dir, "./var");
+    config_set_str(&cfg->web_root, "./web");
+    config_set_str(&cfg->admin_token, "");
+    config_set_str(&cfg->log_file, "");
+    config_set_str(&cfg->log_level, "info");
+    cfg->max_connections = 19000;
+    cfg->header_timeout = 10;
+    cfg->max_message = 16384;
+    cfg->max_text = 4000;
+    cfg->output_cap = 1048576;
+    cfg->default_capacity = 32;
+    cfg->history_on_entry = 50;
+}
+
+void config_deinit(config_t *cfg)
+{
+    free(cfg->listen);
+    free(cfg->data_dir);
+    free(cfg->web_root);
+    free(cfg->admin_token);
+    free(cfg->port_file);
+    free(cfg->log_file);
+    free(cfg->log_level);
+    for (size_t i = 0; i < cfg->nrooms; i++) {
+        free(cfg->rooms[i].name);
+        free(cfg->rooms[i].title);
+        free(cfg->rooms[i].topic);
+    }
+    free(cfg->rooms);
+    memset(cfg, 0, sizeof(*cfg));
+}
+
+struct load_ctx {
+    config_t *cfg;
+    const char *path;
+    char *err;
+    size_t errlen;
+    int failed;
+};
+
+static int parse_int(const char *v, long long lo, long long hi, long long *out)
+{
+    char *end;
+    errno = 0;
+    long long n = strtoll(v, &end, 10);
+    if (errno || end == v || *end != '\0' || n < lo || n > hi)
+        return -EINVAL;
+    *out = n;
+    return 0;
+}
+
+static config_room_t *room_slot(config_t *cfg, const char *name)
+{
+    for (size_t i = 0; i < cfg->nrooms; i++)
+        if (strcmp(cfg->rooms[i].name, name) == 0)
+            return &cfg->rooms[i];
+    cfg->rooms = xrealloc(cfg->rooms, (cfg->nrooms + 1) * sizeof(*cfg->rooms));
+    config_room_t *r = &cfg->rooms[cfg->nrooms++];
+    memset(r, 0, sizeof(*r));
+    r->name = xstrdup(name);
+    return r;
+}
+
+typedef enum { K_STR, K_INT, K_SIZE, K_I64 } kind_t;
+
+struct key {
+    const char *section;
+    const char *name;
+    kind_t kind;
+    size_t offset;
+    long long lo, hi;
+};
+
+#define STR(sec, key, field) {sec, key, K_STR, offsetof(config_t, field), 0, 0}
+#define NUM(sec, key, kind, field, lo, hi) {sec, key, kind, offsetof(config_t, field), lo, hi}
+
+static const struct key keys[] = {
+    STR("server", "listen", listen),
+    STR("server", "data_dir", data_dir),
+    STR("server", "web_root", web_root),
+    STR("server", "admin_token", admin_token),
+    NUM("server", "max_connections", K_INT, max_connections, 1, 1000000),
+    NUM("server", "header_timeout", K_INT, header_timeout, 1, 3600),
+    NUM("limits", "max_message", K_SIZE, max_message, 64, 16 * 1024 * 1024),
+    NUM("limits", "max_text", K_SIZE, max_text, 1, 1024 * 1024),
+    NUM("limits", "output_cap", K_SIZE, output_cap, 4096, 1LL << 32),
+    NUM("chat", "default_capacity", K_INT, default_capacity, 1, 10000),
+    NUM("chat", "history_on_entry", K_INT, history_on_entry, 0, 1000),
+    NUM("store", "max_db_pages", K_I64, max_db_pages, 0, INT_MAX),
+    NUM("store", "commit_delay_ms", K_INT, commit_delay_ms, 0, 60000),
+    STR("log", "level", log_level),
+    STR("log", "file", log_file),
+};
+
+static int on_entry(void *user, const char *section, const char *name, const char *value)
+{
+    struct load_ctx *lc = user;
+    config_t *cfg = lc->cfg;
+
+    if (strncmp(section, "room ", 5) == 0) {
+        const char *room = section + 5;
+        while (*room == ' ')
+            room++;
+        config_room_t *r = room_slot(cfg, room);
+        long long n;
+        if (strcmp(name, "title") == 0) {
+            config_set_str(&r->title, value);
+        } else if (strcmp(name, "topic") == 0) {
+            config_set_str(&r->topic, value);
+        } else if (strcmp(name, "capacity") == 0) {
+            if (parse_int(value, 1, 10000, &n) < 0) {
+                snprintf(lc->err, lc->errlen, "%s: [%s] capacity must be 1..10000", lc->path,
+                         section);
+                return 0;
+            }
+            r->capacity = (int)n;
+        } else {
+            snprintf(lc->err, lc->errlen, "%s: unknown key '%s' in [%s]", lc->path, name,
+                     section);
+            return 0;
+        }
+        return 1;
+    }
+
+    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+        const struct key *k = &keys[i];
+        if (strcmp(k->section, section) != 0 || strcmp(k->name, name) != 0)
+            continue;
+        char *field = (char *)cfg + k->offset;
+        long long n = 0;
+        if (k->kind == K_STR) {
+            config_set_str((char **)field, value);
+            return 1;
+        }
+        if (parse_int(value, k->lo, k->hi, &n) < 0) {
+            snprintf(lc->err, lc->errlen, "%s: [%s] %s must be a whole number from %lld to %lld",
+                     lc->path, section, name, k->lo, k->hi);
+            return 0;
+        }
+        if (k->kind == K_INT)
+            *(int *)field = (int)n;
+        else if (k->kind == K_SIZE)
+            *(size_t *)field = (size_t)n;
+        else
+            *(int64_t *)field = (int64_t)n;
+        return 1;
+    }
+    snprintf(lc->err, lc->errlen, "%s: unknown key '%s' in [%s]", lc->path, name, section);
+    return 0;
+}
+
+int config_load_file(config_t *cfg, const char *path, char *err, size_t errlen)
+{
+    struct load_ctx lc = {cfg, path, err, errlen, 0};
+    err[0] = '\0';
+    FILE *f = fopen(path, "r");
+    if (f == NULL) {
+        int e = errno;
+        snprintf(err, errlen, "%s: %s", path, strerror(e));
+        return -e;
+    }
+    int rc = ini_parse_file(f, on_entry, &lc);
+    fclose(f);
+    if (rc != 0) {
+        if (err[0] == '\0')
+            snprintf(err, errlen, "%s:%d: syntax error", path, rc);
+        return -EINVAL;
+    }
+    return 0;
+}
+
+int config_parse_listen(const char *listen, char *host, size_t hostlen, int *port)
+{
+    const char *colon;
+    const char *h = listen;
+    size_t hl;
+    if (listen[0] == '[') {
+        const char *close = strchr(listen, ']');
+        if (close == NULL || close[1] != ':')
+            return -EINVAL;
+        h = listen + 1;
+        hl = (size_t)(close - h);
+        colon = close + 1;
+    } else {
+        colon = strrchr(listen, ':');
+        if (colon == NULL)
+            return -EINVAL;
+        hl = (size_t)(colon - listen);
+    }
+    long long p;
+    if (parse_int(colon + 1, 0, 65535, &p) < 0 || hl == 0 || hl >= hostlen)
+        return -EINVAL;
+    memcpy(host, h, hl);
+    host[hl] = '\0';
+    *port = (int)p;
+    return 0;
+}

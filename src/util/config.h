@@ -1,0 +1,47 @@
+/* parleyd's settings: defaults, the INI file (libinih) and the command line (in main.c) fill one
+ * config_t. Strings are owned by the config and freed by config_deinit(). */
+#ifndef PARLEY_UTIL_CONFIG_H
+#define PARLEY_UTIL_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct config_room {
+    char *name;
+    char *title; /* NULL: not set */
+    char *topic; /* NULL: not set */
+    int capacity; /* 0: not set */
+} config_room_t;
+
+typedef struct config {
+    char *listen;          /* "HOST:PORT" */
+    char *data_dir;
+    char *web_root;
+    char *admin_token;     /* "" disables REST room creation */
+    char *port_file;       /* NULL: none */
+    char *log_file;        /* "" : stderr */
+    char *log_level;
+    int max_connections;
+    int header_timeout;    /* seconds */
+    size_t max_message;
+    size_t max_text;
+    size_t output_cap;
+    int default_capacity;
+    int history_on_entry;
+    int64_t max_db_pages;
+    int commit_delay_ms;
+    config_room_t *rooms;
+    size_t nrooms;
+} config_t;
+
+void config_init(config_t *cfg);
+void config_deinit(config_t *cfg);
+/* Reads an INI file over the current values. On error returns a negative code and writes a message
+ * ("FILE:LINE: unknown key 'x' in [server]") to err. */
+int config_load_file(config_t *cfg, const char *path, char *err, size_t errlen);
+/* Sets one string member, replacing the old value. */
+void config_set_str(char **slot, const char *value);
+/* Splits "HOST:PORT" ("[::1]:80" for IPv6). Returns 0 or -EINVAL. host gets at most hostlen-1 bytes. */
+int config_parse_listen(const char *listen, char *host, size_t hostlen, int *port);
+
+#endif

@@ -1,0 +1,505 @@
+/* Unit tests of src/store with the SQLite backend: each test gets a fresh temporary directory and a
+ * real uv loop. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "store/store.h"
+#include "util/log.h"
+
+#define MAX_MSGS 2000
+
+typedef struct fixture {
+    char tmp[64];
+    char dir[128]; /* a not-yet-existing subdirectory of tmp */
+    uv_loop_t loop;
+    uv_thread_t main_thread;
+    bool in_append;
+    /* completion tracking */
+    int done_calls;
+    int status[MAX_MSGS + 1];
+    bool called[MAX_MSGS + 1];
+    bool off_loop_thread;
+    bool inside_append;
+    /* history/rooms collection */
+    uint64_t ids[MAX_MSGS];
+    int n_ids;
+    char last_text[2048];
+    char rooms[8][64];
+    int room_caps[8];
+    int n_rooms;
+} fixture_t;
+
+static void rm_rf(const char *path)
+{
+    DIR *d = opendir(path);
+    if (d) {
+        struct dirent *e;
+        while ((e = readdir(d)) != NULL) {
+            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+                continue;
+            char sub[512];
+            snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
+            rm_rf(sub);
+        }
+        closedir(d);
+        rmdir(path);
+    } else {
+        unlink(path);
+    }
+}
+
+static int setup(void **state)
+{
+    fixture_t *f = calloc(1, sizeof *f);
+    snprintf(f->tmp, sizeof f->tmp, "/tmp/parley-store-XXXXXX");
+    assert_non_null(mkdtemp(f->tmp));
+    snprintf(f->dir, sizeof f->dir, "%s/data/sub", f->tmp);
+    assert_int_equal(uv_loop_init(&f->loop), 0);
+    f->main_thread = uv_thread_self();
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture_t *f = *state;
+    /* Every handle must be closed by now. */
+    uv_run(&f->loop, UV_RUN_DEFAULT);
+    assert_int_equal(uv_loop_close(&f->loop), 0);
+    rm_rf(f->tmp);
+    free(f);
+    return 0;
+}
+
+static store_t *open_store(fixture_t *f, int64_t max_pages, int delay_ms)
+{
+    store_options_t opt = {.dir = f->dir, .max_pages = max_pages, .commit_delay_ms = delay_ms};
+    store_t *st = NULL;
+    assert_int_equal(store_open(&f->loop, &opt, &st), 0);
+    assert_non_null(st);
+    return st;
+}
+
+static void close_store(fixture_t *f, store_t *st)
+{
+    store_close(st);
+    uv_run(&f->loop, UV_RUN_DEFAULT); /* lets the async handle close */
+}
+
+static void on_done(void *ud, uint64_t id, int status)
+{
+    fixture_t *f = ud;
+    if (!uv_thread_equal(&f->main_thread, &(uv_thread_t){uv_thread_self()}))
+        f->off_loop_thread = true;
+    if (f->in_append)
+        f->inside_append = true;
+    assert_true(id >= 1 && id <= MAX_MSGS);
+    assert_false(f->called[id]);
+    f->called[id] = true;
+    f->status[id] = status;
+    f->done_calls++;
+}
+
+static int append(fixture_t *f, store_t *st, uint64_t id, const char *room, uint32_t table,
+                  const char *text)
+{
+    char nick[32];
+    snprintf(nick, sizeof nick, "nick%" PRIu64, id);
+    store_msg_t m = {
+        .id = id,
+        .ts = 1700000000000 + (int64_t)id,
+        .room = room,
+        .table = table,
+        .nick = nick,
+        .colour = id % 2 ? "#ff0000" : NULL,
+        .text = text,
+        .text_len = strlen(text),
+    };
+    f->in_append = true;
+    int rc = store_msg_append(st, &m, on_done, f);
+    f->in_append = false;
+    return rc;
+}
+
+static void run_until(fixture_t *f, int calls)
+{
+    while (f->done_calls < calls)
+        uv_run(&f->loop, UV_RUN_ONCE);
+}
+
+static void on_msg(void *ud, const store_msg_t *m)
+{
+    fixture_t *f = ud;
+    assert_true(f->n_ids < MAX_MSGS);
+    f->ids[f->n_ids++] = m->id;
+    assert_int_equal(m->text_len, strlen(m->text));
+    snprintf(f->last_text, sizeof f->last_text, "%s", m->text);
+    char nick[32];
+    snprintf(nick, sizeof nick, "nick%" PRIu64, m->id);
+    assert_string_equal(m->nick, nick);
+    assert_int_equal(m->ts, 1700000000000 + (int64_t)m->id);
+    if (m->id % 2)
+        assert_string_equal(m->colour, "#ff0000");
+    else
+        assert_null(m->colour);
+}
+
+static void on_room(void *ud, const store_room_t *r)
+{
+    fixture_t *f = ud;
+    assert_true(f->n_rooms < 8);
+    snprintf(f->rooms[f->n_rooms], sizeof f->rooms[0], "%s|%s|%s", r->name,
+             r->title ? r->title : "", r->topic ? r->topic : "");
+    f->room_caps[f->n_rooms++] = r->capacity;
+}
+
+static int history(fixture_t *f, store_t *st, const char *room, uint32_t table, uint64_t before,
+                   int limit, bool *more)
+{
+    f->n_ids = 0;
+    return store_history(st, room, table, before, limit, on_msg, f, more);
+}
+
+static void test_open_creates_dir(void **state)
+{
+    fixture_t *f = *state;
+    struct stat sb;
+    assert_int_not_equal(stat(f->dir, &sb), 0);
+    store_t *st = open_store(f, 0, 0);
+    assert_int_equal(stat(f->dir, &sb), 0);
+    assert_true(S_ISDIR(sb.st_mode));
+    assert_int_equal(sb.st_mode & 0777, 0750);
+    char db[256];
+    snprintf(db, sizeof db, "%s/parley.db", f->dir);
+    assert_int_equal(stat(db, &sb), 0);
+    assert_int_equal(store_last_msg_id(st), 0);
+    store_stats_t s;
+    store_get_stats(st, &s);
+    assert_int_equal(s.appended + s.failed + s.commits + s.queued, 0);
+    close_store(f, st);
+
+    /* Reopening an existing, migrated database works too. */
+    st = open_store(f, 0, 0);
+    close_store(f, st);
+    store_close(NULL);
+}
+
+static void test_open_bad_dir(void **state)
+{
+    fixture_t *f = *state;
+    char file[256];
+    snprintf(file, sizeof file, "%s/file", f->tmp);
+    FILE *fp = fopen(file, "w");
+    assert_non_null(fp);
+    fclose(fp);
+    store_options_t opt = {.dir = file};
+    store_t *st = (store_t *)1;
+    assert_int_equal(store_open(&f->loop, &opt, &st), STORE_EIO);
+    assert_null(st);
+}
+
+static void test_rooms(void **state)
+{
+    fixture_t *f = *state;
+    store_t *st = open_store(f, 0, 0);
+    store_room_t a = {.name = "lobby", .title = "The Lobby", .topic = "hi", .capacity = 10};
+    store_room_t b = {.name = "games", .title = "Games", .topic = NULL, .capacity = 4};
+    assert_int_equal(store_room_put(st, &a), 0);
+    assert_int_equal(store_room_put(st, &b), 0);
+    assert_int_equal(store_rooms_load(st, on_room, f), 0);
+    assert_int_equal(f->n_rooms, 2);
+
+    a.topic = "new topic";
+    a.capacity = 20;
+    assert_int_equal(store_room_put(st, &a), 0);
+    close_store(f, st);
+
+    st = open_store(f, 0, 0);
+    f->n_rooms = 0;
+    assert_int_equal(store_rooms_load(st, on_room, f), 0);
+    assert_int_equal(f->n_rooms, 2);
+    int lobby = strncmp(f->rooms[0], "lobby|", 6) == 0 ? 0 : 1;
+    assert_string_equal(f->rooms[lobby], "lobby|The Lobby|new topic");
+    assert_int_equal(f->room_caps[lobby], 20);
+    assert_string_equal(f->rooms[1 - lobby], "games|Games|");
+    assert_int_equal(f->room_caps[1 - lobby], 4);
+    close_store(f, st);
+}
+
+static void test_append_history(void **state)
+{
+    fixture_t *f = *state;
+    store_t *st = open_store(f, 0, 0);
+    char text[64];
+    /* ids 1..100: odd ids in lobby/1, even ids in lobby/2; 101..110 in other/1 */
+    for (uint64_t id = 1; id <= 110; id++) {
+        snprintf(text, sizeof text, "hello %" PRIu64 " \xc3\xa9", id);
+        assert_int_equal(append(f, st, id, id <= 100 ? "lobby" : "other", id % 2 ? 1 : 2, text), 0);
+    }
+    assert_int_equal(f->done_calls, 0); /* never from inside append */
+    run_until(f, 110);
+    assert_false(f->off_loop_thread);
+    assert_false(f->inside_append);
+    for (int id = 1; id <= 110; id++)
+        assert_int_equal(f->status[id], 0);
+    store_stats_t s;
+    store_get_stats(st, &s);
+    assert_int_equal(s.appended, 110);
+    assert_int_equal(s.failed, 0);
+    assert_int_equal(s.queued, 0);
+    assert_true(s.commits >= 1);
+    close_store(f, st);
+
+    st = open_store(f, 0, 0);
+    assert_int_equal(store_last_msg_id(st), 110);
+
+    bool more = false;
+    /* newest 10 of lobby/1 (odd ids 81..99), oldest first */
+    assert_int_equal(history(f, st, "lobby", 1, 0, 10, &more), 0);
+    assert_int_equal(f->n_ids, 10);
+    for (int i = 0; i < 10; i++)
+        assert_int_equal(f->ids[i], 81 + 2 * i);
+    assert_true(more);
+    assert_string_equal(f->last_text, "hello 99 \xc3\xa9");
+
+    /* page back from 81 */
+    assert_int_equal(history(f, st, "lobby", 1, 81, 10, &more), 0);
+    assert_int_equal(f->n_ids, 10);
+    for (int i = 0; i < 10; i++)
+        assert_int_equal(f->ids[i], 61 + 2 * i);
+    assert_true(more);
+
+    /* last page: 1..19 in 10 → exactly 10 left, none older */
+    assert_int_equal(history(f, st, "lobby", 1, 21, 10, &more), 0);
+    assert_int_equal(f->n_ids, 10);
+    assert_int_equal(f->ids[0], 1);
+    assert_false(more);
+
+    /* limit larger than what's there */
+    assert_int_equal(history(f, st, "lobby", 2, 0, 500, &more), 0);
+    assert_int_equal(f->n_ids, 50);
+    assert_int_equal(f->ids[0], 2);
+    assert_int_equal(f->ids[49], 100);
+    assert_false(more);
+
+    /* limit clamps: 0 → 1, huge → 1000 */
+    assert_int_equal(history(f, st, "other", 1, 0, 0, &more), 0);
+    assert_int_equal(f->n_ids, 1);
+    assert_int_equal(f->ids[0], 109);
+    assert_true(more);
+    assert_int_equal(history(f, st, "other", 1, 0, 1 << 30, NULL), 0);
+    assert_int_equal(f->n_ids, 5);
+
+    /* unknown room, other table */
+    assert_int_equal(history(f, st, "nowhere", 1, 0, 10, &more), 0);
+    assert_int_equal(f->n_ids, 0);
+    assert_false(more);
+    assert_int_equal(history(f, st, "lobby", 3, 0, 10, &more), 0);
+    assert_int_equal(f->n_ids, 0);
+    close_store(f, st);
+}
+
+static void test_group_commit(void **state)
+{
+    fixture_t *f = *state;
+    store_t *st = open_store(f, 0, 0);
+    for (uint64_t id = 1; id <= 1000; id++)
+        assert_int_equal(append(f, st, id, "lobby", 1, "quick"), 0);
+    run_until(f, 1000);
+    store_stats_t s;
+    store_get_stats(st, &s);
+    assert_int_equal(s.appended, 1000);
+    assert_true(s.commits >= 1);
+    assert_true(s.commits < 1000);
+    for (int id = 1; id <= 1000; id++)
+        assert_int_equal(f->status[id], 0);
+    assert_int_equal(store_last_msg_id(st), 1000);
+    close_store(f, st);
+}
+
+static int seq_status[8];
+static int seq_n;
+
+static void on_done_seq(void *ud, uint64_t id, int status)
+{
+    assert_true(seq_n < 8);
+    seq_status[seq_n++] = status;
+}
+
+static void test_duplicate_id(void **state)
+{
+    fixture_t *f = *state;
+    store_t *st = open_store(f, 0, 50);
+    /* One batch (the writer sleeps before committing): the duplicate fails alone. */
+    store_msg_t m = {.id = 1, .room = "lobby", .table = 1, .nick = "n", .text = "a", .text_len = 1};
+    seq_n = 0;
+    assert_int_equal(store_msg_append(st, &m, on_done_seq, f), 0);
+    m.text = "dup";
+    m.text_len = 3;
+    assert_int_equal(store_msg_append(st, &m, on_done_seq, f), 0);
+    m.id = 2;
+    m.text = "b";
+    m.text_len = 1;
+    assert_int_equal(store_msg_append(st, &m, on_done_seq, f), 0);
+    while (seq_n < 3)
+        uv_run(&f->loop, UV_RUN_ONCE);
+    assert_int_equal(seq_status[0], 0);
+    assert_int_equal(seq_status[1], STORE_EEXIST);
+    assert_int_equal(seq_status[2], 0);
+    store_stats_t s;
+    store_get_stats(st, &s);
+    assert_int_equal(s.appended, 2);
+    assert_int_equal(s.failed, 1);
+    assert_int_equal(store_last_msg_id(st), 2);
+    close_store(f, st);
+}
+
+static void test_full(void **state)
+{
+    fixture_t *f = *state;
+    store_t *st = open_store(f, 16, 0);
+    char text[1024];
+    memset(text, 'x', sizeof text - 1);
+    text[sizeof text - 1] = '\0';
+    for (uint64_t id = 1; id <= 300; id++)
+        assert_int_equal(append(f, st, id, "lobby", 1, text), 0);
+    run_until(f, 300);
+    int ok = 0, full = 0;
+    for (int id = 1; id <= 300; id++) {
+        if (f->status[id] == 0)
+            ok++;
+        else if (f->status[id] == STORE_EFULL)
+            full++;
+    }
+    assert_int_equal(ok + full, 300);
+    assert_true(ok > 0);
+    assert_true(full > 0);
+    store_stats_t s;
+    store_get_stats(st, &s);
+    assert_int_equal(s.appended, (uint64_t)ok);
+    assert_int_equal(s.failed, (uint64_t)full);
+
+    /* The writer keeps working: a later failure is reported again, not a hang. */
+    assert_int_equal(append(f, st, 301, "lobby", 1, text), 0);
+    run_until(f, 301);
+    assert_int_equal(f->status[301], STORE_EFULL);
+    bool more;
+    assert_int_equal(history(f, st, "lobby", 1, 0, 1000, &more), 0);
+    assert_int_equal(f->n_ids, ok);
+    close_store(f, st);
+
+    /* Without the limit the same database takes more. */
+    st = open_store(f, 0, 0);
+    int before = f->done_calls;
+    assert_int_equal(append(f, st, 400, "lobby", 1, text), 0);
+    run_until(f, before + 1);
+    assert_int_equal(f->status[400], 0);
+    assert_int_equal(history(f, st, "lobby", 1, 0, 1000, &more), 0);
+    assert_int_equal(f->n_ids, ok + 1);
+    assert_int_equal(store_last_msg_id(st), 400);
+    close_store(f, st);
+}
+
+static void test_close_drains(void **state)
+{
+    fixture_t *f = *state;
+    store_t *st = open_store(f, 0, 20);
+    for (uint64_t id = 1; id <= 200; id++)
+        assert_int_equal(append(f, st, id, "lobby", 1, "drain me"), 0);
+    store_close(st); /* callbacks run synchronously in here */
+    assert_int_equal(f->done_calls, 200);
+    for (int id = 1; id <= 200; id++)
+        assert_int_equal(f->status[id], 0);
+    uv_run(&f->loop, UV_RUN_DEFAULT);
+
+    st = open_store(f, 0, 0);
+    assert_int_equal(store_last_msg_id(st), 200);
+    bool more;
+    assert_int_equal(history(f, st, "lobby", 1, 0, 1000, &more), 0);
+    assert_int_equal(f->n_ids, 200);
+    assert_false(more);
+    close_store(f, st);
+}
+
+static store_t *closer_store;
+
+static void on_done_close(void *ud, uint64_t id, int status)
+{
+    fixture_t *f = ud;
+    on_done(ud, id, status);
+    if (id == 1) {
+        store_close(closer_store); /* closing from inside a callback is safe */
+        assert_int_equal(append(f, closer_store, 99, "lobby", 1, "late"), STORE_ECLOSED);
+    }
+}
+
+static void test_close_in_callback(void **state)
+{
+    fixture_t *f = *state;
+    store_t *st = open_store(f, 0, 0);
+    closer_store = st;
+    store_msg_t m = {.id = 1, .room = "lobby", .table = 1, .nick = "n", .text = "t", .text_len = 1};
+    assert_int_equal(store_msg_append(st, &m, on_done_close, f), 0);
+    m.id = 2;
+    assert_int_equal(store_msg_append(st, &m, on_done, f), 0);
+    uv_run(&f->loop, UV_RUN_DEFAULT);
+    assert_int_equal(f->done_calls, 2);
+    assert_int_equal(f->status[2], 0);
+}
+
+static void on_done_append(void *ud, uint64_t id, int status)
+{
+    fixture_t *f = ud;
+    on_done(ud, id, status);
+    /* store_close() runs this after the store stopped taking appends */
+    assert_int_equal(append(f, closer_store, 100 + id, "lobby", 1, "late"), STORE_ECLOSED);
+}
+
+static void test_append_after_close(void **state)
+{
+    fixture_t *f = *state;
+    store_t *st = open_store(f, 0, 50);
+    closer_store = st;
+    store_msg_t m = {.id = 1, .room = "lobby", .table = 1, .nick = "n", .text = "t", .text_len = 1};
+    assert_int_equal(store_msg_append(st, &m, on_done_append, f), 0);
+    store_close(st);
+    assert_int_equal(f->done_calls, 1);
+    assert_int_equal(f->status[1], 0);
+    uv_run(&f->loop, UV_RUN_DEFAULT);
+
+    assert_string_equal(store_strerror(STORE_ECLOSED), "store is closing");
+    assert_string_equal(store_strerror(STORE_EFULL), "storage full");
+    assert_string_equal(store_strerror(STORE_EIO), "storage I/O or database error");
+    assert_string_equal(store_strerror(STORE_ENOTFOUND), "not found");
+    assert_string_equal(store_strerror(STORE_EEXIST), "already exists");
+    assert_string_equal(store_strerror(0), "success");
+    assert_string_equal(store_strerror(-1), "unknown store error");
+}
+
+int main(void)
+{
+    log_set_level(LOG_ERROR);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_open_creates_dir, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_open_bad_dir, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rooms, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_append_history, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_group_commit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_duplicate_id, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_full, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_close_drains, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_close_in_callback, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_append_after_close, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
