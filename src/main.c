@@ -258,8 +258,11 @@ int main(int argc, char **argv)
     uv_signal_start(&sig_term, on_signal, SIGTERM);
     uv_signal_start(&sig_int, on_signal, SIGINT);
     uv_signal_start(&sig_hup, on_signal, SIGHUP);
+    bool any = strcmp(host, "0.0.0.0") == 0 || strcmp(host, "::") == 0;
     log_info("parleyd %s listening on http://%s:%d/ (data in %s, max %d connections)",
              PARLEY_VERSION, host, bound, cfg.data_dir, cfg.max_connections);
+    if (any)
+        log_info("open http://localhost:%d/ in a browser", bound);
 
     uv_run(&loop, UV_RUN_DEFAULT);
     log_info("stopped");

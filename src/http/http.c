@@ -133,8 +133,7 @@ static int on_headers_complete(llhttp_t *p)
         return -1;
     if (h->last == CB_FIELD) /* a name without a value */
         h->hdr[h->nhdr - 1].value = (unsigned)h->head.len - 1;
-    h->head_done = true;
-    conn_timer_stop(h->conn);
+    h->head_done = true; /* the timer keeps running: the body must arrive in time too */
     return 0;
 }
 
@@ -268,6 +267,7 @@ static enum dispatch_result dispatch(http_conn_t *h)
     }
     r.path = path;
     conn_t *c = h->conn;
+    conn_timer_stop(c);
     http_route(&r);
     free(path);
     if (conn_closing(c))

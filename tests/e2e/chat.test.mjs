@@ -1,0 +1,165 @@
+// Browser end-to-end test of the web client: real chromium pages against a running parleyd.
+// Run it through run.sh, which starts the server and sets PARLEY_URL.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { chromium } from 'playwright-core';
+
+const BASE = process.env.PARLEY_URL;
+const SCREENSHOT = process.env.PARLEY_SCREENSHOT ?? '/tmp/parley-e2e.png';
+const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const ALICE_COLOUR = '#2b9bd1';
+
+let browser;
+const pageErrors = [];
+
+before(async () => {
+  assert.ok(BASE, 'PARLEY_URL must name the server, e.g. http://127.0.0.1:8080/');
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    headless: true,
+    args: CHROMIUM_ARGS,
+  });
+});
+
+after(async () => {
+  await browser?.close();
+});
+
+// Each person gets their own browser context, so nothing (storage, cookies) is shared.
+async function openPage(who) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 760 } });
+  const page = await context.newPage();
+  page.setDefaultTimeout(10000);
+  page.on('pageerror', (e) => pageErrors.push(`${who}: ${e.message}`));
+  page.on('console', (m) => m.type() === 'error' && pageErrors.push(`${who}: console: ${m.text()}`));
+  await page.goto(BASE);
+  await page.locator('#connection-status[data-state="open"]').waitFor();
+  return page;
+}
+
+async function join(page, nick, { lurk = false } = {}) {
+  await page.fill('#nick-input', nick);
+  if (lurk) await page.check('#lurk-checkbox');
+  await page.click('#join-button');
+}
+
+async function joined(page, room = 'lobby') {
+  await page.locator('#login').waitFor({ state: 'hidden' });
+  await page.locator(`#room-tabs [data-tab="${room}"].active`).waitFor();
+  await page.locator(`#room-list [data-room="${room}"].joined`).waitFor();
+}
+
+async function send(page, text) {
+  await page.fill('#message-input', text);
+  await page.press('#message-input', 'Enter');
+}
+
+const member = (page, nick) => page.locator(`#member-list .member[data-nick="${nick}"]`);
+const messageFrom = (page, nick, text) =>
+  page.locator(`#messages .message:not(.private)[data-nick="${nick}"]`).filter({ hasText: text });
+
+test('two people chat in the lobby', async (t) => {
+  const alice = await openPage('alice');
+  const bob = await openPage('bob');
+
+  await t.test('alice picks a nickname and colour and enters the lobby', async () => {
+    await alice.click(`#login-swatches .swatch[data-colour="${ALICE_COLOUR}"]`);
+    await join(alice, 'alice');
+    await joined(alice);
+    assert.equal(await alice.textContent('#me-nick'), 'alice');
+    await member(alice, 'alice').waitFor();
+  });
+
+  await t.test('a nickname that is taken is refused inline', async () => {
+    await join(bob, 'ALICE');
+    const error = bob.locator('#login-error');
+    await error.waitFor();
+    assert.equal(await error.getAttribute('data-code'), 'nick_taken');
+    assert.ok((await error.textContent()).trim().length > 0, 'the server message is shown');
+    assert.equal(await bob.locator('#nick-input').getAttribute('aria-invalid'), 'true');
+    assert.ok(await bob.locator('#login').isVisible(), 'the nickname card stays open');
+  });
+
+  await t.test('bob enters and each sees the other', async () => {
+    await join(bob, 'bob');
+    await joined(bob);
+    await member(bob, 'alice').waitFor();
+    await member(alice, 'bob').waitFor();
+    await alice.locator('#messages .system-line').filter({ hasText: 'bob entered' }).waitFor();
+  });
+
+  await t.test('alice says something and bob sees it under her nick and colour', async () => {
+    await send(alice, 'hello from alice');
+    const line = messageFrom(bob, 'alice', 'hello from alice');
+    await line.waitFor();
+    assert.equal(await line.locator('.nick').textContent(), 'alice');
+    const colour = await line.locator('.nick').evaluate((n) => getComputedStyle(n).color);
+    assert.equal(colour, 'rgb(43, 155, 209)');
+    // The sender sees the line once, marked stored when the say's reply arrives.
+    await messageFrom(alice, 'alice', 'hello from alice').locator('.msg-status.stored').waitFor();
+    assert.equal(await messageFrom(alice, 'alice', 'hello from alice').count(), 1);
+    assert.equal(await alice.inputValue('#message-input'), '', 'Enter sent and cleared the box');
+  });
+
+  await t.test('bob answers and alice sees it', async () => {
+    await bob.fill('#message-input', 'hi alice <b>not bold</b>');
+    await bob.click('#send-button');
+    const line = messageFrom(alice, 'bob', 'hi alice');
+    await line.waitFor();
+    assert.equal(await line.locator('.text').textContent(), 'hi alice <b>not bold</b>');
+    assert.equal(await line.locator('.text b').count(), 0, 'user text is not parsed as HTML');
+  });
+
+  await t.test('alice sends bob a private message', async () => {
+    await member(alice, 'bob').locator('button').click();
+    await alice.locator('#pm-target').waitFor();
+    assert.equal(await alice.textContent('#pm-nick'), 'bob');
+    await send(alice, 'psst, bob');
+    const got = bob.locator('#messages .message.private.incoming').filter({ hasText: 'psst, bob' });
+    await got.waitFor();
+    assert.match(await got.locator('.pm-badge').textContent(), /private from alice/);
+    const sent = alice.locator('#messages .message.private.outgoing').filter({ hasText: 'psst, bob' });
+    await sent.waitFor();
+    assert.match(await sent.locator('.pm-badge').textContent(), /private to bob/);
+    await alice.click('#pm-cancel');
+    await alice.locator('#pm-target').waitFor({ state: 'hidden' });
+  });
+
+  await t.test('an error reply is shown with its message', async () => {
+    await send(bob, 'x'.repeat(4001));
+    const toast = bob.locator('#toasts .toast[data-code="text_too_long"]');
+    await toast.waitFor();
+    assert.ok((await toast.locator('.toast-message').textContent()).trim().length > 0);
+    assert.equal((await bob.inputValue('#message-input')).length, 4001, 'the text is given back');
+    await bob.fill('#message-input', '');
+  });
+
+  await t.test('a lurker is counted but not listed, and cannot talk', async () => {
+    const carol = await openPage('carol');
+    await join(carol, 'carol', { lurk: true });
+    await joined(carol);
+    await alice.locator('#lurker-count[data-count="1"]').waitFor();
+    assert.match(await alice.textContent('#lurker-count'), /1 lurker/);
+    assert.equal(await member(alice, 'carol').count(), 0);
+    await member(carol, 'alice').waitFor();
+    await carol.locator('#lurk-notice').waitFor();
+    assert.ok(await carol.locator('#message-input').isDisabled());
+    await messageFrom(carol, 'alice', 'hello from alice').waitFor(); // history on entry
+    await carol.context().close();
+    await alice.locator('#lurker-count[data-count="0"]').waitFor();
+  });
+
+  await t.test('screenshot for people to look at', async () => {
+    await alice.screenshot({ path: SCREENSHOT });
+  });
+
+  await t.test('when bob goes away alice sees him leave', async () => {
+    await bob.context().close();
+    await alice.locator('#messages .system-line').filter({ hasText: 'bob disconnected' }).waitFor();
+    await member(alice, 'bob').waitFor({ state: 'detached' });
+  });
+
+  await alice.context().close();
+  assert.deepEqual(pageErrors, [], 'no script errors in the pages');
+});

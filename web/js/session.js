@@ -1,0 +1,420 @@
+// The chat session: who we are, the rooms we are in and what happened in them. It turns protocol
+// events into state changes and tells the views through events; views never talk to the server.
+//
+// Emits:
+//   'self'          our nick or colour changed
+//   'rooms'         the list of all rooms (with user counts) changed
+//   'joined'        the rooms we are in changed (entered, left, lurk flag, unread counts)
+//   'active'        another room became the one on screen (detail: its name or null)
+//   'entry'         {room, entry}: a line was added to a room's log
+//   'entry-update'  {room, entry}: a line changed (a message was stored, or storing failed)
+//   'table'         {room}: our table in a room, its members or lurker count changed
+//   'tables'        {room}: the table list of a room changed
+//   'error'         a ProtocolError from something the user did not directly ask for
+//   'logged-out'    {error}: after a reconnect our nickname could not be had back
+import { Emitter } from './emitter.js';
+
+const LOG_LIMIT = 1000;
+const REHELLO_ATTEMPTS = 5;
+const REHELLO_DELAY_MS = 2000;
+const TABLES_DEBOUNCE_MS = 300;
+const ROOMS_DEBOUNCE_MS = 1000;
+
+function tableName(title, number) {
+  return number === 1 ? title : `${title} #${number}`;
+}
+
+// Nicknames are compared as the server compares them (near enough: NFKC, then case-insensitive).
+export function sameNick(a, b) {
+  return a.normalize('NFKC').toLowerCase() === b.normalize('NFKC').toLowerCase();
+}
+
+// One room we are in. `log` holds the lines shown for it; `seen` the message ids already in it,
+// so that history replayed on re-entry or hop is not shown twice.
+class JoinedRoom {
+  constructor(summary, lurk) {
+    this.name = summary.name;
+    this.summary = summary;
+    this.lurk = lurk;
+    this.table = 1;
+    this.tableName = summary.title;
+    this.members = [];
+    this.lurkers = 0;
+    this.tables = [];
+    this.log = [];
+    this.seen = new Set();
+    this.unread = 0;
+    this.pendingSays = []; // says sent but not yet seen as `message` events, oldest first
+    this.tablesTimer = null;
+  }
+
+  tableTitle(number) {
+    return this.tables.find((t) => t.number === number)?.name ?? tableName(this.summary.title, number);
+  }
+}
+
+export class Session extends Emitter {
+  nick = null;
+  colour = null;
+  rooms = [];
+  joined = new Map();
+  active = null;
+
+  #client;
+  #rehelloFailures = 0;
+  #wasOnline = false;
+  #roomsTimer = null;
+
+  constructor(client) {
+    super();
+    this.#client = client;
+    client.on('welcome', () => this.#onWelcome());
+    client.on('event', (ev) => this.#onEvent(ev));
+    client.on('state', ({ state }) => this.#onState(state));
+  }
+
+  get limits() {
+    return this.#client.limits;
+  }
+
+  room(name) {
+    return this.joined.get(name) ?? null;
+  }
+
+  // Chooses our nickname and enters a first room. Errors of `hello` are thrown to the caller
+  // (the login dialog shows them); errors entering the room are thrown too, after hello succeeded.
+  async login({ nick, colour, room, lurk }) {
+    const res = await this.#client.request('hello', colour ? { nick, colour } : { nick });
+    this.nick = res.nick;
+    this.colour = res.colour;
+    this.emit('self');
+    await this.refreshRooms();
+    const target = room || (this.rooms.find((r) => r.name === 'lobby') ?? this.rooms[0])?.name;
+    if (target) await this.enter(target, { lurk });
+  }
+
+  async enter(name, { lurk = false } = {}) {
+    const res = await this.#client.request('enter', { room: name, lurk });
+    this.#entered(res, lurk, false);
+    this.setActive(name);
+    this.refreshRooms().catch(() => {});
+  }
+
+  async leave(name) {
+    if (this.#client.state === 'open') await this.#client.request('leave', { room: name });
+    this.#forget(name);
+    this.refreshRooms().catch(() => {});
+  }
+
+  // Leaves and enters again with the other lurk setting (the protocol has no in-place switch),
+  // then hops back to the table we were at if entering placed us elsewhere and it is still open.
+  async setLurk(name, lurk) {
+    const before = this.#mustRoom(name).table;
+    await this.#client.request('leave', { room: name });
+    let res;
+    try {
+      res = await this.#client.request('enter', { room: name, lurk });
+    } catch (err) {
+      this.#forget(name);
+      throw err;
+    }
+    this.#entered(res, lurk, false);
+    if (res.table.table !== before) await this.hop(name, before).catch(() => {});
+  }
+
+  async hop(name, number) {
+    const room = this.#mustRoom(name);
+    const res = await this.#client.request('hop', { room: name, table: number });
+    this.#applyTable(room, res.table);
+    this.#push(room, { kind: 'divider', ts: Date.now(), text: `You moved to ${room.tableName}` });
+    for (const m of res.history) this.#addMessage(room, m, false);
+    this.refreshTables(name);
+  }
+
+  async say(name, text) {
+    const room = this.#mustRoom(name);
+    const pending = { entry: null };
+    room.pendingSays.push(pending);
+    try {
+      await this.#client.request('say', { room: name, text });
+      this.#settle(room, pending, 'stored');
+    } catch (err) {
+      // A lost connection says nothing about whether the message was stored.
+      this.#settle(room, pending, err.code === 'disconnected' ? null : 'failed');
+      throw err;
+    }
+  }
+
+  async pm(name, to, text) {
+    await this.#client.request('pm', { room: name, to, text });
+  }
+
+  async setColour(colour) {
+    const res = await this.#client.request('colour', { colour });
+    this.colour = res.colour;
+    for (const room of this.joined.values()) {
+      const me = room.members.find((m) => sameNick(m.nick, this.nick));
+      if (me) {
+        me.colour = res.colour;
+        this.emit('table', { room: room.name });
+      }
+    }
+    this.emit('self');
+  }
+
+  setActive(name) {
+    this.active = name;
+    const room = this.joined.get(name);
+    if (room) room.unread = 0;
+    this.emit('active', name);
+    this.emit('joined');
+    if (room) this.refreshTables(name);
+  }
+
+  // The room on screen was seen (e.g. the window came back to the front).
+  markRead() {
+    const room = this.joined.get(this.active);
+    if (!room?.unread) return;
+    room.unread = 0;
+    this.emit('joined');
+  }
+
+  async refreshRooms() {
+    const res = await this.#client.request('rooms');
+    this.rooms = res.rooms;
+    for (const summary of res.rooms) {
+      const room = this.joined.get(summary.name);
+      if (room) room.summary = summary;
+    }
+    this.emit('rooms');
+  }
+
+  // Asks for a room's table list soon; several calls in a burst (people hopping) cost one request.
+  refreshTables(name) {
+    const room = this.joined.get(name);
+    if (!room) return;
+    clearTimeout(room.tablesTimer);
+    room.tablesTimer = setTimeout(async () => {
+      try {
+        const res = await this.#client.request('tables', { room: name });
+        room.tables = res.tables;
+        this.emit('tables', { room: name });
+      } catch {
+        // Offline or the room went away; the next refresh will tell.
+      }
+    }, TABLES_DEBOUNCE_MS);
+  }
+
+  #refreshRoomsSoon() {
+    clearTimeout(this.#roomsTimer);
+    this.#roomsTimer = setTimeout(() => this.refreshRooms().catch(() => {}), ROOMS_DEBOUNCE_MS);
+  }
+
+  #forget(name) {
+    const room = this.joined.get(name);
+    if (!room) return;
+    clearTimeout(room.tablesTimer);
+    this.joined.delete(name);
+    this.emit('joined');
+    if (this.active === name) this.setActive(this.joined.keys().next().value ?? null);
+  }
+
+  #mustRoom(name) {
+    const room = this.joined.get(name);
+    if (!room) throw new Error(`not in room ${name}`);
+    return room;
+  }
+
+  // Applies an `enter` reply: a fresh room, or one we are back in after a reconnect.
+  #entered(res, lurk, rejoin) {
+    const name = res.room.name;
+    let room = this.joined.get(name);
+    const fresh = !room;
+    if (fresh) {
+      room = new JoinedRoom(res.room, lurk);
+      this.joined.set(name, room);
+    }
+    room.summary = res.room;
+    room.lurk = lurk;
+    room.pendingSays = [];
+    this.#applyTable(room, res.table);
+    const how = lurk ? ' as a lurker (read-only)' : '';
+    const where = `${res.room.title}${room.table > 1 ? `, table ${room.tableName}` : ''}`;
+    if (fresh) {
+      for (const m of res.history) this.#addMessage(room, m, false);
+      this.#push(room, { kind: 'divider', ts: Date.now(), text: `You entered ${where}${how}` });
+    } else {
+      const text = rejoin ? `Reconnected — back in ${where}` : `You are back in ${where}${how}`;
+      this.#push(room, { kind: 'divider', ts: Date.now(), text });
+      for (const m of res.history) this.#addMessage(room, m, false);
+    }
+    this.emit('joined');
+    this.refreshTables(name);
+  }
+
+  #applyTable(room, view) {
+    room.table = view.table;
+    room.tableName = view.name;
+    room.members = view.members.map((m) => ({ nick: m.nick, colour: m.colour }));
+    room.lurkers = view.lurkers;
+    this.emit('table', { room: room.name });
+  }
+
+  #push(room, entry) {
+    room.log.push(entry);
+    if (room.log.length > LOG_LIMIT) room.log.splice(0, room.log.length - LOG_LIMIT);
+    const counts = entry.kind === 'message' || entry.kind === 'private';
+    if (counts && entry.live && (room.name !== this.active || document.hidden)) {
+      room.unread++;
+      this.emit('joined');
+    }
+    this.emit('entry', { room: room.name, entry });
+  }
+
+  #addMessage(room, ev, live) {
+    if (room.seen.has(ev.msg_id)) return;
+    room.seen.add(ev.msg_id);
+    const own = this.nick !== null && sameNick(ev.nick, this.nick);
+    const entry = {
+      kind: 'message', live, own, msgId: ev.msg_id, ts: ev.ts,
+      nick: ev.nick, colour: ev.colour, text: ev.text, status: null,
+    };
+    if (own && live) {
+      const pending = room.pendingSays.shift();
+      if (pending) {
+        pending.entry = entry;
+        entry.status = 'pending';
+      }
+    }
+    this.#push(room, entry);
+  }
+
+  #settle(room, pending, status) {
+    const i = room.pendingSays.indexOf(pending);
+    if (i >= 0) room.pendingSays.splice(i, 1);
+    if (!pending.entry) return;
+    pending.entry.status = status;
+    this.emit('entry-update', { room: room.name, entry: pending.entry });
+  }
+
+  #system(room, nick, colour, text) {
+    this.#push(room, { kind: 'system', ts: Date.now(), nick, colour, text });
+  }
+
+  #onEvent(ev) {
+    const room = this.joined.get(ev.room);
+    if (!room) return;
+    const me = (nick) => this.nick !== null && sameNick(nick, this.nick);
+    switch (ev.type) {
+      case 'message':
+        this.#addMessage(room, ev, true);
+        break;
+      case 'private':
+        if (room.seen.has(ev.msg_id)) break;
+        room.seen.add(ev.msg_id);
+        this.#push(room, {
+          kind: 'private', live: true, msgId: ev.msg_id, ts: ev.ts, from: ev.from, to: ev.to,
+          colour: ev.colour, text: ev.text, outgoing: me(ev.from),
+        });
+        break;
+      case 'member_entered':
+        if (me(ev.nick)) break;
+        this.#addMember(room, ev.nick, ev.colour);
+        this.#system(room, ev.nick, ev.colour, 'entered');
+        break;
+      case 'member_left':
+        this.#removeMember(room, ev.nick);
+        this.#system(room, ev.nick, null, ev.reason === 'disconnected' ? 'disconnected' : 'left');
+        break;
+      case 'member_hopped':
+        if (me(ev.nick)) break;
+        if (ev.to === room.table) {
+          this.#addMember(room, ev.nick, ev.colour);
+          this.#system(room, ev.nick, ev.colour, `hopped over from ${room.tableTitle(ev.from)}`);
+        } else if (ev.from === room.table) {
+          this.#removeMember(room, ev.nick);
+          this.#system(room, ev.nick, ev.colour, `hopped to ${room.tableTitle(ev.to)}`);
+        }
+        break;
+      case 'lurkers':
+        room.lurkers = ev.count;
+        this.emit('table', { room: room.name });
+        break;
+      case 'colour': {
+        const member = room.members.find((m) => sameNick(m.nick, ev.nick));
+        if (member) member.colour = ev.colour;
+        this.emit('table', { room: room.name });
+        break;
+      }
+      default:
+        return; // an event type from a newer server
+    }
+    if (ev.type.startsWith('member_') || ev.type === 'lurkers') {
+      this.refreshTables(room.name);
+      this.#refreshRoomsSoon();
+    }
+  }
+
+  #addMember(room, nick, colour) {
+    if (!room.members.some((m) => sameNick(m.nick, nick))) room.members.push({ nick, colour });
+    this.emit('table', { room: room.name });
+  }
+
+  #removeMember(room, nick) {
+    room.members = room.members.filter((m) => !sameNick(m.nick, nick));
+    this.emit('table', { room: room.name });
+  }
+
+  #onState(state) {
+    if (state !== 'waiting' || !this.#wasOnline) return;
+    this.#wasOnline = false;
+    for (const room of this.joined.values()) {
+      this.#push(room, { kind: 'divider', ts: Date.now(), text: 'Connection lost' });
+    }
+  }
+
+  #onWelcome() {
+    this.#wasOnline = true;
+    if (this.nick) this.#rejoin();
+  }
+
+  // After a reconnect: the same nickname again, then every room we were in, with the same lurk
+  // setting. Our old connection may not be gone on the server yet, so nick_taken is retried.
+  async #rejoin() {
+    try {
+      const res = await this.#client.request('hello', { nick: this.nick, colour: this.colour });
+      this.colour = res.colour;
+    } catch (err) {
+      if (err.code === 'disconnected') return; // the next welcome tries again
+      if (err.code === 'nick_taken' && ++this.#rehelloFailures < REHELLO_ATTEMPTS) {
+        setTimeout(() => this.#client.state === 'open' && this.#rejoin(), REHELLO_DELAY_MS);
+        return;
+      }
+      this.#loggedOut(err);
+      return;
+    }
+    this.#rehelloFailures = 0;
+    this.emit('self');
+    const active = this.active;
+    for (const room of [...this.joined.values()]) {
+      try {
+        const res = await this.#client.request('enter', { room: room.name, lurk: room.lurk });
+        this.#entered(res, room.lurk, true);
+      } catch (err) {
+        if (err.code === 'disconnected') return;
+        this.#forget(room.name);
+        this.emit('error', err);
+      }
+    }
+    this.setActive(this.joined.has(active) ? active : (this.joined.keys().next().value ?? null));
+    this.refreshRooms().catch(() => {});
+  }
+
+  #loggedOut(error) {
+    this.nick = null;
+    this.#rehelloFailures = 0;
+    for (const name of [...this.joined.keys()]) this.#forget(name);
+    this.emit('self');
+    this.emit('logged-out', { error });
+  }
+}

@@ -1,0 +1,102 @@
+// The message box under the pane. Enter sends (Shift+Enter makes a new line). With a private
+// target chosen (click a member) it sends a private message instead; Esc goes back to the table.
+import { $ } from './dom.js';
+import { sameNick } from '../session.js';
+
+const COUNTER_FROM = 0.8; // show the byte counter once a message passes this share of max_text
+const encoder = new TextEncoder();
+
+export function createComposer(session, { act, isOnline }) {
+  const form = $('#composer');
+  const input = $('#message-input');
+  const send = $('#send-button');
+  const chip = $('#pm-target');
+  const chipNick = $('#pm-nick');
+  const counter = $('#char-count');
+  const lurkNotice = $('#lurk-notice');
+  let pmTo = null; // {room, nick}
+
+  function setPrivate(nick) {
+    pmTo = nick ? { room: session.active, nick } : null;
+    chip.hidden = !pmTo;
+    chipNick.textContent = nick ?? '';
+    form.classList.toggle('private-mode', Boolean(pmTo));
+    update();
+    input.focus();
+  }
+
+  function update() {
+    const room = session.room(session.active);
+    const lurking = Boolean(room?.lurk);
+    const usable = Boolean(room) && !lurking && isOnline();
+    input.disabled = !usable;
+    send.disabled = !usable;
+    lurkNotice.hidden = !lurking;
+    input.placeholder = !room ? 'Enter a room to talk'
+      : !isOnline() ? 'Offline — waiting for the connection…'
+        : pmTo ? `Private message to ${pmTo.nick}…`
+          : `Message ${room.tableName}…`;
+    const bytes = encoder.encode(input.value).length;
+    const max = session.limits.max_text;
+    counter.hidden = bytes < max * COUNTER_FROM;
+    counter.textContent = `${bytes} / ${max} bytes`;
+    counter.classList.toggle('over', bytes > max);
+  }
+
+  function autosize() {
+    input.style.height = 'auto';
+    input.style.height = `${Math.min(input.scrollHeight, 160)}px`;
+  }
+
+  async function submit() {
+    const text = input.value;
+    const room = session.active;
+    if (!room || !text.trim()) return;
+    input.value = '';
+    autosize();
+    update();
+    const sent = pmTo ? session.pm(room, pmTo.nick, text) : session.say(room, text);
+    const ok = await act(sent);
+    if (!ok && !input.value) {
+      input.value = text; // give the words back so nothing is lost
+      autosize();
+      update();
+    }
+  }
+
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    submit();
+  });
+  input.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
+      e.preventDefault();
+      submit();
+    } else if (e.key === 'Escape' && pmTo) {
+      setPrivate(null);
+    }
+  });
+  input.addEventListener('input', () => {
+    autosize();
+    update();
+  });
+  $('#pm-cancel').addEventListener('click', () => setPrivate(null));
+  $('#unlurk-button').addEventListener('click', () => act(session.setLurk(session.active, false)));
+
+  session.on('active', () => {
+    if (pmTo && pmTo.room !== session.active) setPrivate(null);
+    update();
+    if (!input.disabled) input.focus();
+  });
+  session.on('joined', update);
+  // A private target who left our table can no longer be reached.
+  session.on('table', ({ room }) => {
+    const r = session.room(room);
+    const gone = r && !r.members.some((m) => sameNick(m.nick, pmTo?.nick ?? ''));
+    if (pmTo?.room === room && gone) setPrivate(null);
+    update();
+  });
+
+  update();
+  return { setPrivate, update };
+}

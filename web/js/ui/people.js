@@ -1,0 +1,78 @@
+// The right-hand panel: the tables of the room on screen (click one to hop there) and the
+// members of our table (click one to send them a private message), plus the lurker count.
+import { $, el, plural, safeColour } from './dom.js';
+import { sameNick } from '../session.js';
+
+export function createPeople(session, { act, onPrivate }) {
+  const tableList = $('#table-list');
+  const memberList = $('#member-list');
+  const membersTitle = $('#members-title');
+  const lurkerCount = $('#lurker-count');
+
+  function tableItem(room, t) {
+    const here = t.number === room.table;
+    const hop = () => {
+      act(session.hop(room.name, t.number));
+      document.body.classList.remove('show-people');
+    };
+    return el('li', {
+      class: ['table', here && 'current', t.full && 'full'].filter(Boolean).join(' '),
+      dataset: { table: String(t.number) },
+    },
+    el('button', {
+      type: 'button', class: 'table-open', disabled: here || t.full, onclick: hop,
+      title: here ? 'You are at this table' : t.full ? 'This table is full' : `Hop to ${t.name}`,
+    },
+    el('span', { class: 'table-name', text: t.name }),
+    el('span', { class: 'table-meta' },
+      here ? el('span', { class: 'tag tag-here', text: 'you' }) : null,
+      t.full ? el('span', { class: 'tag tag-full', text: 'full' }) : null,
+      el('span', { class: 'table-count', title: `${plural(t.lurkers, 'lurker', 'lurkers')} included` },
+        `${t.users}/${t.capacity}`))));
+  }
+
+  function memberItem(member) {
+    const self = session.nick !== null && sameNick(member.nick, session.nick);
+    const dot = el('span', { class: 'member-dot' });
+    const colour = safeColour(member.colour);
+    if (colour) dot.style.background = colour;
+    return el('li', { class: `member${self ? ' self' : ''}`, dataset: { nick: member.nick } },
+      el('button', {
+        type: 'button', class: 'member-open', disabled: self,
+        title: self ? 'This is you' : `Send ${member.nick} a private message`,
+        onclick: () => {
+          onPrivate(member.nick);
+          document.body.classList.remove('show-people');
+        },
+      },
+      dot, el('span', { class: 'member-nick', text: member.nick }),
+      self ? el('span', { class: 'member-you', text: 'you' }) : el('span', { class: 'member-action', text: 'private' })));
+  }
+
+  function render() {
+    const room = session.room(session.active);
+    if (!room) {
+      tableList.replaceChildren();
+      memberList.replaceChildren();
+      membersTitle.textContent = 'People';
+      lurkerCount.textContent = '';
+      return;
+    }
+    const tables = room.tables.length
+      ? room.tables
+      : [{ number: room.table, name: room.tableName, users: room.members.length + room.lurkers,
+        lurkers: room.lurkers, capacity: room.summary.capacity, full: false }];
+    tableList.replaceChildren(...tables.map((t) => tableItem(room, t)));
+    membersTitle.textContent = `At ${room.tableName} · ${room.members.length}`;
+    memberList.replaceChildren(...room.members.map(memberItem));
+    const lurking = room.lurk ? ' (you are one of them)' : '';
+    lurkerCount.textContent = `${plural(room.lurkers, 'lurker', 'lurkers')}${room.lurkers ? lurking : ''}`;
+    lurkerCount.dataset.count = String(room.lurkers);
+  }
+
+  const ifActive = ({ room }) => room === session.active && render();
+  session.on('active', render);
+  session.on('table', ifActive);
+  session.on('tables', ifActive);
+  session.on('self', render);
+}

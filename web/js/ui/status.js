@@ -1,0 +1,38 @@
+// Connection state: the pill in the header and, while the connection is down, the banner with
+// a countdown to the next attempt.
+import { $ } from './dom.js';
+
+const LABELS = { connecting: 'Connecting…', open: 'Connected', waiting: 'Offline', closed: 'Disconnected' };
+
+export function createStatus(client) {
+  const pill = $('#connection-status');
+  const banner = $('#connection-banner');
+  const text = $('#banner-text');
+  let countdown = null;
+
+  function onState({ state, delay, reason }) {
+    pill.dataset.state = state;
+    pill.textContent = LABELS[state] ?? state;
+    clearInterval(countdown);
+    if (state === 'open') {
+      banner.hidden = true;
+      return;
+    }
+    if (state !== 'waiting') {
+      // Only a reconnect attempt after a loss keeps the banner up; the very first connect does not.
+      if (!banner.hidden) text.textContent = 'Connection lost. Reconnecting now…';
+      return;
+    }
+    const due = Date.now() + delay;
+    const tick = () => {
+      const seconds = Math.max(0, Math.ceil((due - Date.now()) / 1000));
+      text.textContent = `Connection lost${reason ? `: ${reason}` : ''}. Reconnecting in ${seconds}s…`;
+    };
+    tick();
+    countdown = setInterval(tick, 250);
+    banner.hidden = false;
+  }
+
+  client.on('state', onState);
+  $('#retry-button').addEventListener('click', () => client.retryNow());
+}

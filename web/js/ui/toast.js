@@ -1,0 +1,36 @@
+// Toasts: short-lived notices in the corner, used for every error reply not shown inline.
+import { $, el } from './dom.js';
+
+const TOAST_MS = 7000;
+
+// Human headings for error codes; the server's `message` is always shown below the heading.
+const HEADINGS = {
+  not_in_room: 'Not in that room',
+  read_only: 'You are lurking',
+  no_such_user: 'Cannot reach that person',
+  text_empty: 'Nothing to send',
+  text_too_long: 'Message too long',
+  store_failed: 'Message not saved',
+  table_full: 'Table is full',
+  no_such_table: 'No such table',
+  already_at_table: 'Already at that table',
+  no_such_room: 'No such room',
+  already_in_room: 'Already in that room',
+  bad_colour: 'Invalid colour',
+  offline: 'Offline',
+  disconnected: 'Connection lost',
+};
+
+// Shows a failed action. Errors without a protocol code are programming errors, logged as such.
+export function showError(err) {
+  if (!err.code) console.error(err);
+  const code = err.code ?? '';
+  const toast = el('div', { class: 'toast', role: 'alert', dataset: { code } },
+    el('strong', { class: 'toast-heading', text: HEADINGS[code] ?? 'Something went wrong' }),
+    el('span', { class: 'toast-message', text: err.message }),
+    code ? el('code', { class: 'toast-code', text: code }) : null);
+  const remove = () => toast.remove();
+  toast.addEventListener('click', remove);
+  setTimeout(remove, TOAST_MS);
+  $('#toasts').append(toast);
+}
