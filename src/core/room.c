@@ -193,12 +193,15 @@ void table_history_foreach(const table_t *t, void (*fn)(void *ud, const core_eve
 
 /* ---- rooms ---- */
 
+/* spec's strings may be the room's own (an update that keeps a value): copy before freeing. */
 static void room_set(room_t *r, const room_spec_t *spec)
 {
+    char *title = xstrdup(spec->title ? spec->title : spec->name);
+    char *topic = xstrdup(spec->topic ? spec->topic : "");
     free(r->title);
     free(r->topic);
-    r->title = xstrdup(spec->title ? spec->title : spec->name);
-    r->topic = xstrdup(spec->topic ? spec->topic : "");
+    r->title = title;
+    r->topic = topic;
     r->capacity = spec->capacity ? spec->capacity : r->core->cfg.default_capacity;
 }
 

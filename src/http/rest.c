@@ -151,11 +151,12 @@ static void post_room(const http_request_t *r)
         .name = json_string_value(name),
         .title = title ? json_string_value(title) : NULL,
         .topic = topic ? json_string_value(topic) : NULL,
-        .capacity = capacity < 1 || capacity > 10000 ? -1 : (int)capacity,
+        .capacity = (int)capacity, /* 0: the configured default */
     };
     room_t *room = NULL;
-    int rc = cap && spec.capacity < 0 ? CORE_ECAPACITY
-                                      : core_room_create(app->core, &spec, false, &room);
+    int rc = cap && (capacity < 1 || capacity > 10000)
+                 ? CORE_ECAPACITY
+                 : core_room_create(app->core, &spec, false, &room);
     json_decref(body);
     if (rc == CORE_EROOMEXISTS)
         http_respond_error(r, 409, "room_exists", "a room with that name exists");

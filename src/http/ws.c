@@ -163,7 +163,12 @@ int ws_send(ws_t *ws, rbuf_t *b)
         conn_peer(ws->conn, peer, sizeof(peer));
         log_info("dropping slow reader %s: %zu bytes queued", peer, conn_queued_bytes(ws->conn));
         server_stats(ws->app->server)->slow_dropped++;
-        ws_close(ws, 1008, reason);
+        /* We are inside a fan-out: queue the close frame now, tear down on the next pass. */
+        ws->close_sent = true;
+        rbuf_t *cf = close_frame(1008, reason);
+        conn_send_force(ws->conn, cf);
+        rbuf_unref(cf);
+        conn_close_soon(ws->conn);
     }
     return rc;
 }
@@ -285,6 +290,8 @@ static void ws_on_read(conn_t *c, const char *data, size_t len)
 {
     static const struct wslay_frame_callbacks cbs = {NULL, feed, no_mask};
     ws_t *ws = conn_data(c);
+    if (ws->close_sent)
+        return; /* closing: input is ignored */
     ws->in = data;
     ws->in_len = len;
     if (ws->fctx == NULL) {

@@ -53,6 +53,14 @@ bool conn_closing(const conn_t *c)
     return c->closing;
 }
 
+void conn_close_soon(conn_t *c)
+{
+    if (c->closing)
+        return;
+    c->close_soon = true;
+    server__want_flush(c->server, c);
+}
+
 conn_t *conn__new(server_t *s)
 {
     conn_t *c = xcalloc(1, sizeof(*c));
@@ -200,6 +208,10 @@ static void on_write(uv_write_t *req, int status)
  * the remainder, if any, with one uv_write that holds references until it completes. */
 void conn__flush(conn_t *c)
 {
+    if (c->close_soon && !c->closing) {
+        c->close_soon = false;
+        conn_close(c, true);
+    }
     if (c->writing || c->qlen == 0 || c->handle_closing)
         return;
     uv_buf_t iov[MAX_IOV];

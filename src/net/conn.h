@@ -52,6 +52,9 @@ size_t conn_queued_bytes(const conn_t *c);
 /* Starts closing. With flush, what is queued is written first (for at most 2 seconds). */
 void conn_close(conn_t *c, bool flush);
 bool conn_closing(const conn_t *c);
+/* conn_close(c, true) from the next pre-poll pass instead of now: for callers deep in a fan-out,
+ * which must not have the connection's handler (and its core session) torn down under them. */
+void conn_close_soon(conn_t *c);
 
 /* One timer per connection, allocated on first use; starting it again re-arms it. */
 void conn_timer_start(conn_t *c, uint64_t ms);

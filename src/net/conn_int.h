@@ -28,6 +28,7 @@ struct conn {
     bool handle_closing : 1;
     bool shutdown_sent : 1;
     bool peer_eof : 1;
+    bool close_soon : 1;
 };
 
 static inline size_t iov_total(const uv_buf_t *iov, unsigned n)

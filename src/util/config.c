@@ -170,6 +170,38 @@ static int on_entry(void *user, const char *section, const char *name, const cha
     return 0;
 }
 
+struct reader_ctx {
+    FILE *f;
+    config_t *cfg;
+};
+
+/* Reads lines for libinih, noting "[room NAME]" headers on the way: libinih reports only keys, and
+ * a room section with no keys still names a room to create. */
+static char *read_line(char *str, int num, void *stream)
+{
+    struct reader_ctx *rc = stream;
+    char *line = fgets(str, num, rc->f);
+    if (line == NULL)
+        return NULL;
+    const char *p = line + strspn(line, " \t");
+    if (strncmp(p, "[room ", 6) == 0) {
+        const char *name = p + 6 + strspn(p + 6, " ");
+        const char *end = strchr(name, ']');
+        if (end && end > name) {
+            char room[256];
+            size_t n = (size_t)(end - name);
+            while (n > 0 && name[n - 1] == ' ')
+                n--;
+            if (n > 0 && n < sizeof(room)) {
+                memcpy(room, name, n);
+                room[n] = '\0';
+                room_slot(rc->cfg, room);
+            }
+        }
+    }
+    return line;
+}
+
 int config_load_file(config_t *cfg, const char *path, char *err, size_t errlen)
 {
     struct load_ctx lc = {cfg, path, err, errlen, 0};
@@ -180,7 +212,8 @@ int config_load_file(config_t *cfg, const char *path, char *err, size_t errlen)
         snprintf(err, errlen, "%s: %s", path, strerror(e));
         return -e;
     }
-    int rc = ini_parse_file(f, on_entry, &lc);
+    struct reader_ctx rctx = {f, cfg};
+    int rc = ini_parse_stream(read_line, &rctx, on_entry, &lc);
     fclose(f);
     if (rc != 0) {
         if (err[0] == '\0')

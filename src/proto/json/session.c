@@ -118,22 +118,30 @@ static const session_ops_t json_session_ops = {deliver, say_done};
 
 /* ---- argument helpers ---- */
 
+/* A string argument. Strings may not contain U+0000 (JSON allows "\u0000"; C strings don't). */
 static int arg_str(json_t *req, const char *name, const char **out)
 {
     json_t *v = json_object_get(req, name);
-    if (!json_is_string(v))
+    if (!json_is_string(v) || strlen(json_string_value(v)) != json_string_length(v))
         return CORE_EBADREQ;
     *out = json_string_value(v);
     return 0;
 }
 
-static int arg_room(jsess_t *js, json_t *req, room_t **out)
+/* The room a command names. Entering and listing say no_such_room for an unknown name; every
+ * other command says not_in_room, which is true and gives no hint whether the room exists. */
+static int arg_room_as(jsess_t *js, json_t *req, room_t **out, int missing)
 {
     const char *name;
     if (arg_str(req, "room", &name) < 0)
         return CORE_EBADREQ;
     *out = core_room_find(js->app->core, name);
-    return *out ? 0 : CORE_ENOROOM;
+    return *out ? 0 : missing;
+}
+
+static int arg_room(jsess_t *js, json_t *req, room_t **out)
+{
+    return arg_room_as(js, req, out, CORE_ENOTINROOM);
 }
 
 /* ---- commands ---- */
@@ -142,8 +150,11 @@ static int cmd_hello(jsess_t *js, json_t *req, json_t **result)
 {
     const char *nick, *colour = NULL;
     json_t *c = json_object_get(req, "colour");
-    if (arg_str(req, "nick", &nick) < 0 || (c && !json_is_string(c)))
+    json_t *n = json_object_get(req, "nick");
+    if (!json_is_string(n) || (c && !json_is_string(c)))
         return CORE_EBADREQ;
+    if (arg_str(req, "nick", &nick) < 0)
+        return CORE_ENICKINVALID; /* an embedded NUL */
     if (c)
         colour = json_string_value(c);
     int rc = core_hello(js->s, nick, colour);
@@ -174,7 +185,7 @@ static int cmd_enter(jsess_t *js, json_t *req, json_t **result)
     json_t *lurk = json_object_get(req, "lurk");
     if (lurk && !json_is_boolean(lurk))
         return CORE_EBADREQ;
-    int rc = arg_room(js, req, &r);
+    int rc = arg_room_as(js, req, &r, CORE_ENOROOM);
     if (rc == 0)
         rc = core_enter(js->s, r, json_is_true(lurk), &t);
     if (rc < 0)
@@ -187,7 +198,7 @@ static int cmd_enter(jsess_t *js, json_t *req, json_t **result)
 static int cmd_tables(jsess_t *js, json_t *req, json_t **result)
 {
     room_t *r;
-    int rc = arg_room(js, req, &r);
+    int rc = arg_room_as(js, req, &r, CORE_ENOROOM);
     if (rc < 0)
         return rc;
     json_t *a = json_array();
@@ -333,7 +344,7 @@ static void on_text(ws_t *ws, const char *msg, size_t len)
 {
     jsess_t *js = ws_data(ws);
     json_error_t jerr;
-    json_t *req = json_loadb(msg, len, 0, &jerr);
+    json_t *req = json_loadb(msg, len, JSON_ALLOW_NUL, &jerr);
     if (!json_is_object(req)) {
         send_error(js, NULL, "bad_json",
                    req ? "a message must be a JSON object" : "the message is not valid JSON");
