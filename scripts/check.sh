@@ -36,9 +36,11 @@ if [ "$what" = integration ] || [ "$what" = all ]; then
 fi
 
 if [ "$what" = e2e ] || [ "$what" = all ]; then
-    echo "== browser end-to-end tests"
-    sh tests/e2e/run.sh
-    note e2e $?
+    for dir in build build/asan; do
+        echo "== browser end-to-end tests against $dir/parleyd"
+        PARLEYD="$PWD/$dir/parleyd" sh tests/e2e/run.sh
+        note "e2e($dir)" $?
+    done
 fi
 
 echo

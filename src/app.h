@@ -14,7 +14,7 @@
 #include "store/store.h"
 #include "util/config.h"
 
-#define PARLEY_VERSION "0.1.0"
+#define PARLEY_VERSION  "0.1.0"
 #define PARLEY_PROTOCOL 1
 
 typedef struct app {

@@ -161,9 +161,15 @@ static int setup_rooms(config_t *cfg)
         room_t *existing = core_room_find(app.core, cr->name);
         room_spec_t spec = {
             .name = cr->name,
-            .title = cr->title ? cr->title : existing ? room_title(existing) : NULL,
-            .topic = cr->topic ? cr->topic : existing ? room_topic(existing) : NULL,
-            .capacity = cr->capacity ? cr->capacity : existing ? room_capacity(existing) : 0,
+            .title = cr->title  ? cr->title
+                     : existing ? room_title(existing)
+                                : NULL,
+            .topic = cr->topic  ? cr->topic
+                     : existing ? room_topic(existing)
+                                : NULL,
+            .capacity = cr->capacity ? cr->capacity
+                        : existing   ? room_capacity(existing)
+                                     : 0,
         };
         rc = core_room_create(app.core, &spec, true, NULL);
         if (rc < 0) {

@@ -137,8 +137,7 @@ static bool is_space(utf8proc_int32_t cp)
     case '\v':
     case '\f':
     case '\r':
-    case 0x85:
-        return true;
+    case 0x85: return true;
     }
     utf8proc_category_t cat = utf8proc_category(cp);
     return cat == UTF8PROC_CATEGORY_ZS || cat == UTF8PROC_CATEGORY_ZL ||

@@ -2,8 +2,8 @@
  * HTTP or JSON. Protocol adapters create one session per client and receive events through the
  * session_ops_t they pass in; they call the core_* commands on the loop thread.
  *
- * Errors: commands return 0 or a negative CORE_E* code; core_err_code() names it with the protocol's
- * error-code string (docs/PROTOCOL.md, "Error codes").
+ * Errors: commands return 0 or a negative CORE_E* code; core_err_code() names it with the
+ * protocol's error-code string (docs/PROTOCOL.md, "Error codes").
  *
  * Lifetimes: rooms and tables are owned by the core. A table pointer stays valid until the table
  * closes (an overflow table closes when its last person leaves); don't keep one across commands.
@@ -26,28 +26,28 @@ typedef struct bus bus_t;
 
 enum {
     CORE_OK = 0,
-    CORE_EBADREQ = -1000,    /* bad_request */
-    CORE_EHELLOFIRST,        /* hello_first */
-    CORE_EALREADYHELLO,      /* already_hello */
-    CORE_ENICKINVALID,       /* nick_invalid */
-    CORE_ENICKRESERVED,      /* nick_reserved */
-    CORE_ENICKTAKEN,         /* nick_taken */
-    CORE_EBADCOLOUR,         /* bad_colour */
-    CORE_ENOROOM,            /* no_such_room */
-    CORE_EINROOM,            /* already_in_room */
-    CORE_ENOTINROOM,         /* not_in_room */
-    CORE_ENOTABLE,           /* no_such_table */
-    CORE_EATTABLE,           /* already_at_table */
-    CORE_ETABLEFULL,         /* table_full */
-    CORE_EREADONLY,          /* read_only */
-    CORE_ENOUSER,            /* no_such_user */
-    CORE_ETEXTEMPTY,         /* text_empty */
-    CORE_ETEXTLONG,          /* text_too_long */
-    CORE_ESTORE,             /* store_failed */
-    CORE_EROOMNAME,          /* bad_request: invalid room name (REST) */
-    CORE_EROOMEXISTS,        /* room_exists */
-    CORE_ECAPACITY,          /* bad_request: capacity out of range */
-    CORE_EINTERNAL,          /* internal */
+    CORE_EBADREQ = -1000, /* bad_request */
+    CORE_EHELLOFIRST,     /* hello_first */
+    CORE_EALREADYHELLO,   /* already_hello */
+    CORE_ENICKINVALID,    /* nick_invalid */
+    CORE_ENICKRESERVED,   /* nick_reserved */
+    CORE_ENICKTAKEN,      /* nick_taken */
+    CORE_EBADCOLOUR,      /* bad_colour */
+    CORE_ENOROOM,         /* no_such_room */
+    CORE_EINROOM,         /* already_in_room */
+    CORE_ENOTINROOM,      /* not_in_room */
+    CORE_ENOTABLE,        /* no_such_table */
+    CORE_EATTABLE,        /* already_at_table */
+    CORE_ETABLEFULL,      /* table_full */
+    CORE_EREADONLY,       /* read_only */
+    CORE_ENOUSER,         /* no_such_user */
+    CORE_ETEXTEMPTY,      /* text_empty */
+    CORE_ETEXTLONG,       /* text_too_long */
+    CORE_ESTORE,          /* store_failed */
+    CORE_EROOMNAME,       /* bad_request: invalid room name (REST) */
+    CORE_EROOMEXISTS,     /* room_exists */
+    CORE_ECAPACITY,       /* bad_request: capacity out of range */
+    CORE_EINTERNAL,       /* internal */
 };
 
 /* Protocol error-code string ("no_such_room") and an English message for a CORE_E* code. */
@@ -72,10 +72,10 @@ typedef enum core_event_type {
 
 #define CORE_EVENT_SLOTS 4
 
-/* One event, built by the core and handed to every recipient. Recipients must not change the fields;
- * they may fill enc[slot] (their wire format's slot) with the encoded form on first use so that the
- * event is encoded once per wire format, not once per recipient. The core drops those references
- * after the fan-out; a recipient that queues the encoding takes its own reference. */
+/* One event, built by the core and handed to every recipient. Recipients must not change the
+ * fields; they may fill enc[slot] (their wire format's slot) with the encoded form on first use so
+ * that the event is encoded once per wire format, not once per recipient. The core drops those
+ * references after the fan-out; a recipient that queues the encoding takes its own reference. */
 typedef struct core_event {
     core_event_type_t type;
     const char *room;
@@ -119,9 +119,9 @@ void core_free(core_t *c);
 typedef struct core_stats {
     uint64_t rooms;
     uint64_t tables;
-    uint64_t sessions;       /* sessions that said hello */
-    uint64_t messages_in;    /* says and pms accepted */
-    uint64_t deliveries;     /* events handed to sessions */
+    uint64_t sessions;    /* sessions that said hello */
+    uint64_t messages_in; /* says and pms accepted */
+    uint64_t deliveries;  /* events handed to sessions */
 } core_stats_t;
 void core_get_stats(const core_t *c, core_stats_t *out);
 
@@ -155,13 +155,13 @@ table_t *room_table_next(const table_t *t);
 table_t *room_table_find(const room_t *r, uint32_t number);
 
 uint32_t table_number(const table_t *t);
-const char *table_name(const table_t *t);     /* "Lobby", "Lobby #2" */
+const char *table_name(const table_t *t); /* "Lobby", "Lobby #2" */
 const room_t *table_room(const table_t *t);
-unsigned table_users(const table_t *t);       /* members + lurkers */
+unsigned table_users(const table_t *t); /* members + lurkers */
 unsigned table_lurkers(const table_t *t);
 /* Non-lurking members in arrival order. */
-void table_members_foreach(const table_t *t, void (*fn)(void *ud, const char *nick,
-                                                        const char *colour), void *ud);
+void table_members_foreach(const table_t *t,
+                           void (*fn)(void *ud, const char *nick, const char *colour), void *ud);
 /* Recent EV_MESSAGE events of the table, oldest first, at most history_on_entry. */
 void table_history_foreach(const table_t *t, void (*fn)(void *ud, const core_event_t *ev),
                            void *ud);
@@ -189,12 +189,12 @@ int core_leave(session_t *s, room_t *r);
 /* Fans the message out at once (the sender gets it too) and queues it for the store; say_done
  * reports durability later. *msg_id and *ts receive the message's id and time. */
 int core_say(session_t *s, room_t *r, const char *text, size_t len, uint64_t *msg_id, int64_t *ts);
-int core_pm(session_t *s, room_t *r, const char *to, const char *text, size_t len,
-            uint64_t *msg_id, int64_t *ts);
+int core_pm(session_t *s, room_t *r, const char *to, const char *text, size_t len, uint64_t *msg_id,
+            int64_t *ts);
 
 /* Validation helpers shared with other layers. */
-int core_check_nick(const char *nick);         /* 0, CORE_ENICKINVALID or CORE_ENICKRESERVED */
+int core_check_nick(const char *nick); /* 0, CORE_ENICKINVALID or CORE_ENICKRESERVED */
 bool core_valid_room_name(const char *name);
-bool core_valid_colour(const char *colour);    /* "#rrggbb" */
+bool core_valid_colour(const char *colour); /* "#rrggbb" */
 
 #endif

@@ -26,12 +26,9 @@ static char *table_make_name(const room_t *r, uint32_t number)
 static bool table_wants(const session_t *s, const core_event_t *ev)
 {
     switch (ev->type) {
-    case EV_PRIVATE:
-        return strcmp(s->nick, ev->nick) == 0 || strcmp(s->nick, ev->to_nick) == 0;
-    case EV_COLOUR:
-        return strcmp(s->nick, ev->nick) != 0;
-    default:
-        return true;
+    case EV_PRIVATE: return strcmp(s->nick, ev->nick) == 0 || strcmp(s->nick, ev->to_nick) == 0;
+    case EV_COLOUR: return strcmp(s->nick, ev->nick) != 0;
+    default: return true;
     }
 }
 

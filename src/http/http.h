@@ -13,9 +13,9 @@
 #include "app.h"
 #include "net/conn.h"
 
-#define HTTP_MAX_HEAD 8192
+#define HTTP_MAX_HEAD    8192
 #define HTTP_MAX_HEADERS 64
-#define HTTP_MAX_BODY (64 * 1024)
+#define HTTP_MAX_BODY    (64 * 1024)
 
 typedef struct http_conn http_conn_t;
 

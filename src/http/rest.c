@@ -11,7 +11,7 @@
 #include "util/xmalloc.h"
 
 #define HISTORY_DEFAULT 50
-#define HISTORY_MAX 200
+#define HISTORY_MAX     200
 
 static bool is_method(const http_request_t *r, const char *m)
 {
@@ -94,13 +94,14 @@ static void get_history(const http_request_t *r, room_t *room)
     if (query_uint(r->query, "table", 1, UINT32_MAX, &table) < 0 ||
         query_uint(r->query, "before", 1, INT64_MAX, &before) < 0 ||
         query_uint(r->query, "limit", 1, HISTORY_MAX, &limit) < 0) {
-        http_respond_error(r, 400, "bad_request", "table, before and limit must be numbers in range");
+        http_respond_error(r, 400, "bad_request",
+                           "table, before and limit must be numbers in range");
         return;
     }
     json_t *msgs = json_array();
     bool more = false;
-    int rc = store_history(http_app(r)->store, room_name(room), (uint32_t)table, before,
-                           (int)limit, history_cb, msgs, &more);
+    int rc = store_history(http_app(r)->store, room_name(room), (uint32_t)table, before, (int)limit,
+                           history_cb, msgs, &more);
     if (rc < 0) {
         json_decref(msgs);
         http_respond_error(r, 500, "store_failed", store_strerror(rc));
@@ -214,8 +215,8 @@ void rest_handle(const http_request_t *r)
             json_t *tables = json_array();
             for (table_t *t = room_table_first(room); t; t = room_table_next(t))
                 json_array_append_new(tables, json_table_summary(t));
-            http_respond_json(r, 200, json_pack("{s:o,s:o}", "room", json_room_summary(room),
-                                                "tables", tables));
+            http_respond_json(
+                r, 200, json_pack("{s:o,s:o}", "room", json_room_summary(room), "tables", tables));
         } else {
             get_history(r, room);
         }
@@ -260,8 +261,7 @@ static void metrics(const http_request_t *r)
     metric(&b, "parley_store_messages_total", "counter", "Messages durably stored.", st.appended);
     metric(&b, "parley_store_failures_total", "counter", "Messages whose storing failed.",
            st.failed);
-    metric(&b, "parley_store_queue", "gauge", "Messages waiting for the writer thread.",
-           st.queued);
+    metric(&b, "parley_store_queue", "gauge", "Messages waiting for the writer thread.", st.queued);
     http_respond(r, 200, "text/plain; version=0.0.4; charset=utf-8", b.base, b.len, NULL, false);
     buf_deinit(&b);
 }

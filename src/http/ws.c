@@ -235,12 +235,8 @@ static bool frame_begins(ws_t *ws, const struct wslay_frame_iocb *io)
         break;
     case OP_CLOSE:
     case OP_PING:
-    case OP_PONG:
-        buf_init(&ws->ctrl, 125);
-        break;
-    default:
-        ws_close(ws, 1002, "protocol error: unknown opcode");
-        return false;
+    case OP_PONG: buf_init(&ws->ctrl, 125); break;
+    default: ws_close(ws, 1002, "protocol error: unknown opcode"); return false;
     }
     if ((io->opcode == OP_CONT || io->opcode == OP_TEXT) &&
         ws->msg.len + io->payload_length > max) {

@@ -3,8 +3,8 @@
  * max_message); every frame-level violation closes with the code in docs/PROTOCOL.md.
  *
  * Memory: the wslay frame context (4 KiB) exists only while a frame is arriving; an idle WebSocket
- * holds no input buffer. Output frames are built once into shared buffers (ws_frame_text) and queued
- * by reference (ws_send). */
+ * holds no input buffer. Output frames are built once into shared buffers (ws_frame_text) and
+ * queued by reference (ws_send). */
 #ifndef PARLEY_HTTP_WS_H
 #define PARLEY_HTTP_WS_H
 

@@ -10,7 +10,7 @@
 #include "util/xmalloc.h"
 
 #define CLOSE_GRACE_MS 2000
-#define MAX_IOV 256
+#define MAX_IOV        256
 
 /* A uv_write in flight owns references to the buffers it writes. */
 typedef struct write_req {

@@ -41,7 +41,8 @@ void conn_set_handler(conn_t *c, const conn_handler_t *h, void *data);
 void *conn_data(const conn_t *c);
 server_t *conn_server(const conn_t *c);
 
-/* Queues a reference to b. 0, -ENOBUFS (over the output cap; nothing queued) or -EPIPE (closing). */
+/* Queues a reference to b. 0, -ENOBUFS (over the output cap; nothing queued) or -EPIPE (closing).
+ */
 int conn_send(conn_t *c, rbuf_t *b);
 /* Like conn_send but ignores the cap (for a final close frame or error answer). */
 int conn_send_force(conn_t *c, rbuf_t *b);

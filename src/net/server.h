@@ -23,7 +23,7 @@ typedef struct server_stats {
     uint64_t bytes_out;
     uint64_t slow_dropped; /* incremented by protocol layers through server_count_slow_drop */
     unsigned open;
-    unsigned websockets;   /* maintained by the WebSocket layer */
+    unsigned websockets; /* maintained by the WebSocket layer */
 } server_stats_t;
 
 /* Called for each accepted connection; installs its first handler. */

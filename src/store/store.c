@@ -372,19 +372,12 @@ void store_get_stats(store_t *st, store_stats_t *out)
 const char *store_strerror(int err)
 {
     switch (err) {
-    case STORE_OK:
-        return "success";
-    case STORE_EIO:
-        return "storage I/O or database error";
-    case STORE_EFULL:
-        return "storage full";
-    case STORE_ECLOSED:
-        return "store is closing";
-    case STORE_ENOTFOUND:
-        return "not found";
-    case STORE_EEXIST:
-        return "already exists";
-    default:
-        return "unknown store error";
+    case STORE_OK: return "success";
+    case STORE_EIO: return "storage I/O or database error";
+    case STORE_EFULL: return "storage full";
+    case STORE_ECLOSED: return "store is closing";
+    case STORE_ENOTFOUND: return "not found";
+    case STORE_EEXIST: return "already exists";
+    default: return "unknown store error";
     }
 }

@@ -1,9 +1,9 @@
 /* The storage interface. One store_t owns the database; everything else goes through these calls.
  *
  * Threads: every function here is called on the loop thread. Message appends are queued to a writer
- * thread that commits them in groups; their completion callbacks run later on the loop thread (never
- * from inside store_msg_append()). Reads (rooms, history) are synchronous on the loop thread over a
- * separate read connection; SQLite in WAL mode lets them run while the writer commits.
+ * thread that commits them in groups; their completion callbacks run later on the loop thread
+ * (never from inside store_msg_append()). Reads (rooms, history) are synchronous on the loop thread
+ * over a separate read connection; SQLite in WAL mode lets them run while the writer commits.
  *
  * Errors: 0 on success, a negative STORE_E* code on failure. Strings passed in are borrowed for the
  * duration of the call (appends copy what they need). */
@@ -18,9 +18,9 @@
 
 enum {
     STORE_OK = 0,
-    STORE_EIO = -2001,      /* I/O or database error */
-    STORE_EFULL = -2002,    /* disk or configured size limit full */
-    STORE_ECLOSED = -2003,  /* the store is closing */
+    STORE_EIO = -2001,     /* I/O or database error */
+    STORE_EFULL = -2002,   /* disk or configured size limit full */
+    STORE_ECLOSED = -2003, /* the store is closing */
     STORE_ENOTFOUND = -2004,
     STORE_EEXIST = -2005,
 };
@@ -28,9 +28,9 @@ enum {
 typedef struct store store_t;
 
 typedef struct store_options {
-    const char *dir;        /* data directory; the database is DIR/parley.db (created, with DIR) */
-    int64_t max_pages;      /* 0: unlimited; else PRAGMA max_page_count (emulates a small disk) */
-    int commit_delay_ms;    /* test hook: writer sleeps this long before each commit; 0 in prod */
+    const char *dir;     /* data directory; the database is DIR/parley.db (created, with DIR) */
+    int64_t max_pages;   /* 0: unlimited; else PRAGMA max_page_count (emulates a small disk) */
+    int commit_delay_ms; /* test hook: writer sleeps this long before each commit; 0 in prod */
 } store_options_t;
 
 typedef struct store_room {
@@ -72,17 +72,17 @@ int store_rooms_load(store_t *st, store_room_cb cb, void *ud);
 /* Queues a message for the writer thread. The message is copied. cb may be NULL. */
 int store_msg_append(store_t *st, const store_msg_t *msg, store_done_cb cb, void *ud);
 
-/* Messages of (room, table) with id < before (before == 0: no bound), newest `limit` of them, handed
- * to cb oldest first. *more (may be NULL) says whether older ones exist. */
+/* Messages of (room, table) with id < before (before == 0: no bound), newest `limit` of them,
+ * handed to cb oldest first. *more (may be NULL) says whether older ones exist. */
 int store_history(store_t *st, const char *room, uint32_t table, uint64_t before, int limit,
                   store_msg_cb cb, void *ud, bool *more);
 
 /* Counters for /metrics. */
 typedef struct store_stats {
-    uint64_t appended;   /* messages durably written */
-    uint64_t failed;     /* messages whose write failed */
-    uint64_t commits;    /* transactions committed */
-    uint64_t queued;     /* waiting for the writer now */
+    uint64_t appended; /* messages durably written */
+    uint64_t failed;   /* messages whose write failed */
+    uint64_t commits;  /* transactions committed */
+    uint64_t queued;   /* waiting for the writer now */
 } store_stats_t;
 void store_get_stats(store_t *st, store_stats_t *out);
 

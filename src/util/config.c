@@ -92,8 +92,14 @@ struct key {
     long long lo, hi;
 };
 
-#define STR(sec, key, field) {sec, key, K_STR, offsetof(config_t, field), 0, 0}
-#define NUM(sec, key, kind, field, lo, hi) {sec, key, kind, offsetof(config_t, field), lo, hi}
+#define STR(sec, key, field)                                                                       \
+    {                                                                                              \
+        sec, key, K_STR, offsetof(config_t, field), 0, 0                                           \
+    }
+#define NUM(sec, key, kind, field, lo, hi)                                                         \
+    {                                                                                              \
+        sec, key, kind, offsetof(config_t, field), lo, hi                                          \
+    }
 
 static const struct key keys[] = {
     STR("server", "listen", listen),
@@ -136,8 +142,7 @@ static int on_entry(void *user, const char *section, const char *name, const cha
             }
             r->capacity = (int)n;
         } else {
-            snprintf(lc->err, lc->errlen, "%s: unknown key '%s' in [%s]", lc->path, name,
-                     section);
+            snprintf(lc->err, lc->errlen, "%s: unknown key '%s' in [%s]", lc->path, name, section);
             return 0;
         }
         return 1;

@@ -8,21 +8,21 @@
 
 typedef struct config_room {
     char *name;
-    char *title; /* NULL: not set */
-    char *topic; /* NULL: not set */
+    char *title;  /* NULL: not set */
+    char *topic;  /* NULL: not set */
     int capacity; /* 0: not set */
 } config_room_t;
 
 typedef struct config {
-    char *listen;          /* "HOST:PORT" */
+    char *listen; /* "HOST:PORT" */
     char *data_dir;
     char *web_root;
-    char *admin_token;     /* "" disables REST room creation */
-    char *port_file;       /* NULL: none */
-    char *log_file;        /* "" : stderr */
+    char *admin_token; /* "" disables REST room creation */
+    char *port_file;   /* NULL: none */
+    char *log_file;    /* "" : stderr */
     char *log_level;
     int max_connections;
-    int header_timeout;    /* seconds */
+    int header_timeout; /* seconds */
     size_t max_message;
     size_t max_text;
     size_t output_cap;
@@ -41,7 +41,8 @@ void config_deinit(config_t *cfg);
 int config_load_file(config_t *cfg, const char *path, char *err, size_t errlen);
 /* Sets one string member, replacing the old value. */
 void config_set_str(char **slot, const char *value);
-/* Splits "HOST:PORT" ("[::1]:80" for IPv6). Returns 0 or -EINVAL. host gets at most hostlen-1 bytes. */
+/* Splits "HOST:PORT" ("[::1]:80" for IPv6). Returns 0 or -EINVAL. host gets at most hostlen-1
+ * bytes. */
 int config_parse_listen(const char *listen, char *host, size_t hostlen, int *port);
 
 #endif

@@ -58,7 +58,7 @@ static inline bool list_linked(const list_t *n)
 
 #define list_foreach(it, h) for (list_t *it = (h)->next; it != (h); it = it->next)
 /* Safe against removal of the current element. */
-#define list_foreach_safe(it, tmp, h)                                                             \
+#define list_foreach_safe(it, tmp, h)                                                              \
     for (list_t *it = (h)->next, *tmp = it->next; it != (h); it = tmp, tmp = it->next)
 
 #endif

@@ -15,13 +15,13 @@ int log_reopen(void);
 void log_close(void);
 void log_write(log_level_t level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-#define log_debug(...)                                                                            \
-    do {                                                                                          \
-        if (log_get_level() <= LOG_DEBUG)                                                         \
-            log_write(LOG_DEBUG, __VA_ARGS__);                                                    \
+#define log_debug(...)                                                                             \
+    do {                                                                                           \
+        if (log_get_level() <= LOG_DEBUG)                                                          \
+            log_write(LOG_DEBUG, __VA_ARGS__);                                                     \
     } while (0)
-#define log_info(...) log_write(LOG_INFO, __VA_ARGS__)
-#define log_warn(...) log_write(LOG_WARN, __VA_ARGS__)
+#define log_info(...)  log_write(LOG_INFO, __VA_ARGS__)
+#define log_warn(...)  log_write(LOG_WARN, __VA_ARGS__)
 #define log_error(...) log_write(LOG_ERROR, __VA_ARGS__)
 
 #endif

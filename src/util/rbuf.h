@@ -1,8 +1,9 @@
-/* Reference-counted immutable byte buffers: one encoded event (a whole WebSocket frame, an IRC line)
- * shared by every connection it is queued on. Loop-thread only: the count is not atomic.
+/* Reference-counted immutable byte buffers: one encoded event (a whole WebSocket frame, an IRC
+ * line) shared by every connection it is queued on. Loop-thread only: the count is not atomic.
  *
- * rbuf_new() returns a buffer with one reference owned by the caller; fill data[0..len) before sharing
- * it. rbuf_ref() adds a reference; rbuf_unref() drops one and frees the buffer with the last. */
+ * rbuf_new() returns a buffer with one reference owned by the caller; fill data[0..len) before
+ * sharing it. rbuf_ref() adds a reference; rbuf_unref() drops one and frees the buffer with the
+ * last. */
 #ifndef PARLEY_UTIL_RBUF_H
 #define PARLEY_UTIL_RBUF_H
 

@@ -47,15 +47,15 @@ json_t *json_event(const core_event_t *ev)
                          text_of(ev));
     case EV_PRIVATE:
         return json_pack("{s:s,s:s,s:I,s:I,s:I,s:s,s:s,s:s,s:o}", "type", "private", "room",
-                         ev->room, "table", (json_int_t)ev->table, "msg_id",
-                         (json_int_t)ev->msg_id, "ts", (json_int_t)ev->ts, "from", ev->nick, "to",
-                         ev->to_nick, "colour", ev->colour, "text", text_of(ev));
+                         ev->room, "table", (json_int_t)ev->table, "msg_id", (json_int_t)ev->msg_id,
+                         "ts", (json_int_t)ev->ts, "from", ev->nick, "to", ev->to_nick, "colour",
+                         ev->colour, "text", text_of(ev));
     case EV_MEMBER_ENTERED:
         return json_pack("{s:s,s:s,s:I,s:s,s:s}", "type", "member_entered", "room", ev->room,
                          "table", (json_int_t)ev->table, "nick", ev->nick, "colour", ev->colour);
     case EV_MEMBER_LEFT:
-        return json_pack("{s:s,s:s,s:I,s:s,s:s}", "type", "member_left", "room", ev->room,
-                         "table", (json_int_t)ev->table, "nick", ev->nick, "reason",
+        return json_pack("{s:s,s:s,s:I,s:s,s:s}", "type", "member_left", "room", ev->room, "table",
+                         (json_int_t)ev->table, "nick", ev->nick, "reason",
                          ev->reason ? ev->reason : "left");
     case EV_MEMBER_HOPPED:
         return json_pack("{s:s,s:s,s:s,s:s,s:I,s:I}", "type", "member_hopped", "room", ev->room,

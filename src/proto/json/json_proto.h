@@ -1,5 +1,6 @@
 /* The native protocol: JSON messages (docs/PROTOCOL.md). codec.c turns core objects and events into
- * JSON; session.c runs one client session over a WebSocket and implements the core's session_ops. */
+ * JSON; session.c runs one client session over a WebSocket and implements the core's session_ops.
+ */
 #ifndef PARLEY_PROTO_JSON_JSON_PROTO_H
 #define PARLEY_PROTO_JSON_JSON_PROTO_H
 

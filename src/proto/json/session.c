@@ -224,8 +224,7 @@ static int cmd_hop(jsess_t *js, json_t *req, json_t **result)
     rc = core_hop(js->s, r, (uint32_t)n, &t);
     if (rc < 0)
         return rc;
-    *result = json_pack("{s:o,s:o}", "table", json_table_view(t), "history",
-                        json_table_history(t));
+    *result = json_pack("{s:o,s:o}", "table", json_table_view(t), "history", json_table_history(t));
     return 0;
 }
 
@@ -278,8 +277,8 @@ static int cmd_pm(jsess_t *js, json_t *req, json_t **result)
         return CORE_EBADREQ;
     int rc = arg_room(js, req, &r);
     if (rc == 0)
-        rc = core_pm(js->s, r, to, text, json_string_length(json_object_get(req, "text")),
-                     &msg_id, &ts);
+        rc = core_pm(js->s, r, to, text, json_string_length(json_object_get(req, "text")), &msg_id,
+                     &ts);
     if (rc < 0)
         return rc;
     *result = json_pack("{s:I,s:I}", "msg_id", (json_int_t)msg_id, "ts", (json_int_t)ts);
@@ -323,9 +322,9 @@ static const struct command {
     cmd_fn fn;
     bool needs_hello;
 } commands[] = {
-    {"hello", cmd_hello, false},  {"ping", cmd_ping, false},     {"rooms", cmd_rooms, true},
-    {"enter", cmd_enter, true},   {"tables", cmd_tables, true},  {"hop", cmd_hop, true},
-    {"leave", cmd_leave, true},   {"say", cmd_say, true},        {"pm", cmd_pm, true},
+    {"hello", cmd_hello, false},    {"ping", cmd_ping, false},    {"rooms", cmd_rooms, true},
+    {"enter", cmd_enter, true},     {"tables", cmd_tables, true}, {"hop", cmd_hop, true},
+    {"leave", cmd_leave, true},     {"say", cmd_say, true},       {"pm", cmd_pm, true},
     {"members", cmd_members, true}, {"colour", cmd_colour, true},
 };
 
@@ -354,7 +353,8 @@ static void on_text(ws_t *ws, const char *msg, size_t len)
     json_t *id = json_object_get(req, "id");
     json_t *type = json_object_get(req, "type");
     if (!valid_id(id)) {
-        send_error(js, NULL, "bad_request", "id must be an integer or a string of at most 64 bytes");
+        send_error(js, NULL, "bad_request",
+                   "id must be an integer or a string of at most 64 bytes");
         goto out;
     }
     if (!json_is_string(type)) {

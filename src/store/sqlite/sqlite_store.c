@@ -101,14 +101,12 @@ static int map_err(sqlite3 *db, int rc, const char *what)
 {
     log_error("store: %s: %s (%d)", what, db ? sqlite3_errmsg(db) : sqlite3_errstr(rc), rc);
     switch (rc & 0xff) {
-    case SQLITE_FULL:
-        return STORE_EFULL;
+    case SQLITE_FULL: return STORE_EFULL;
     case SQLITE_CONSTRAINT:
         if (rc == SQLITE_CONSTRAINT_PRIMARYKEY || rc == SQLITE_CONSTRAINT_UNIQUE)
             return STORE_EEXIST;
         return STORE_EIO;
-    default:
-        return STORE_EIO;
+    default: return STORE_EIO;
     }
 }
 

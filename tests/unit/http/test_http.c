@@ -26,8 +26,18 @@ static void test_clean_path_ok(void **state)
 static void test_clean_path_rejects(void **state)
 {
     char out[256];
-    const char *bad[] = {"/../etc/passwd", "/a/../../b", "/%2e%2e/etc/passwd", "/a/%2E%2E",
-                         "/.", "/a/./b", "/%00", "/a\\b", "/%zz", "/%2", "relative", "/a%5c..%5cb"};
+    const char *bad[] = {"/../etc/passwd",
+                         "/a/../../b",
+                         "/%2e%2e/etc/passwd",
+                         "/a/%2E%2E",
+                         "/.",
+                         "/a/./b",
+                         "/%00",
+                         "/a\\b",
+                         "/%zz",
+                         "/%2",
+                         "relative",
+                         "/a%5c..%5cb"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
         assert_int_equal(static_clean_path(bad[i], out, sizeof(out)), -EINVAL);
     char longpath[600];

@@ -130,11 +130,11 @@ static void test_config_file(void **state)
 static void test_config_errors(void **state)
 {
     const char *bad[] = {
-        "[server]\nlisten_on = x\n",        /* unknown key */
-        "[limits]\nmax_message = lots\n",   /* not a number */
-        "[chat]\ndefault_capacity = 0\n",   /* out of range */
-        "[room x]\ncolour = red\n",         /* unknown room key */
-        "[server\nlisten = x\n",            /* syntax */
+        "[server]\nlisten_on = x\n",      /* unknown key */
+        "[limits]\nmax_message = lots\n", /* not a number */
+        "[chat]\ndefault_capacity = 0\n", /* out of range */
+        "[room x]\ncolour = red\n",       /* unknown room key */
+        "[server\nlisten = x\n",          /* syntax */
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         char *path = write_tmp(bad[i]);
