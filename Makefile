@@ -26,8 +26,9 @@ LLHTTP_OBJ := $(OUT)/llhttp/llhttp.o $(OUT)/llhttp/api.o $(OUT)/llhttp/http.o
 LIB := $(OUT)/libparley.a
 UNIT_SRC := $(shell find tests/unit -name 'test_*.c' 2>/dev/null | sort)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(OUT)/tests/unit/%)
-TOOLS_SRC := $(wildcard tools/*.c)
-TOOLS_BIN := $(TOOLS_SRC:tools/%.c=$(OUT)/%)
+# Each directory tools/NAME/ builds one program $(OUT)/NAME from its .c files and libparley.a.
+TOOLS := $(notdir $(wildcard tools/*))
+TOOLS_BIN := $(TOOLS:%=$(OUT)/%)
 
 .PHONY: all run check deps deps-check unit integration e2e test-asan clean format
 
@@ -57,9 +58,13 @@ $(OUT)/parleyd: $(OUT)/src/main.o $(LIB)
 	@echo "  LINK    $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(OUT)/%: $(OUT)/tools/%.o $(LIB)
-	@echo "  LINK    $@"
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+define tool_rule
+$(OUT)/$(1): $(patsubst %.c,$(OUT)/%.o,$(wildcard tools/$(1)/*.c)) $(LIB)
+	@echo "  LINK    $$@"
+	$(Q)$(CC) $(LDFLAGS) -o $$@ $$^ $(LDLIBS)
+-include $(patsubst %.c,$(OUT)/%.d,$(wildcard tools/$(1)/*.c))
+endef
+$(foreach t,$(TOOLS),$(eval $(call tool_rule,$(t))))
 
 $(OUT)/tests/unit/%: tests/unit/%.c $(LIB)
 	@mkdir -p $(dir $@)
