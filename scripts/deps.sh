@@ -1,15 +1,17 @@
 #!/bin/sh
-# Installs the Debian packages Parley needs that are missing. Usage: scripts/deps.sh run|check
+# Installs the Debian packages Parley needs that are missing. Usage: scripts/deps.sh run|check|bench
 # "run" is what building and running parleyd needs; "check" adds what the test suite needs.
 set -eu
 RUN_PKGS="build-essential pkg-config libuv1-dev node-llhttp libwslay-dev libjansson-dev
  libsqlite3-dev libsodium-dev libssl-dev libcurl4-openssl-dev libinih-dev libutf8proc-dev uthash-dev"
 CHECK_PKGS="libcmocka-dev python3 python3-pytest python3-websockets python3-aiosmtpd python3-irc
  chromium nodejs npm sqlite3 clang"
+BENCH_PKGS="gnuplot-nox nodejs npm"
 case "${1:-run}" in
     run) want="$RUN_PKGS" ;;
     check) want="$RUN_PKGS $CHECK_PKGS" ;;
-    *) echo "usage: $0 run|check" >&2; exit 2 ;;
+    bench) want="$RUN_PKGS $CHECK_PKGS $BENCH_PKGS" ;;
+    *) echo "usage: $0 run|check|bench" >&2; exit 2 ;;
 esac
 missing=""
 for p in $want; do

@@ -76,7 +76,6 @@ core_t *core_new(const core_config_t *cfg, store_t *store, bus_t *bus)
     c->bus = bus;
     list_init(&c->rooms_by_name);
     list_init(&c->pending);
-    c->next_session_id = 1;
     c->next_msg_id = (store ? store_last_msg_id(store) : 0) + 1;
     return c;
 }
@@ -85,8 +84,8 @@ void core_free(core_t *c)
 {
     if (c == NULL)
         return;
-    if (c->sessions)
-        log_error("core_free: %u sessions still open", HASH_COUNT(c->sessions));
+    if (c->nsessions)
+        log_error("core_free: %u sessions still open", c->nsessions);
     list_foreach_safe(it, tmp, &c->rooms_by_name)
     {
         room__free(list_entry(it, room_t, link));
@@ -98,7 +97,6 @@ void core_free(core_t *c)
         p->c = NULL;
         list_remove(&p->link);
     }
-    HASH_CLEAR(hh, c->sessions);
     HASH_CLEAR(hh_nick, c->nicks);
     free(c);
 }

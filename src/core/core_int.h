@@ -37,9 +37,8 @@ struct core {
     room_t *rooms;        /* uthash by name */
     list_t rooms_by_name; /* room.link, sorted by name */
 
-    session_t *sessions; /* uthash (hh) by id */
-    session_t *nicks;    /* uthash (hh_nick) by folded nick; ready sessions only */
-    uint64_t next_session_id;
+    session_t *nicks; /* uthash (hh_nick) by folded nick; ready sessions only */
+    unsigned nsessions;
     uint64_t next_msg_id;
 
     list_t pending; /* struct say_pending.link: says waiting for the store */
@@ -90,24 +89,24 @@ struct member {
 
 struct session {
     core_t *core;
-    uint64_t id;
     const session_ops_t *ops;
     void *ctx;
     bool ready;
-    char *nick; /* as given */
+    char *nick; /* as given; one allocation with fold */
     char *fold; /* NFKC + casefold, the uniqueness key */
     char colour[8];
     list_t members;         /* member.in_session */
-    UT_hash_handle hh;      /* core.sessions by id */
+    list_t says;            /* say_pending.in_session: says waiting for the store */
     UT_hash_handle hh_nick; /* core.nicks by fold */
 };
 
-/* A say waiting for its store callback. c is NULL once the core is gone. */
+/* A say waiting for its store callback. c is NULL once the core is gone, s once the session is. */
 struct say_pending {
     core_t *c;
-    uint64_t session_id;
+    session_t *s;
     uint32_t table;
-    list_t link; /* core.pending */
+    list_t link;       /* core.pending */
+    list_t in_session; /* session.says */
     char room[];
 };
 

@@ -90,11 +90,11 @@ session_t *core_session_new(core_t *c, const session_ops_t *ops, void *ctx)
 {
     session_t *s = xcalloc(1, sizeof(*s));
     s->core = c;
-    s->id = c->next_session_id++;
     s->ops = ops;
     s->ctx = ctx;
     list_init(&s->members);
-    HASH_ADD(hh, c->sessions, id, sizeof(s->id), s);
+    list_init(&s->says);
+    c->nsessions++;
     return s;
 }
 
@@ -107,11 +107,16 @@ void core_session_free(session_t *s)
     {
         session_drop(list_entry(it, struct member, in_session), "disconnected");
     }
+    list_foreach_safe(it, tmp, &s->says)
+    {
+        struct say_pending *p = list_entry(it, struct say_pending, in_session);
+        p->s = NULL; /* its say_done is dropped */
+        list_remove(&p->in_session);
+    }
     if (s->ready)
         HASH_DELETE(hh_nick, c->nicks, s);
-    HASH_DELETE(hh, c->sessions, s);
+    c->nsessions--;
     free(s->nick);
-    free(s->fold);
     free(s);
 }
 
@@ -136,12 +141,16 @@ int core_hello(session_t *s, const char *nick, const char *colour)
         free(fold);
         return CORE_ENICKTAKEN;
     }
-    s->nick = xstrdup(nick);
-    s->fold = fold;
+    size_t nl = strlen(nick), fl = strlen(fold);
+    s->nick = xmalloc(nl + fl + 2);
+    memcpy(s->nick, nick, nl + 1);
+    s->fold = s->nick + nl + 1;
+    memcpy(s->fold, fold, fl + 1);
+    free(fold);
     if (colour)
         lower_colour(s->colour, colour);
     else
-        nick__default_colour(fold, s->colour);
+        nick__default_colour(s->fold, s->colour);
     s->ready = true;
     HASH_ADD_KEYPTR(hh_nick, c->nicks, s->fold, strlen(s->fold), s);
     return 0;
@@ -305,10 +314,11 @@ static void say_stored(void *ud, uint64_t msg_id, int status)
         if (t)
             room__history_drop(t, msg_id);
     }
-    session_t *s;
-    HASH_FIND(hh, c->sessions, &p->session_id, sizeof(p->session_id), s);
-    if (s)
+    session_t *s = p->s;
+    if (s) {
+        list_remove(&p->in_session);
         s->ops->say_done(s->ctx, msg_id, status == 0 ? 0 : CORE_ESTORE);
+    }
 out:
     free(p);
 }
@@ -357,7 +367,7 @@ int core_say(session_t *s, room_t *r, const char *text, size_t len, uint64_t *ms
     size_t rl = strlen(r->name);
     struct say_pending *p = xmalloc(sizeof(*p) + rl + 1);
     p->c = c;
-    p->session_id = s->id;
+    p->s = s;
     p->table = t->number;
     memcpy(p->room, r->name, rl + 1);
     store_msg_t sm = {
@@ -371,10 +381,12 @@ int core_say(session_t *s, room_t *r, const char *text, size_t len, uint64_t *ms
         .text_len = len,
     };
     list_push_back(&c->pending, &p->link);
+    list_push_back(&s->says, &p->in_session);
     rc = store_msg_append(c->store, &sm, say_stored, p);
     if (rc < 0) {
         log_error("queueing message %llu: %s", (unsigned long long)ev.msg_id, store_strerror(rc));
         list_remove(&p->link);
+        list_remove(&p->in_session);
         free(p);
         return CORE_ESTORE;
     }

@@ -19,24 +19,34 @@
 
 enum { OP_CONT = 0, OP_TEXT = 1, OP_BINARY = 2, OP_CLOSE = 8, OP_PING = 9, OP_PONG = 10 };
 
+/* Receiving state, allocated when bytes arrive and freed once they were all whole frames and no
+ * fragmented message is open: an idle WebSocket keeps only struct ws. */
+struct ws_rx {
+    wslay_frame_context_ptr fctx;
+    uint64_t fed;      /* bytes given to wslay since fctx was made */
+    uint64_t consumed; /* bytes of whole frames among them */
+    uint64_t frame_got;
+    buf_t msg;  /* the message being assembled */
+    buf_t ctrl; /* the control frame being assembled */
+    uint8_t frame_op;
+    bool frame_started;
+    bool in_msg;
+};
+
 struct ws {
     conn_t *conn;
     app_t *app;
     const ws_handler_t *h;
     void *data;
-    wslay_frame_context_ptr fctx; /* NULL between frames */
-    const char *in;               /* input of the current on_read */
-    size_t in_len;
-    uint64_t fed;      /* bytes given to wslay since fctx was made */
-    uint64_t consumed; /* bytes of whole frames among them */
-    uint64_t frame_got;
-    buf_t msg;  /* the message being assembled; storage only while one is */
-    buf_t ctrl; /* the control frame being assembled */
-    uint8_t frame_op;
-    bool frame_started;
-    bool in_msg;
+    struct ws_rx *rx; /* NULL while idle */
     bool close_sent;
 };
+
+/* The input of the on_read being handled (one loop thread: one at a time). */
+static struct {
+    const char *p;
+    size_t len;
+} input;
 
 /* ---- output: one shared encoder context writing into the buffer being built ---- */
 
@@ -177,13 +187,24 @@ int ws_send(ws_t *ws, rbuf_t *b)
 
 static ssize_t feed(uint8_t *buf, size_t len, int flags, void *ud)
 {
-    ws_t *ws = ud;
-    size_t n = len < ws->in_len ? len : ws->in_len;
-    memcpy(buf, ws->in, n);
-    ws->in += n;
-    ws->in_len -= n;
-    ws->fed += n;
+    struct ws_rx *rx = ud;
+    size_t n = len < input.len ? len : input.len;
+    memcpy(buf, input.p, n);
+    input.p += n;
+    input.len -= n;
+    rx->fed += n;
     return (ssize_t)n;
+}
+
+static void rx_free(struct ws_rx *rx)
+{
+    if (rx == NULL)
+        return;
+    if (rx->fctx)
+        wslay_frame_context_free(rx->fctx);
+    buf_deinit(&rx->msg);
+    buf_deinit(&rx->ctrl);
+    free(rx);
 }
 
 static bool valid_utf8(const char *p, size_t len)
@@ -215,14 +236,14 @@ static bool frame_begins(ws_t *ws, const struct wslay_frame_iocb *io)
     }
     switch (io->opcode) {
     case OP_CONT:
-        if (!ws->in_msg) {
+        if (!ws->rx->in_msg) {
             ws_close(ws, 1002, "protocol error: continuation without a started message");
             return false;
         }
         break;
     case OP_TEXT:
     case OP_BINARY:
-        if (ws->in_msg) {
+        if (ws->rx->in_msg) {
             ws_close(ws, 1002, "protocol error: new message inside a fragmented one");
             return false;
         }
@@ -230,32 +251,32 @@ static bool frame_begins(ws_t *ws, const struct wslay_frame_iocb *io)
             ws_close(ws, 1003, "binary messages are not supported");
             return false;
         }
-        ws->in_msg = true;
-        buf_init(&ws->msg, max);
+        ws->rx->in_msg = true;
+        buf_init(&ws->rx->msg, max);
         break;
     case OP_CLOSE:
     case OP_PING:
-    case OP_PONG: buf_init(&ws->ctrl, 125); break;
+    case OP_PONG: buf_init(&ws->rx->ctrl, 125); break;
     default: ws_close(ws, 1002, "protocol error: unknown opcode"); return false;
     }
     if ((io->opcode == OP_CONT || io->opcode == OP_TEXT) &&
-        ws->msg.len + io->payload_length > max) {
+        ws->rx->msg.len + io->payload_length > max) {
         ws_close(ws, 1009, "message too big");
         return false;
     }
-    ws->frame_op = io->opcode;
+    ws->rx->frame_op = io->opcode;
     return true;
 }
 
 static void control_done(ws_t *ws)
 {
-    const char *p = ws->ctrl.base ? ws->ctrl.base : "";
-    size_t len = ws->ctrl.len;
-    if (ws->frame_op == OP_PING) {
+    const char *p = ws->rx->ctrl.base ? ws->rx->ctrl.base : "";
+    size_t len = ws->rx->ctrl.len;
+    if (ws->rx->frame_op == OP_PING) {
         rbuf_t *b = frame(OP_PONG, p, len);
         ws_send(ws, b);
         rbuf_unref(b);
-    } else if (ws->frame_op == OP_CLOSE) {
+    } else if (ws->rx->frame_op == OP_CLOSE) {
         if (len == 1)
             ws_close(ws, 1002, "protocol error: bad close frame");
         else if (len > 2 && !valid_utf8(p + 2, len - 2))
@@ -264,19 +285,19 @@ static void control_done(ws_t *ws)
             ws_close(ws, 1000, "bye");
         return;
     }
-    buf_deinit(&ws->ctrl);
+    buf_deinit(&ws->rx->ctrl);
 }
 
 static void message_done(ws_t *ws)
 {
     conn_t *c = ws->conn;
-    ws->in_msg = false;
-    if (!valid_utf8(ws->msg.base ? ws->msg.base : "", ws->msg.len)) {
+    ws->rx->in_msg = false;
+    if (!valid_utf8(ws->rx->msg.base ? ws->rx->msg.base : "", ws->rx->msg.len)) {
         ws_close(ws, 1007, "invalid UTF-8");
         return;
     }
     size_t len;
-    char *text = buf_steal(&ws->msg, &len);
+    char *text = buf_steal(&ws->rx->msg, &len);
     ws->h->on_text(ws, text, len);
     free(text);
     (void)c;
@@ -288,50 +309,50 @@ static void ws_on_read(conn_t *c, const char *data, size_t len)
     ws_t *ws = conn_data(c);
     if (ws->close_sent)
         return; /* closing: input is ignored */
-    ws->in = data;
-    ws->in_len = len;
-    if (ws->fctx == NULL) {
-        if (wslay_frame_context_init(&ws->fctx, &cbs, ws) != 0)
+    input.p = data;
+    input.len = len;
+    if (ws->rx == NULL) {
+        ws->rx = xcalloc(1, sizeof(*ws->rx));
+        if (wslay_frame_context_init(&ws->rx->fctx, &cbs, ws->rx) != 0)
             abort();
-        ws->fed = ws->consumed = 0;
     }
     for (;;) {
         struct wslay_frame_iocb io;
-        ssize_t r = wslay_frame_recv(ws->fctx, &io);
+        ssize_t r = wslay_frame_recv(ws->rx->fctx, &io);
         if (r == WSLAY_ERR_WANT_READ)
             break;
         if (r < 0) {
             ws_close(ws, 1002, "protocol error: invalid frame");
             return;
         }
-        if (!ws->frame_started) {
+        if (!ws->rx->frame_started) {
             if (!frame_begins(ws, &io))
                 return;
-            ws->frame_started = true;
-            ws->frame_got = 0;
+            ws->rx->frame_started = true;
+            ws->rx->frame_got = 0;
         }
-        buf_t *dst = ws->frame_op >= OP_CLOSE ? &ws->ctrl : &ws->msg;
+        buf_t *dst = ws->rx->frame_op >= OP_CLOSE ? &ws->rx->ctrl : &ws->rx->msg;
         if (io.data_length && buf_append(dst, io.data, io.data_length) < 0) {
             ws_close(ws, 1009, "message too big");
             return;
         }
-        ws->frame_got += io.data_length;
-        if (ws->frame_got < io.payload_length)
+        ws->rx->frame_got += io.data_length;
+        if (ws->rx->frame_got < io.payload_length)
             continue;
         /* the frame is whole */
-        ws->consumed += header_len(io.payload_length, io.mask) + io.payload_length;
-        ws->frame_started = false;
-        if (ws->frame_op >= OP_CLOSE)
+        ws->rx->consumed += header_len(io.payload_length, io.mask) + io.payload_length;
+        ws->rx->frame_started = false;
+        if (ws->rx->frame_op >= OP_CLOSE)
             control_done(ws);
         else if (io.fin)
             message_done(ws);
         if (conn_closing(c))
             return;
     }
-    if (ws->fed == ws->consumed && !ws->frame_started) {
-        /* between frames: drop the 4 KiB frame context until more bytes come */
-        wslay_frame_context_free(ws->fctx);
-        ws->fctx = NULL;
+    if (ws->rx->fed == ws->rx->consumed && !ws->rx->frame_started && !ws->rx->in_msg) {
+        /* between messages: drop the receiving state (4 KiB of wslay) until more bytes come */
+        rx_free(ws->rx);
+        ws->rx = NULL;
     }
 }
 
@@ -341,10 +362,7 @@ static void ws_on_close(conn_t *c)
     if (ws->h->on_close)
         ws->h->on_close(ws);
     server_stats(ws->app->server)->websockets--;
-    if (ws->fctx)
-        wslay_frame_context_free(ws->fctx);
-    buf_deinit(&ws->msg);
-    buf_deinit(&ws->ctrl);
+    rx_free(ws->rx);
     free(ws);
 }
 

@@ -69,6 +69,7 @@ conn_t *conn__new(server_t *s)
     c->tcp.data = c;
     list_init(&c->all_node);
     list_init(&c->flush_node);
+    list_init(&c->deadline_node);
     return c;
 }
 
@@ -147,11 +148,7 @@ static void really_close(conn_t *c)
         return;
     c->handle_closing = true;
     list_remove(&c->flush_node);
-    c->pending_closes = 1;
-    if (c->timer) {
-        c->pending_closes++;
-        uv_close((uv_handle_t *)c->timer, on_closed);
-    }
+    server__deadline_clear(c->server, c);
     uv_close((uv_handle_t *)&c->tcp, on_closed);
 }
 
@@ -342,9 +339,8 @@ void conn_close(conn_t *c, bool flush)
     really_close(c);
 }
 
-static void on_timer(uv_timer_t *t)
+void conn__deadline(conn_t *c)
 {
-    conn_t *c = t->data;
     if (c->closing) {
         really_close(c); /* the flush grace period ran out */
         return;
@@ -355,29 +351,18 @@ static void on_timer(uv_timer_t *t)
 
 void conn_timer_start(conn_t *c, uint64_t ms)
 {
-    if (c->handle_closing)
-        return;
-    if (c->timer == NULL) {
-        c->timer = xmalloc(sizeof(*c->timer));
-        uv_timer_init(server_loop(c->server), c->timer);
-        c->timer->data = c;
-    }
-    uv_timer_start(c->timer, on_timer, ms, 0);
+    if (!c->handle_closing)
+        server__deadline_set(c->server, c, ms);
 }
 
 void conn_timer_stop(conn_t *c)
 {
-    if (c->timer && !c->handle_closing)
-        uv_timer_stop(c->timer);
+    server__deadline_clear(c->server, c);
 }
 
 static void on_closed(uv_handle_t *h)
 {
     conn_t *c = h->data;
-    if (h != (uv_handle_t *)&c->tcp)
-        free(h);
-    if (--c->pending_closes > 0)
-        return;
     while (c->qlen > 0)
         queue_pop(c);
     free(c->q);

@@ -57,7 +57,8 @@ bool conn_closing(const conn_t *c);
  * which must not have the connection's handler (and its core session) torn down under them. */
 void conn_close_soon(conn_t *c);
 
-/* One timer per connection, allocated on first use; starting it again re-arms it. */
+/* One timer per connection (no handle of its own: see server__deadline_set); starting it again
+ * re-arms it. Only a few distinct durations may be used per server. */
 void conn_timer_start(conn_t *c, uint64_t ms);
 void conn_timer_stop(conn_t *c);
 

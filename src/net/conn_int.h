@@ -12,16 +12,16 @@ struct conn {
     server_t *server;
     const conn_handler_t *handler;
     void *data;
-    uv_timer_t *timer; /* NULL until first used */
-    list_t all_node;   /* server's list of connections */
-    list_t flush_node; /* linked while waiting for the pre-poll flush */
+    list_t all_node;      /* server's list of connections */
+    list_t deadline_node; /* linked while the conn's timer runs (server.c) */
+    uint64_t deadline;    /* loop time (ms) the timer fires at */
+    list_t flush_node;    /* linked while waiting for the pre-poll flush */
     /* output queue: a ring of buffer references; q is NULL while empty */
     rbuf_t **q;
     unsigned qhead, qlen, qcap;
     size_t qoff;     /* bytes of the head buffer already written */
     size_t queued;   /* bytes in q not yet written */
     size_t inflight; /* bytes handed to a uv_write not yet completed */
-    unsigned pending_closes;
     bool writing : 1;
     bool closing : 1;
     bool close_after_flush : 1;

@@ -8,7 +8,14 @@
 #include "util/log.h"
 #include "util/xmalloc.h"
 
-#define SCRATCH_LEN (64 * 1024)
+#define SCRATCH_LEN      (64 * 1024)
+#define DEADLINE_CLASSES 4
+
+/* Connections waiting for a timer of one duration, oldest (earliest deadline) first. */
+struct deadline_class {
+    uint64_t ms;
+    list_t list;
+};
 
 struct server {
     uv_loop_t *loop;
@@ -20,6 +27,9 @@ struct server {
     uv_prepare_t flusher;
     list_t conns;
     list_t pending; /* connections with output to flush before the loop polls */
+    uv_timer_t ticker;
+    struct deadline_class dq[DEADLINE_CLASSES];
+    unsigned ndq;
     server_stats_t stats;
     char scratch[SCRATCH_LEN];
 };
@@ -67,6 +77,8 @@ server_t *server_new(uv_loop_t *loop, const server_options_t *opt, server_accept
     s->flusher.data = s;
     uv_prepare_start(&s->flusher, on_prepare);
     uv_unref((uv_handle_t *)&s->flusher);
+    uv_timer_init(loop, &s->ticker);
+    s->ticker.data = s;
     return s;
 }
 
@@ -150,6 +162,7 @@ void server_free(server_t *s)
         return;
     server_stop_listening(s);
     uv_close((uv_handle_t *)&s->flusher, NULL);
+    uv_close((uv_handle_t *)&s->ticker, NULL);
     /* the loop must run once more for the close callbacks before s is gone */
     uv_run(s->loop, UV_RUN_NOWAIT);
     free(s);
@@ -187,8 +200,74 @@ void server__want_flush(server_t *s, conn_t *c)
         list_push_back(&s->pending, &c->flush_node);
 }
 
+static void on_tick(uv_timer_t *t);
+
+static void arm(server_t *s)
+{
+    uint64_t first = UINT64_MAX;
+    for (unsigned i = 0; i < s->ndq; i++)
+        if (!list_empty(&s->dq[i].list)) {
+            uint64_t d = list_entry(s->dq[i].list.next, conn_t, deadline_node)->deadline;
+            if (d < first)
+                first = d;
+        }
+    if (first == UINT64_MAX) {
+        uv_timer_stop(&s->ticker);
+        return;
+    }
+    uint64_t now = uv_now(s->loop);
+    uv_timer_start(&s->ticker, on_tick, first > now ? first - now : 0, 0);
+}
+
+static void on_tick(uv_timer_t *t)
+{
+    server_t *s = t->data;
+    uint64_t now = uv_now(s->loop);
+    for (unsigned i = 0; i < s->ndq; i++) {
+        list_t *l = &s->dq[i].list;
+        while (!list_empty(l)) {
+            conn_t *c = list_entry(l->next, conn_t, deadline_node);
+            if (c->deadline > now)
+                break;
+            list_remove(&c->deadline_node);
+            conn__deadline(c); /* may set a new deadline or close c */
+        }
+    }
+    arm(s);
+}
+
+void server__deadline_set(server_t *s, conn_t *c, uint64_t ms)
+{
+    list_remove(&c->deadline_node);
+    struct deadline_class *dq = NULL;
+    for (unsigned i = 0; i < s->ndq && !dq; i++)
+        if (s->dq[i].ms == ms)
+            dq = &s->dq[i];
+    if (dq == NULL) {
+        if (s->ndq == DEADLINE_CLASSES) {
+            log_error("too many distinct connection timer durations");
+            abort();
+        }
+        dq = &s->dq[s->ndq++];
+        dq->ms = ms;
+        list_init(&dq->list);
+    }
+    c->deadline = uv_now(s->loop) + ms;
+    list_push_back(&dq->list, &c->deadline_node);
+    arm(s);
+}
+
+void server__deadline_clear(server_t *s, conn_t *c)
+{
+    if (list_linked(&c->deadline_node)) {
+        list_remove(&c->deadline_node);
+        arm(s); /* an armed timer with nothing to wait for would keep the loop alive */
+    }
+}
+
 void server__conn_gone(server_t *s, conn_t *c)
 {
+    server__deadline_clear(s, c);
     list_remove(&c->all_node);
     list_remove(&c->flush_node);
     s->stats.open--;

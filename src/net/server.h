@@ -47,5 +47,10 @@ server_stats_t *server_stats(server_t *s);
 char *server__scratch(server_t *s, size_t *len);
 void server__want_flush(server_t *s, conn_t *c);
 void server__conn_gone(server_t *s, conn_t *c);
+/* Per-connection timers without a uv_timer_t each: connections wait in one FIFO list per
+ * duration (so each list stays in deadline order) and one server timer fires for the earliest. */
+void server__deadline_set(server_t *s, conn_t *c, uint64_t ms);
+void server__deadline_clear(server_t *s, conn_t *c);
+void conn__deadline(conn_t *c); /* conn.c: the connection's timer fired */
 
 #endif

@@ -17,13 +17,11 @@ typedef struct pending_say {
 
 typedef struct jsess {
     ws_t *ws;
-    app_t *app;
     session_t *s;
-    list_t node; /* all sessions, for shutdown */
-    pending_say_t *pending;
-    size_t npending, cap;
+    list_t node;            /* all sessions, for shutdown */
+    pending_say_t *pending; /* says waiting for durability; NULL when none */
+    uint32_t npending, cap;
     json_t *saying_id; /* id of the say being handled (a store-less core acks inside core_say) */
-    int64_t saying_ts;
 } jsess_t;
 
 static list_t sessions = {&sessions, &sessions};
@@ -97,6 +95,11 @@ static void say_done(void *ctx, uint64_t msg_id, int status)
             id = js->pending[i].id;
             ts = js->pending[i].ts;
             js->pending[i] = js->pending[--js->npending];
+            if (js->npending == 0) {
+                free(js->pending); /* idle sessions keep no array */
+                js->pending = NULL;
+                js->cap = 0;
+            }
             break;
         }
     }
@@ -104,7 +107,7 @@ static void say_done(void *ctx, uint64_t msg_id, int status)
         if (js->saying_id == NULL)
             return;
         id = json_incref(js->saying_id);
-        ts = js->saying_ts;
+        ts = app_now_ms();
         js->saying_id = NULL; /* answered synchronously */
     }
     if (status == 0)
@@ -135,7 +138,7 @@ static int arg_room_as(jsess_t *js, json_t *req, room_t **out, int missing)
     const char *name;
     if (arg_str(req, "room", &name) < 0)
         return CORE_EBADREQ;
-    *out = core_room_find(js->app->core, name);
+    *out = core_room_find(ws_app(js->ws)->core, name);
     return *out ? 0 : missing;
 }
 
@@ -173,7 +176,7 @@ static void add_room(void *ud, room_t *r)
 static int cmd_rooms(jsess_t *js, json_t *req, json_t **result)
 {
     json_t *a = json_array();
-    core_rooms_foreach(js->app->core, add_room, a);
+    core_rooms_foreach(ws_app(js->ws)->core, add_room, a);
     *result = json_pack("{s:o}", "rooms", a);
     return 0;
 }
@@ -253,7 +256,6 @@ static int cmd_say(jsess_t *js, json_t *req, json_t **result)
         return rc;
     json_t *id = json_object_get(req, "id");
     js->saying_id = id ? id : json_null();
-    js->saying_ts = 0;
     rc = core_say(js->s, r, text, json_string_length(json_object_get(req, "text")), &msg_id, &ts);
     bool answered = js->saying_id == NULL;
     js->saying_id = NULL;
@@ -390,7 +392,6 @@ static void on_open(ws_t *ws)
     app_t *app = ws_app(ws);
     jsess_t *js = xcalloc(1, sizeof(*js));
     js->ws = ws;
-    js->app = app;
     js->s = core_session_new(app->core, &json_session_ops, js);
     list_push_back(&sessions, &js->node);
     ws_set_data(ws, js);
