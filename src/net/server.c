@@ -126,7 +126,7 @@ int server_listen(server_t *s, const char *host, int port, int *bound_port)
     s->listener.data = s;
     rc = uv_tcp_bind(&s->listener, (struct sockaddr *)&ss, 0);
     if (rc == 0)
-        rc = uv_listen((uv_stream_t *)&s->listener, 1024, on_connection);
+        rc = uv_listen((uv_stream_t *)&s->listener, 4096, on_connection);
     if (rc < 0) {
         uv_close((uv_handle_t *)&s->listener, NULL);
         return rc;
