@@ -248,7 +248,11 @@ int main(int argc, char **argv)
     if (setup_rooms(&cfg) < 0)
         goto out_core;
 
-    server_options_t nopt = {.max_connections = cfg.max_connections, .output_cap = cfg.output_cap};
+    server_options_t nopt = {
+        .max_connections = cfg.max_connections,
+        .max_per_address = cfg.max_connections_per_address,
+        .output_cap = cfg.output_cap,
+    };
     app.server = server_new(&loop, &nopt, on_accept, &app);
     if ((rc = server_listen(app.server, host, port, &bound)) < 0) {
         log_error("cannot listen on %s: %s", cfg.listen, uv_strerror(rc));

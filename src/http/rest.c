@@ -246,7 +246,9 @@ static void metrics(const http_request_t *r)
     metric(&b, "parley_connections_accepted_total", "counter", "Connections accepted.",
            ss->accepted);
     metric(&b, "parley_connections_refused_total", "counter",
-           "Connections refused at max_connections.", ss->refused);
+           "Connections refused (max_connections, max_connections_per_address).", ss->refused);
+    metric(&b, "parley_connections_refused_per_address_total", "counter",
+           "Connections refused at max_connections_per_address.", ss->refused_per_address);
     metric(&b, "parley_rooms", "gauge", "Rooms.", cs.rooms);
     metric(&b, "parley_tables", "gauge", "Open tables.", cs.tables);
     metric(&b, "parley_sessions", "gauge", "Connections that said hello.", cs.sessions);
@@ -258,6 +260,10 @@ static void metrics(const http_request_t *r)
     metric(&b, "parley_bytes_out_total", "counter", "Bytes written to clients.", ss->bytes_out);
     metric(&b, "parley_slow_readers_dropped_total", "counter",
            "Connections closed for passing output_cap.", ss->slow_dropped);
+    metric(&b, "parley_rate_limited_total", "counter", "Commands refused by flood control.",
+           ss->rate_limited);
+    metric(&b, "parley_flood_dropped_total", "counter", "Connections closed for flooding.",
+           ss->flood_dropped);
     metric(&b, "parley_store_messages_total", "counter", "Messages durably stored.", st.appended);
     metric(&b, "parley_store_failures_total", "counter", "Messages whose storing failed.",
            st.failed);

@@ -129,6 +129,11 @@ void *ws_data(const ws_t *ws)
     return ws->data;
 }
 
+void ws_peer(const ws_t *ws, char *out, size_t outlen)
+{
+    conn_peer(ws->conn, out, outlen);
+}
+
 app_t *ws_app(const ws_t *ws)
 {
     return ws->app;

@@ -12,10 +12,11 @@ struct conn {
     server_t *server;
     const conn_handler_t *handler;
     void *data;
-    list_t all_node;      /* server's list of connections */
-    list_t deadline_node; /* linked while the conn's timer runs (server.c) */
-    uint64_t deadline;    /* loop time (ms) the timer fires at */
-    list_t flush_node;    /* linked while waiting for the pre-poll flush */
+    list_t all_node;         /* server's list of connections */
+    list_t deadline_node;    /* linked while the conn's timer runs (server.c) */
+    uint64_t deadline;       /* loop time (ms) the timer fires at */
+    list_t flush_node;       /* linked while waiting for the pre-poll flush */
+    struct peer_count *peer; /* the peer address's count of open connections; NULL: not counted */
     /* output queue: a ring of buffer references; q is NULL while empty */
     rbuf_t **q;
     unsigned qhead, qlen, qcap;

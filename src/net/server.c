@@ -8,6 +8,10 @@
 #include "util/log.h"
 #include "util/xmalloc.h"
 
+#define uthash_malloc(sz)    xmalloc(sz)
+#define uthash_free(ptr, sz) free(ptr)
+#include <uthash.h>
+
 #define SCRATCH_LEN      (64 * 1024)
 #define DEADLINE_CLASSES 4
 
@@ -15,6 +19,14 @@
 struct deadline_class {
     uint64_t ms;
     list_t list;
+};
+
+/* Open connections from one peer address: an IPv4 address (as an IPv4-mapped IPv6 one) or an
+ * IPv6 /64, the block one host usually gets. Only addresses with connections have an entry. */
+struct peer_count {
+    uint8_t addr[16];
+    unsigned n;
+    UT_hash_handle hh;
 };
 
 struct server {
@@ -31,6 +43,7 @@ struct server {
     struct deadline_class dq[DEADLINE_CLASSES];
     unsigned ndq;
     server_stats_t stats;
+    struct peer_count *peers; /* only with opt.max_per_address */
     char scratch[SCRATCH_LEN];
 };
 
@@ -41,6 +54,14 @@ static const char refuse_503[] = "HTTP/1.1 503 Service Unavailable\r\n"
                                  "Content-Length: 35\r\n"
                                  "\r\n"
                                  "server full: too many connections\r\n";
+
+static const char refuse_429[] = "HTTP/1.1 429 Too Many Requests\r\n"
+                                 "Content-Type: text/plain\r\n"
+                                 "Retry-After: 5\r\n"
+                                 "Connection: close\r\n"
+                                 "Content-Length: 40\r\n"
+                                 "\r\n"
+                                 "too many connections from your address\r\n";
 
 /* Before the loop sleeps: write each connection's pending output in one call (Redis's
  * handleClientsWithPendingWrites). Connections re-added during the walk wait for the next pass. */
@@ -82,6 +103,53 @@ server_t *server_new(uv_loop_t *loop, const server_options_t *opt, server_accept
     return s;
 }
 
+/* The count entry of c's peer address, created at 0 if missing; NULL if the address is unknown
+ * (a connection reset before we asked), which leaves the connection uncounted. */
+static struct peer_count *peer_lookup(server_t *s, conn_t *c)
+{
+    struct sockaddr_storage ss;
+    int len = sizeof(ss);
+    uint8_t key[16] = {0};
+    if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&ss, &len) != 0)
+        return NULL;
+    if (ss.ss_family == AF_INET) {
+        key[10] = key[11] = 0xff; /* ::ffff:a.b.c.d */
+        memcpy(key + 12, &((struct sockaddr_in *)&ss)->sin_addr, 4);
+    } else if (ss.ss_family == AF_INET6) {
+        const struct in6_addr *a = &((struct sockaddr_in6 *)&ss)->sin6_addr;
+        memcpy(key, a, IN6_IS_ADDR_V4MAPPED(a) ? 16 : 8);
+    } else {
+        return NULL;
+    }
+    struct peer_count *p;
+    HASH_FIND(hh, s->peers, key, sizeof(key), p);
+    if (p == NULL) {
+        p = xcalloc(1, sizeof(*p));
+        memcpy(p->addr, key, sizeof(key));
+        HASH_ADD(hh, s->peers, addr, sizeof(p->addr), p);
+    }
+    return p;
+}
+
+static void peer_release(server_t *s, conn_t *c)
+{
+    struct peer_count *p = c->peer;
+    c->peer = NULL;
+    if (p && --p->n == 0) {
+        HASH_DELETE(hh, s->peers, p);
+        free(p);
+    }
+}
+
+/* Answers a connection we will not serve and closes it; it lives for at most the close grace
+ * period (2 s) and counts against max_connections meanwhile. */
+static void refuse(server_t *s, conn_t *c, const char *answer, size_t len)
+{
+    s->stats.refused++;
+    conn_send_copy(c, answer, len);
+    conn_close(c, true);
+}
+
 static void on_connection(uv_stream_t *l, int status)
 {
     server_t *s = l->data;
@@ -102,11 +170,20 @@ static void on_connection(uv_stream_t *l, int status)
     s->stats.open++;
     conn__start(c);
     if (full) {
-        /* Refused connections live for at most the close grace period (2 s). */
-        s->stats.refused++;
-        conn_send_copy(c, refuse_503, sizeof(refuse_503) - 1);
-        conn_close(c, true);
+        refuse(s, c, refuse_503, sizeof(refuse_503) - 1);
         return;
+    }
+    if (s->opt.max_per_address > 0) {
+        struct peer_count *p = peer_lookup(s, c);
+        if (p && p->n >= (unsigned)s->opt.max_per_address) {
+            s->stats.refused_per_address++;
+            refuse(s, c, refuse_429, sizeof(refuse_429) - 1);
+            return;
+        }
+        if (p) {
+            p->n++;
+            c->peer = p;
+        }
     }
     s->stats.accepted++;
     s->accept_cb(s->accept_ud, c);
@@ -268,6 +345,7 @@ void server__deadline_clear(server_t *s, conn_t *c)
 void server__conn_gone(server_t *s, conn_t *c)
 {
     server__deadline_clear(s, c);
+    peer_release(s, c);
     list_remove(&c->all_node);
     list_remove(&c->flush_node);
     s->stats.open--;

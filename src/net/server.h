@@ -13,15 +13,21 @@
 
 typedef struct server_options {
     int max_connections; /* beyond it: HTTP 503 and close */
-    size_t output_cap;   /* bytes queued per connection before conn_send refuses */
+    /* open connections from one address (an IPv6 /64) beyond which: HTTP 429 and close; 0: none */
+    int max_per_address;
+    size_t output_cap; /* bytes queued per connection before conn_send refuses */
 } server_options_t;
 
 typedef struct server_stats {
     uint64_t accepted;
-    uint64_t refused;
+    uint64_t refused;             /* every refused connection (503, 429, failed accept) */
+    uint64_t refused_per_address; /* of those, refused at max_per_address (429) */
     uint64_t bytes_in;
     uint64_t bytes_out;
-    uint64_t slow_dropped; /* incremented by protocol layers through server_count_slow_drop */
+    /* incremented by protocol layers: */
+    uint64_t slow_dropped;  /* closed for passing output_cap */
+    uint64_t rate_limited;  /* commands refused by flood control */
+    uint64_t flood_dropped; /* closed for flooding */
     unsigned open;
     unsigned websockets; /* maintained by the WebSocket layer */
 } server_stats_t;

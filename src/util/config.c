@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/bucket.h"
 #include "util/xmalloc.h"
 
 void config_set_str(char **slot, const char *value)
@@ -25,12 +26,27 @@ void config_init(config_t *cfg)
     config_set_str(&cfg->log_file, "");
     config_set_str(&cfg->log_level, "info");
     cfg->max_connections = 19000;
+    cfg->max_connections_per_address = 64;
     cfg->header_timeout = 10;
     cfg->max_message = 16384;
     cfg->max_text = 4000;
     cfg->output_cap = 1048576;
     cfg->default_capacity = 32;
     cfg->history_on_entry = 50;
+    cfg->flood = (config_flood_t){.messages_per_sec = 5,
+                                  .messages_burst = 20,
+                                  .commands_per_sec = 20,
+                                  .commands_burst = 60,
+                                  .max_violations = 20};
+    config_set_str(&cfg->mail.smtp_host, "");
+    cfg->mail.smtp_port = 25;
+    cfg->mail.starttls = CONFIG_STARTTLS_TRY;
+    config_set_str(&cfg->mail.username, "");
+    config_set_str(&cfg->mail.password, "");
+    config_set_str(&cfg->mail.from, "");
+    cfg->mail.timeout = 10;
+    cfg->mail.connect_timeout = 5;
+    config_set_str(&cfg->mail.template_file, "");
 }
 
 void config_deinit(config_t *cfg)
@@ -42,6 +58,11 @@ void config_deinit(config_t *cfg)
     free(cfg->port_file);
     free(cfg->log_file);
     free(cfg->log_level);
+    free(cfg->mail.smtp_host);
+    free(cfg->mail.username);
+    free(cfg->mail.password);
+    free(cfg->mail.from);
+    free(cfg->mail.template_file);
     for (size_t i = 0; i < cfg->nrooms; i++) {
         free(cfg->rooms[i].name);
         free(cfg->rooms[i].title);
@@ -82,7 +103,7 @@ static config_room_t *room_slot(config_t *cfg, const char *name)
     return r;
 }
 
-typedef enum { K_STR, K_INT, K_SIZE, K_I64 } kind_t;
+typedef enum { K_STR, K_INT, K_SIZE, K_I64, K_ENUM } kind_t;
 
 struct key {
     const char *section;
@@ -90,16 +111,23 @@ struct key {
     kind_t kind;
     size_t offset;
     long long lo, hi;
+    const char *const *names; /* K_ENUM: value i is names[i]; NULL-terminated */
 };
 
 #define STR(sec, key, field)                                                                       \
     {                                                                                              \
-        sec, key, K_STR, offsetof(config_t, field), 0, 0                                           \
+        sec, key, K_STR, offsetof(config_t, field), 0, 0, NULL                                     \
     }
 #define NUM(sec, key, kind, field, lo, hi)                                                         \
     {                                                                                              \
-        sec, key, kind, offsetof(config_t, field), lo, hi                                          \
+        sec, key, kind, offsetof(config_t, field), lo, hi, NULL                                    \
     }
+#define ENUM(sec, key, field, names)                                                               \
+    {                                                                                              \
+        sec, key, K_ENUM, offsetof(config_t, field), 0, 0, names                                   \
+    }
+
+static const char *const starttls_names[] = {"off", "try", "required", NULL};
 
 static const struct key keys[] = {
     STR("server", "listen", listen),
@@ -107,6 +135,7 @@ static const struct key keys[] = {
     STR("server", "web_root", web_root),
     STR("server", "admin_token", admin_token),
     NUM("server", "max_connections", K_INT, max_connections, 1, 1000000),
+    NUM("server", "max_connections_per_address", K_INT, max_connections_per_address, 0, 1000000),
     NUM("server", "header_timeout", K_INT, header_timeout, 1, 3600),
     NUM("limits", "max_message", K_SIZE, max_message, 64, 16 * 1024 * 1024),
     NUM("limits", "max_text", K_SIZE, max_text, 1, 1024 * 1024),
@@ -115,9 +144,41 @@ static const struct key keys[] = {
     NUM("chat", "history_on_entry", K_INT, history_on_entry, 0, 1000),
     NUM("store", "max_db_pages", K_I64, max_db_pages, 0, INT_MAX),
     NUM("store", "commit_delay_ms", K_INT, commit_delay_ms, 0, 60000),
+    NUM("flood", "messages_per_sec", K_INT, flood.messages_per_sec, 0, BUCKET_MAX_RATE),
+    NUM("flood", "messages_burst", K_INT, flood.messages_burst, 1, BUCKET_MAX_BURST),
+    NUM("flood", "commands_per_sec", K_INT, flood.commands_per_sec, 0, BUCKET_MAX_RATE),
+    NUM("flood", "commands_burst", K_INT, flood.commands_burst, 1, BUCKET_MAX_BURST),
+    NUM("flood", "max_violations", K_INT, flood.max_violations, 0, BUCKET_MAX_BURST),
     STR("log", "level", log_level),
     STR("log", "file", log_file),
+    STR("mail", "smtp_host", mail.smtp_host),
+    NUM("mail", "smtp_port", K_INT, mail.smtp_port, 1, 65535),
+    ENUM("mail", "starttls", mail.starttls, starttls_names),
+    STR("mail", "username", mail.username),
+    STR("mail", "password", mail.password),
+    STR("mail", "from", mail.from),
+    NUM("mail", "timeout", K_INT, mail.timeout, 1, 3600),
+    NUM("mail", "connect_timeout", K_INT, mail.connect_timeout, 1, 3600),
+    STR("mail", "template_file", mail.template_file),
 };
+
+/* Sets a K_ENUM key to the index of its name; 0 or -EINVAL (err holds "a, b or c"). */
+static int set_enum(const struct key *k, int *field, const char *value, char *names, size_t len)
+{
+    size_t used = 0;
+    names[0] = '\0';
+    for (int i = 0; k->names[i]; i++) {
+        if (strcmp(k->names[i], value) == 0) {
+            *field = i;
+            return 0;
+        }
+        const char *sep = i == 0 ? "" : k->names[i + 1] ? ", " : " or ";
+        int n = snprintf(names + used, len - used, "%s%s", sep, k->names[i]);
+        if (n > 0 && (size_t)n < len - used)
+            used += (size_t)n;
+    }
+    return -EINVAL;
+}
 
 static int on_entry(void *user, const char *section, const char *name, const char *value)
 {
@@ -156,6 +217,15 @@ static int on_entry(void *user, const char *section, const char *name, const cha
         long long n = 0;
         if (k->kind == K_STR) {
             config_set_str((char **)field, value);
+            return 1;
+        }
+        if (k->kind == K_ENUM) {
+            char names[128];
+            if (set_enum(k, (int *)field, value, names, sizeof(names)) < 0) {
+                snprintf(lc->err, lc->errlen, "%s: [%s] %s must be %s", lc->path, section, name,
+                         names);
+                return 0;
+            }
             return 1;
         }
         if (parse_int(value, k->lo, k->hi, &n) < 0) {

@@ -13,6 +13,35 @@ typedef struct config_room {
     int capacity; /* 0: not set */
 } config_room_t;
 
+/* [mail]: outgoing e-mail (src/auth/mailer.h). An empty smtp_host disables sending. */
+typedef enum {
+    CONFIG_STARTTLS_OFF = 0, /* plain SMTP, never STARTTLS */
+    CONFIG_STARTTLS_TRY,     /* STARTTLS when the server offers it */
+    CONFIG_STARTTLS_REQUIRED /* fail unless STARTTLS succeeds */
+} config_starttls_t;
+
+typedef struct config_mail {
+    char *smtp_host; /* "": mail disabled */
+    int smtp_port;
+    int starttls;   /* config_starttls_t */
+    char *username; /* "": no AUTH */
+    char *password;
+    char *from;          /* envelope and header sender address */
+    int timeout;         /* seconds for one whole send */
+    int connect_timeout; /* seconds for the TCP (and TLS) connect */
+    char *template_file; /* "": the built-in validation template */
+} config_mail_t;
+
+/* [flood]: per-connection allowances of the JSON protocol (docs/OPERATIONS.md). A rate of 0
+ * switches that allowance off; max_violations 0 never disconnects. */
+typedef struct config_flood {
+    int messages_per_sec; /* say and pm */
+    int messages_burst;
+    int commands_per_sec; /* every command, weighted by its cost */
+    int commands_burst;
+    int max_violations; /* unforgiven rate-limited commands before close 1008; one forgiven/s */
+} config_flood_t;
+
 typedef struct config {
     char *listen; /* "HOST:PORT" */
     char *data_dir;
@@ -22,7 +51,8 @@ typedef struct config {
     char *log_file;    /* "" : stderr */
     char *log_level;
     int max_connections;
-    int header_timeout; /* seconds */
+    int max_connections_per_address; /* 0: no limit */
+    int header_timeout;              /* seconds */
     size_t max_message;
     size_t max_text;
     size_t output_cap;
@@ -30,6 +60,8 @@ typedef struct config {
     int history_on_entry;
     int64_t max_db_pages;
     int commit_delay_ms;
+    config_flood_t flood;
+    config_mail_t mail;
     config_room_t *rooms;
     size_t nrooms;
 } config_t;

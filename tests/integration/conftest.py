@@ -26,6 +26,9 @@ PARLEYD = os.environ.get("PARLEYD", str(REPO / "build" / "parleyd"))
 WEB_ROOT = REPO / "web"
 TEST_TIMEOUT = 120  # whole-test guard against hangs
 SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:")
+# Configuration for tests that talk like bots (hundreds of says as fast as possible): no flood
+# control, as for load tests (docs/OPERATIONS.md, "Flood control").
+FLOOD_OFF = "[flood]\nmessages_per_sec = 0\ncommands_per_sec = 0\n"
 
 
 def dedent(text):

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import PARLEYD, SANITIZER_MARKERS
+from conftest import FLOOD_OFF, PARLEYD, SANITIZER_MARKERS
 
 PARLEY_BENCH = os.environ.get("PARLEY_BENCH", str(Path(PARLEYD).parent / "parley-bench"))
 
@@ -80,7 +80,7 @@ def test_chat_run_accounts_for_every_delivery(parley):
 
 
 def test_rate_mode_and_human_summary(parley):
-    server = parley()
+    server = parley(FLOOD_OFF)  # 20 says a second per user: a load test, not people
     r = bench("--server", url(server.port), "--users", "10", "--procs", "2", "--rate", "200",
               "--startup", "0.5", "--duration", "2", "--shutdown", "0.5")
     assert r.returncode == 0, r.stdout + r.stderr

@@ -22,6 +22,7 @@ METRICS = {
     "parley_websockets": "gauge",
     "parley_connections_accepted_total": "counter",
     "parley_connections_refused_total": "counter",
+    "parley_connections_refused_per_address_total": "counter",
     "parley_rooms": "gauge",
     "parley_tables": "gauge",
     "parley_sessions": "gauge",
@@ -30,6 +31,8 @@ METRICS = {
     "parley_bytes_in_total": "counter",
     "parley_bytes_out_total": "counter",
     "parley_slow_readers_dropped_total": "counter",
+    "parley_rate_limited_total": "counter",
+    "parley_flood_dropped_total": "counter",
     "parley_store_messages_total": "counter",
     "parley_store_failures_total": "counter",
     "parley_store_queue": "gauge",
@@ -150,6 +153,8 @@ async def test_metrics(server):
         assert m["parley_messages_out_total"] >= 8  # 3 says and a pm to two people each
         assert m["parley_bytes_in_total"] > 0 and m["parley_bytes_out_total"] > 0
         assert m["parley_slow_readers_dropped_total"] == 0
+        assert m["parley_rate_limited_total"] == 0 and m["parley_flood_dropped_total"] == 0
+        assert m["parley_connections_refused_per_address_total"] == 0
         assert m["parley_store_messages_total"] == 3  # pms are not stored
         assert m["parley_store_failures_total"] == 0
         assert m["parley_store_queue"] == 0

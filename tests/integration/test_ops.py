@@ -7,7 +7,7 @@ import socket
 import subprocess
 import time
 
-from conftest import PARLEYD, dedent
+from conftest import FLOOD_OFF, PARLEYD, dedent
 from parley_client import (OP_CLOSE, TIMEOUT, Client, Frame, RawWS, close_all,
                            connect_many, eventually, http_get)
 
@@ -240,7 +240,7 @@ def parse_frames(data):
 
 
 async def test_slow_reader_is_dropped(parley):
-    server = parley("[limits]\noutput_cap = 65536\n")
+    server = parley("[limits]\noutput_cap = 65536\n" + FLOOD_OFF)
     port = server.port
     slow = RawWS(port, rcvbuf=4096)
     slow.cmd("hello", nick="slowpoke")
@@ -288,7 +288,7 @@ async def test_slow_reader_is_dropped(parley):
 
 async def test_fast_reader_is_not_dropped(parley):
     """A client that reads keeps getting everything, however much is said."""
-    server = parley("[limits]\noutput_cap = 65536\n")
+    server = parley("[limits]\noutput_cap = 65536\n" + FLOOD_OFF)
     flooder, reader = await connect_many(server.port, ["flooder", "reader"])
     try:
         await flooder.enter("lobby")

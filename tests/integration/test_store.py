@@ -2,6 +2,7 @@
 
 import asyncio
 
+from conftest import FLOOD_OFF
 from parley_client import Client, close_all, connect_many, http_get
 
 SMALL_HISTORY = """
@@ -193,7 +194,7 @@ async def test_full_disk_store_failed_and_still_serving(parley):
     """With a small max_db_pages the store fills up: say gets store_failed, the server carries on."""
     server = None
     for pages in (24, 48, 96, 192):  # the smallest database that lets the server start
-        candidate = parley(f"[store]\nmax_db_pages = {pages}\n", start=False)
+        candidate = parley(f"[store]\nmax_db_pages = {pages}\n" + FLOOD_OFF, start=False)
         try:
             server = candidate.start()
             break

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "proto/json/json_proto.h"
+#include "util/bucket.h"
 #include "util/list.h"
 #include "util/log.h"
 #include "util/xmalloc.h"
@@ -22,6 +23,9 @@ typedef struct jsess {
     pending_say_t *pending; /* says waiting for durability; NULL when none */
     uint32_t npending, cap;
     json_t *saying_id; /* id of the say being handled (a store-less core acks inside core_say) */
+    /* flood control (see flood_allow) */
+    bucket_t commands, messages;
+    bucket_t violations; /* empties as rate-limited commands come faster than one a second */
 } jsess_t;
 
 static list_t sessions = {&sessions, &sessions};
@@ -318,17 +322,61 @@ static int cmd_ping(jsess_t *js, json_t *req, json_t **result)
     return 0;
 }
 
-/* The command table: name, handler, whether hello must have succeeded. */
+/* The command table: name, handler, whether hello must have succeeded, and the flood cost: what
+ * the command takes from the session's command allowance (2 for those that fan out to table-mates
+ * or send a room's list or history), and whether it also takes one message from the message
+ * allowance. */
 static const struct command {
     const char *type;
     cmd_fn fn;
     bool needs_hello;
+    uint8_t cost;
+    bool message;
 } commands[] = {
-    {"hello", cmd_hello, false},    {"ping", cmd_ping, false},    {"rooms", cmd_rooms, true},
-    {"enter", cmd_enter, true},     {"tables", cmd_tables, true}, {"hop", cmd_hop, true},
-    {"leave", cmd_leave, true},     {"say", cmd_say, true},       {"pm", cmd_pm, true},
-    {"members", cmd_members, true}, {"colour", cmd_colour, true},
+    {"hello", cmd_hello, false, 1, false},  {"ping", cmd_ping, false, 1, false},
+    {"rooms", cmd_rooms, true, 2, false},   {"enter", cmd_enter, true, 2, false},
+    {"tables", cmd_tables, true, 1, false}, {"hop", cmd_hop, true, 2, false},
+    {"leave", cmd_leave, true, 2, false},   {"say", cmd_say, true, 1, true},
+    {"pm", cmd_pm, true, 1, true},          {"members", cmd_members, true, 1, false},
+    {"colour", cmd_colour, true, 2, false},
 };
+
+/* Flood control (docs/PROTOCOL.md, "Flood control"). Every client message, even one that cannot
+ * be read, takes its cost (1 if it names no command) from the command allowance, and a say or pm
+ * one message from the message allowance; a message over either is answered rate_limited and not
+ * run. The tokens of a command refused by the message allowance stay spent: the server did read
+ * it. Refusals are counted in a third bucket that forgives one a second; the refusal that finds it
+ * empty closes the connection. Returns false if the command must not run; the connection may be
+ * closed (and js freed) by then. */
+static bool flood_allow(jsess_t *js, json_t *id, const struct command *cmd)
+{
+    app_t *app = ws_app(js->ws);
+    const config_flood_t *f = &app->cfg->flood;
+    uint64_t now = uv_now(app->loop);
+    bucket_limit_t lim = bucket_limit((uint32_t)f->commands_per_sec, (uint32_t)f->commands_burst);
+    const char *what = "slow down: too many commands";
+    bool ok = bucket_take(&js->commands, &lim, now, cmd ? cmd->cost : 1);
+    if (ok && cmd && cmd->message) {
+        lim = bucket_limit((uint32_t)f->messages_per_sec, (uint32_t)f->messages_burst);
+        ok = bucket_take(&js->messages, &lim, now, 1);
+        what = "slow down: too many messages";
+    }
+    if (ok)
+        return true;
+    server_stats_t *st = server_stats(app->server);
+    st->rate_limited++;
+    send_error(js, id, "rate_limited", what);
+    lim = bucket_limit(f->max_violations > 0 ? 1 : 0, (uint32_t)f->max_violations);
+    if (!bucket_take(&js->violations, &lim, now, 1)) {
+        char peer[64];
+        ws_peer(js->ws, peer, sizeof(peer));
+        log_info("closing flooding client %s (%s)", peer,
+                 core_session_ready(js->s) ? core_session_nick(js->s) : "before hello");
+        st->flood_dropped++;
+        ws_close(js->ws, 1008, "flood: too many rate-limited commands");
+    }
+    return false;
+}
 
 static bool valid_id(json_t *id)
 {
@@ -341,19 +389,32 @@ static bool valid_id(json_t *id)
     return json_is_string(id) && json_string_length(id) <= 64;
 }
 
+static const struct command *command_find(json_t *type)
+{
+    for (size_t i = 0; json_is_string(type) && i < sizeof(commands) / sizeof(commands[0]); i++)
+        if (strcmp(commands[i].type, json_string_value(type)) == 0)
+            return &commands[i];
+    return NULL;
+}
+
 static void on_text(ws_t *ws, const char *msg, size_t len)
 {
     jsess_t *js = ws_data(ws);
     json_error_t jerr;
     json_t *req = json_loadb(msg, len, JSON_ALLOW_NUL, &jerr);
+    json_t *id = NULL, *type = NULL;
+    if (json_is_object(req)) {
+        id = json_object_get(req, "id");
+        type = json_object_get(req, "type");
+    }
+    const struct command *cmd = command_find(type);
+    if (!flood_allow(js, valid_id(id) ? id : NULL, cmd))
+        goto out; /* js may be gone */
     if (!json_is_object(req)) {
         send_error(js, NULL, "bad_json",
                    req ? "a message must be a JSON object" : "the message is not valid JSON");
-        json_decref(req);
-        return;
+        goto out;
     }
-    json_t *id = json_object_get(req, "id");
-    json_t *type = json_object_get(req, "type");
     if (!valid_id(id)) {
         send_error(js, NULL, "bad_request",
                    "id must be an integer or a string of at most 64 bytes");
@@ -363,10 +424,6 @@ static void on_text(ws_t *ws, const char *msg, size_t len)
         send_error(js, id, "bad_request", "type must be a string");
         goto out;
     }
-    const struct command *cmd = NULL;
-    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-        if (strcmp(commands[i].type, json_string_value(type)) == 0)
-            cmd = &commands[i];
     if (cmd == NULL) {
         send_error(js, id, "unknown_type", "no such command");
         goto out;
@@ -393,6 +450,10 @@ static void on_open(ws_t *ws)
     jsess_t *js = xcalloc(1, sizeof(*js));
     js->ws = ws;
     js->s = core_session_new(app->core, &json_session_ops, js);
+    uint64_t now = uv_now(app->loop);
+    bucket_init(&js->commands, now);
+    bucket_init(&js->messages, now);
+    bucket_init(&js->violations, now);
     list_push_back(&sessions, &js->node);
     ws_set_data(ws, js);
     const config_t *cfg = app->cfg;
