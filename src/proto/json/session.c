@@ -22,13 +22,19 @@ typedef struct jsess {
     list_t node;            /* all sessions, for shutdown */
     pending_say_t *pending; /* says waiting for durability; NULL when none */
     uint32_t npending, cap;
-    json_t *saying_id; /* id of the say being handled (a store-less core acks inside core_say) */
     /* flood control (see flood_allow) */
     bucket_t commands, messages;
     bucket_t violations; /* empties as rate-limited commands come faster than one a second */
 } jsess_t;
 
 static list_t sessions = {&sessions, &sessions};
+
+/* The say being handled, for a store-less core that acks inside core_say (one loop thread, so one
+ * at a time; kept here rather than in every session). */
+static struct {
+    jsess_t *js;
+    json_t *id;
+} saying;
 
 enum { DEFERRED = 1 };
 
@@ -108,11 +114,11 @@ static void say_done(void *ctx, uint64_t msg_id, int status)
         }
     }
     if (id == NULL) {
-        if (js->saying_id == NULL)
+        if (saying.js != js || saying.id == NULL)
             return;
-        id = json_incref(js->saying_id);
+        id = json_incref(saying.id);
         ts = app_now_ms();
-        js->saying_id = NULL; /* answered synchronously */
+        saying.id = NULL; /* answered synchronously */
     }
     if (status == 0)
         send_ok(js, id, json_pack("{s:I,s:I}", "msg_id", (json_int_t)msg_id, "ts", (json_int_t)ts));
@@ -259,10 +265,12 @@ static int cmd_say(jsess_t *js, json_t *req, json_t **result)
     if (rc < 0)
         return rc;
     json_t *id = json_object_get(req, "id");
-    js->saying_id = id ? id : json_null();
+    saying.js = js;
+    saying.id = id ? id : json_null();
     rc = core_say(js->s, r, text, json_string_length(json_object_get(req, "text")), &msg_id, &ts);
-    bool answered = js->saying_id == NULL;
-    js->saying_id = NULL;
+    bool answered = saying.id == NULL;
+    saying.js = NULL;
+    saying.id = NULL;
     if (rc < 0 || answered)
         return rc < 0 ? rc : DEFERRED;
     if (js->npending == js->cap) {
