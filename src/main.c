@@ -15,6 +15,7 @@
 #include "http/ws.h"
 #include "proto/json/json_proto.h"
 #include "util/log.h"
+#include "util/xmalloc.h"
 
 #define FD_RESERVE 64
 
@@ -149,6 +150,53 @@ static int write_port_file(const char *path, int port)
     return 0;
 }
 
+/* Adds one word of the configuration to wl; where names the source for the log. */
+static int add_word(wordlist_t *wl, const char *word, const char *where)
+{
+    if (wordlist_add(wl, word) < 0) {
+        log_error("%s: the word '%s' is not valid UTF-8", where, word);
+        return -EINVAL;
+    }
+    return 0;
+}
+
+/* Builds the moderation word list of [moderation] words and word_file. 0 or a negative errno
+ * (logged); *out gets the list, which the caller frees. */
+static int load_words(const config_t *cfg, wordlist_t **out)
+{
+    wordlist_t *wl = wordlist_new();
+    char *words = xstrdup(cfg->moderation.words), *save = NULL, *line = NULL;
+    size_t cap = 0;
+    FILE *f = NULL;
+    int rc = 0;
+    for (char *w = strtok_r(words, ",", &save); w && rc == 0; w = strtok_r(NULL, ",", &save))
+        rc = add_word(wl, w, "[moderation] words");
+    if (rc < 0 || cfg->moderation.word_file[0] == '\0')
+        goto out;
+    if ((f = fopen(cfg->moderation.word_file, "r")) == NULL) {
+        rc = -errno;
+        log_error("cannot read word_file %s: %s", cfg->moderation.word_file, strerror(-rc));
+        goto out;
+    }
+    while (rc == 0 && getline(&line, &cap, f) >= 0) {
+        line[strcspn(line, "#\r\n")] = '\0';
+        rc = add_word(wl, line, cfg->moderation.word_file);
+    }
+out:
+    if (f)
+        fclose(f);
+    free(line);
+    free(words);
+    if (rc < 0) {
+        wordlist_free(wl);
+        wl = NULL;
+    } else if (wordlist_count(wl)) {
+        log_info("moderation: %zu listed words", wordlist_count(wl));
+    }
+    *out = wl;
+    return rc;
+}
+
 static int setup_rooms(config_t *cfg)
 {
     int rc = core_rooms_load(app.core);
@@ -170,6 +218,9 @@ static int setup_rooms(config_t *cfg)
             .capacity = cr->capacity ? cr->capacity
                         : existing   ? room_capacity(existing)
                                      : 0,
+            .moderated = cr->moderated >= 0 ? cr->moderated == 1
+                         : existing         ? room_moderated(existing)
+                                            : false,
         };
         rc = core_room_create(app.core, &spec, true, NULL);
         if (rc < 0) {
@@ -189,6 +240,7 @@ static int setup_rooms(config_t *cfg)
 int main(int argc, char **argv)
 {
     config_t cfg;
+    wordlist_t *words = NULL;
     int rc, exit_code = 1;
     config_init(&cfg);
     rc = parse_args(argc, argv, &cfg);
@@ -221,6 +273,8 @@ int main(int argc, char **argv)
             cfg.max_connections = (int)room_for;
         }
     }
+    if (load_words(&cfg, &words) < 0)
+        goto out_cfg;
     signal(SIGPIPE, SIG_IGN);
 
     uv_loop_t loop;
@@ -242,6 +296,7 @@ int main(int argc, char **argv)
         .default_capacity = cfg.default_capacity,
         .history_on_entry = cfg.history_on_entry,
         .max_text = cfg.max_text,
+        .words = words,
     };
     app.bus = bus_inproc_new();
     app.core = core_new(&ccfg, app.store, app.bus);
@@ -294,6 +349,7 @@ out_loop:
         log_warn("loop closed with open handles");
     ws_global_cleanup();
 out_cfg:
+    wordlist_free(words); /* after core_free: the core borrows it */
     log_close();
     config_deinit(&cfg);
     return exit_code;

@@ -40,6 +40,8 @@ static const struct {
      "a room name is 1 to 32 of a-z, 0-9, '-' and '_', starting with a letter or digit"},
     {CORE_EROOMEXISTS, "room_exists", "that room exists"},
     {CORE_ECAPACITY, "bad_request", "capacity is 1 to 10000"},
+    /* Adapters that have the text send PROTOCOL.md's message with it instead. */
+    {CORE_EMODERATED, "moderated", "possible objectionable message not sent"},
     {CORE_EINTERNAL, "internal", "internal error"},
 };
 

@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/wordlist.h"
 #include "util/rbuf.h"
 
 typedef struct core core_t;
@@ -47,6 +48,7 @@ enum {
     CORE_EROOMNAME,       /* bad_request: invalid room name (REST) */
     CORE_EROOMEXISTS,     /* room_exists */
     CORE_ECAPACITY,       /* bad_request: capacity out of range */
+    CORE_EMODERATED,      /* moderated: the text holds a listed word (the adapter words it) */
     CORE_EINTERNAL,       /* internal */
 };
 
@@ -58,6 +60,8 @@ typedef struct core_config {
     int default_capacity; /* table capacity of rooms that don't set one (default 32) */
     int history_on_entry; /* messages replayed on enter/hop (default 50) */
     size_t max_text;      /* longest say/pm text in bytes (default 4000) */
+    /* Words refused in moderated rooms (borrowed; must outlive the core). NULL: none. */
+    const wordlist_t *words;
 } core_config_t;
 
 typedef enum core_event_type {
@@ -132,10 +136,12 @@ typedef struct room_spec {
     const char *title; /* NULL: the name */
     const char *topic; /* NULL: "" */
     int capacity;      /* 0: the default; else 1..10000 */
+    bool moderated;    /* says and pms holding a listed word are refused (CORE_EMODERATED) */
 } room_spec_t;
 
 /* Creates a room and stores it (if the core has a store). CORE_EROOMEXISTS if it exists.
- * With replace true, an existing room gets the new title, topic and capacity instead. */
+ * With replace true, an existing room gets the new title, topic, capacity and moderated flag
+ * instead. */
 int core_room_create(core_t *c, const room_spec_t *spec, bool replace, room_t **out);
 /* Loads the rooms kept in the store (and table 1's recent history of each). */
 int core_rooms_load(core_t *c);
@@ -147,6 +153,7 @@ const char *room_name(const room_t *r);
 const char *room_title(const room_t *r);
 const char *room_topic(const room_t *r);
 int room_capacity(const room_t *r);
+bool room_moderated(const room_t *r);
 unsigned room_table_count(const room_t *r);
 unsigned room_user_count(const room_t *r); /* members + lurkers, all tables */
 /* Tables in number order: first, then next until NULL. */
@@ -187,7 +194,9 @@ int core_enter(session_t *s, room_t *r, bool lurk, table_t **out);
 int core_hop(session_t *s, room_t *r, uint32_t number, table_t **out);
 int core_leave(session_t *s, room_t *r);
 /* Fans the message out at once (the sender gets it too) and queues it for the store; say_done
- * reports durability later. *msg_id and *ts receive the message's id and time. */
+ * reports durability later. *msg_id and *ts receive the message's id and time. In a moderated
+ * room a text holding a listed word is refused with CORE_EMODERATED: nobody gets it, nothing is
+ * stored. core_pm likewise. */
 int core_say(session_t *s, room_t *r, const char *text, size_t len, uint64_t *msg_id, int64_t *ts);
 int core_pm(session_t *s, room_t *r, const char *to, const char *text, size_t len, uint64_t *msg_id,
             int64_t *ts);

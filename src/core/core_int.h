@@ -51,6 +51,7 @@ struct room {
     char *title;
     char *topic;
     int capacity;
+    bool moderated;
     list_t tables; /* table.link, in number order; table 1 first and always there */
     unsigned ntables;
     unsigned nusers;   /* members + lurkers over all tables */

@@ -200,6 +200,7 @@ static void room_set(room_t *r, const room_spec_t *spec)
     r->title = title;
     r->topic = topic;
     r->capacity = spec->capacity ? spec->capacity : r->core->cfg.default_capacity;
+    r->moderated = spec->moderated;
 }
 
 room_t *room__new(core_t *c, const room_spec_t *spec)
@@ -275,6 +276,7 @@ int core_room_create(core_t *c, const room_spec_t *spec, bool replace, room_t **
             .title = spec->title ? spec->title : spec->name,
             .topic = spec->topic ? spec->topic : "",
             .capacity = spec->capacity ? spec->capacity : c->cfg.default_capacity,
+            .moderated = spec->moderated,
         };
         int src = store_room_put(c->store, &sr);
         if (src < 0) {
@@ -294,7 +296,7 @@ int core_room_create(core_t *c, const room_spec_t *spec, bool replace, room_t **
 static void load_room(void *ud, const store_room_t *sr)
 {
     core_t *c = ud;
-    room_spec_t spec = {sr->name, sr->title, sr->topic, sr->capacity};
+    room_spec_t spec = {sr->name, sr->title, sr->topic, sr->capacity, sr->moderated};
     if (check_spec(&spec) < 0) {
         log_warn("ignoring stored room with a bad name or capacity: %s", sr->name);
         return;
@@ -380,6 +382,11 @@ const char *room_topic(const room_t *r)
 int room_capacity(const room_t *r)
 {
     return r->capacity;
+}
+
+bool room_moderated(const room_t *r)
+{
+    return r->moderated;
 }
 
 unsigned room_table_count(const room_t *r)

@@ -338,6 +338,8 @@ int core_say(session_t *s, room_t *r, const char *text, size_t len, uint64_t *ms
     rc = core__check_text(c, text, len);
     if (rc < 0)
         return rc;
+    if (r->moderated && wordlist_match(c->cfg.words, text, len))
+        return CORE_EMODERATED;
 
     table_t *t = m->table;
     core_event_t ev = {
@@ -416,6 +418,8 @@ int core_pm(session_t *s, room_t *r, const char *to, const char *text, size_t le
     rc = core__check_text(c, text, len);
     if (rc < 0)
         return rc;
+    if (r->moderated && wordlist_match(c->cfg.words, text, len))
+        return CORE_EMODERATED;
 
     core_event_t ev = {
         .type = EV_PRIVATE,

@@ -139,12 +139,14 @@ static void post_room(const http_request_t *r)
     json_t *body = json_loadb(r->body, r->body_len, 0, &jerr);
     json_t *name = json_object_get(body, "name"), *title = json_object_get(body, "title");
     json_t *topic = json_object_get(body, "topic"), *cap = json_object_get(body, "capacity");
+    json_t *moderated = json_object_get(body, "moderated");
     if (!json_is_object(body) || !json_is_string(name) || (title && !json_is_string(title)) ||
-        (topic && !json_is_string(topic)) || (cap && !json_is_integer(cap))) {
+        (topic && !json_is_string(topic)) || (cap && !json_is_integer(cap)) ||
+        (moderated && !json_is_boolean(moderated))) {
         json_decref(body);
         http_respond_error(r, 400, "bad_request",
                            "body must be a JSON object with string name (and optional string "
-                           "title, string topic, integer capacity)");
+                           "title, string topic, integer capacity, boolean moderated)");
         return;
     }
     json_int_t capacity = cap ? json_integer_value(cap) : 0;
@@ -153,6 +155,7 @@ static void post_room(const http_request_t *r)
         .title = title ? json_string_value(title) : NULL,
         .topic = topic ? json_string_value(topic) : NULL,
         .capacity = (int)capacity, /* 0: the configured default */
+        .moderated = json_is_true(moderated),
     };
     room_t *room = NULL;
     int rc = cap && (capacity < 1 || capacity > 10000)

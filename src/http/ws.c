@@ -351,7 +351,7 @@ static void ws_on_read(conn_t *c, const char *data, size_t len)
             control_done(ws);
         else if (io.fin)
             message_done(ws);
-        if (conn_closing(c))
+        if (conn_closing(c) || ws->close_sent)
             return;
     }
     if (ws->rx->fed == ws->rx->consumed && !ws->rx->frame_started && !ws->rx->in_msg) {

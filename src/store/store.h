@@ -38,6 +38,7 @@ typedef struct store_room {
     const char *title;
     const char *topic;
     int capacity;
+    bool moderated; /* says and pms are checked against the word list */
 } store_room_t;
 
 typedef struct store_msg {

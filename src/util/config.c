@@ -47,6 +47,8 @@ void config_init(config_t *cfg)
     cfg->mail.timeout = 10;
     cfg->mail.connect_timeout = 5;
     config_set_str(&cfg->mail.template_file, "");
+    config_set_str(&cfg->moderation.words, "");
+    config_set_str(&cfg->moderation.word_file, "");
 }
 
 void config_deinit(config_t *cfg)
@@ -63,6 +65,8 @@ void config_deinit(config_t *cfg)
     free(cfg->mail.password);
     free(cfg->mail.from);
     free(cfg->mail.template_file);
+    free(cfg->moderation.words);
+    free(cfg->moderation.word_file);
     for (size_t i = 0; i < cfg->nrooms; i++) {
         free(cfg->rooms[i].name);
         free(cfg->rooms[i].title);
@@ -100,6 +104,7 @@ static config_room_t *room_slot(config_t *cfg, const char *name)
     config_room_t *r = &cfg->rooms[cfg->nrooms++];
     memset(r, 0, sizeof(*r));
     r->name = xstrdup(name);
+    r->moderated = -1;
     return r;
 }
 
@@ -160,6 +165,8 @@ static const struct key keys[] = {
     NUM("mail", "timeout", K_INT, mail.timeout, 1, 3600),
     NUM("mail", "connect_timeout", K_INT, mail.connect_timeout, 1, 3600),
     STR("mail", "template_file", mail.template_file),
+    STR("moderation", "words", moderation.words),
+    STR("moderation", "word_file", moderation.word_file),
 };
 
 /* Sets a K_ENUM key to the index of its name; 0 or -EINVAL (err holds "a, b or c"). */
@@ -202,6 +209,16 @@ static int on_entry(void *user, const char *section, const char *name, const cha
                 return 0;
             }
             r->capacity = (int)n;
+        } else if (strcmp(name, "moderated") == 0) {
+            if (strcmp(value, "true") == 0) {
+                r->moderated = 1;
+            } else if (strcmp(value, "false") == 0) {
+                r->moderated = 0;
+            } else {
+                snprintf(lc->err, lc->errlen, "%s: [%s] moderated must be true or false", lc->path,
+                         section);
+                return 0;
+            }
         } else {
             snprintf(lc->err, lc->errlen, "%s: unknown key '%s' in [%s]", lc->path, name, section);
             return 0;

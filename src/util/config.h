@@ -8,9 +8,10 @@
 
 typedef struct config_room {
     char *name;
-    char *title;  /* NULL: not set */
-    char *topic;  /* NULL: not set */
-    int capacity; /* 0: not set */
+    char *title;   /* NULL: not set */
+    char *topic;   /* NULL: not set */
+    int capacity;  /* 0: not set */
+    int moderated; /* -1: not set; else 0 or 1 */
 } config_room_t;
 
 /* [mail]: outgoing e-mail (src/auth/mailer.h). An empty smtp_host disables sending. */
@@ -42,6 +43,12 @@ typedef struct config_flood {
     int max_violations; /* unforgiven rate-limited commands before close 1008; one forgiven/s */
 } config_flood_t;
 
+/* [moderation]: the word list (src/core/wordlist.h). */
+typedef struct config_moderation {
+    char *words;     /* comma-separated; "" none */
+    char *word_file; /* one word per line, '#' comments; "" none */
+} config_moderation_t;
+
 typedef struct config {
     char *listen; /* "HOST:PORT" */
     char *data_dir;
@@ -62,6 +69,7 @@ typedef struct config {
     int commit_delay_ms;
     config_flood_t flood;
     config_mail_t mail;
+    config_moderation_t moderation;
     config_room_t *rooms;
     size_t nrooms;
 } config_t;

@@ -55,7 +55,7 @@ async def test_rooms_sorted_by_name(parley):
         assert [r["name"] for r in rooms] == ["apple", "duo", "lobby", "zebra"]
         duo = next(r for r in rooms if r["name"] == "duo")
         assert duo == {"name": "duo", "title": "Duo", "topic": "Two per table", "capacity": 2,
-                       "tables": 1, "users": 0}
+                       "tables": 1, "users": 0, "moderated": False}
 
 
 async def test_overflow_table_at_default_capacity(server):

@@ -4,9 +4,10 @@
 
 json_t *json_room_summary(const room_t *r)
 {
-    return json_pack("{s:s,s:s,s:s,s:i,s:I,s:I}", "name", room_name(r), "title", room_title(r),
+    return json_pack("{s:s,s:s,s:s,s:i,s:I,s:I,s:b}", "name", room_name(r), "title", room_title(r),
                      "topic", room_topic(r), "capacity", room_capacity(r), "tables",
-                     (json_int_t)room_table_count(r), "users", (json_int_t)room_user_count(r));
+                     (json_int_t)room_table_count(r), "users", (json_int_t)room_user_count(r),
+                     "moderated", room_moderated(r));
 }
 
 json_t *json_table_summary(const table_t *t)

@@ -44,6 +44,7 @@ static const char *const migrations[] = {
     "  text TEXT NOT NULL);"
     "CREATE INDEX messages_room_tbl_id ON messages(room, tbl, id);"
     "CREATE TABLE settings(key TEXT PRIMARY KEY NOT NULL, value TEXT);",
+    "ALTER TABLE rooms ADD COLUMN moderated INTEGER NOT NULL DEFAULT 0;",
 };
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 
@@ -70,12 +71,13 @@ static const struct {
     [W_ROLLBACK] = {true, "ROLLBACK"},
     [W_MSG_INSERT] = {true, "INSERT INTO messages(id, room, tbl, ts, nick, colour, text) "
                             "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)"},
-    [W_ROOM_PUT] = {true, "INSERT INTO rooms(name, title, topic, capacity, created_ms) "
-                          "VALUES(?1, ?2, ?3, ?4, ?5) ON CONFLICT(name) DO UPDATE SET "
+    [W_ROOM_PUT] = {true, "INSERT INTO rooms(name, title, topic, capacity, created_ms, moderated) "
+                          "VALUES(?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(name) DO UPDATE SET "
                           "title = excluded.title, topic = excluded.topic, "
-                          "capacity = excluded.capacity"},
+                          "capacity = excluded.capacity, moderated = excluded.moderated"},
     [R_LAST_ID] = {false, "SELECT max(id) FROM messages"},
-    [R_ROOMS] = {false, "SELECT name, title, topic, capacity FROM rooms ORDER BY created_ms, name"},
+    [R_ROOMS] = {false, "SELECT name, title, topic, capacity, moderated FROM rooms "
+                        "ORDER BY created_ms, name"},
     /* Newest first; the caller asks for limit + 1 rows to learn whether older ones exist. */
     [R_HISTORY] = {false, "SELECT id, ts, nick, colour, text FROM messages "
                           "WHERE room = ?1 AND tbl = ?2 AND id < ?3 ORDER BY id DESC LIMIT ?4"},
@@ -383,6 +385,7 @@ static int sqlite_room_put(store_backend_t *be, const store_room_t *room)
     bind_str(st, 3, room->topic);
     sqlite3_bind_int(st, 4, room->capacity);
     sqlite3_bind_int64(st, 5, now_ms());
+    sqlite3_bind_int(st, 6, room->moderated ? 1 : 0);
     int err = step_done(st, "room put");
     uv_mutex_unlock(&be->wlock);
     return err;
@@ -423,6 +426,7 @@ static int sqlite_rooms_load(store_backend_t *be, store_room_cb cb, void *ud)
         r->room.title = r->s[1];
         r->room.topic = r->s[2];
         r->room.capacity = sqlite3_column_int(st, 3);
+        r->room.moderated = sqlite3_column_int(st, 4) != 0;
     }
     if (rc != SQLITE_DONE)
         err = map_err(be->rdb, sqlite3_extended_errcode(be->rdb), "rooms load");

@@ -237,6 +237,48 @@ static void test_core_gone_first(void **state)
     close_all(f);
 }
 
+/* A moderated room keeps its flag across a restart; a refused say is not stored. */
+static void test_moderated_room(void **state)
+{
+    fixture_t *f = *state;
+    wordlist_t *words = wordlist_new();
+    assert_int_equal(wordlist_add(words, "darn"), 0);
+    store_options_t opt = {.dir = f->dir};
+    assert_int_equal(store_open(&f->loop, &opt, &f->st), 0);
+    core_config_t cfg = {.history_on_entry = 50, .words = words};
+    f->core = core_new(&cfg, f->st, f->bus);
+    room_spec_t spec = {.name = "kids", .moderated = true};
+    room_t *kids;
+    assert_int_equal(core_room_create(f->core, &spec, false, &kids), 0);
+    fake_t *a = fake_hello(f->core, "alice");
+    assert_int_equal(core_enter(a->s, kids, false, NULL), 0);
+    uint64_t id;
+    int64_t ts;
+    assert_int_equal(core_say(a->s, kids, "darn", 4, &id, &ts), CORE_EMODERATED);
+    assert_int_equal(core_say(a->s, kids, "fine", 4, &id, &ts), 0);
+    run_until(f, &a->ndone, 1);
+    store_stats_t ss;
+    store_get_stats(f->st, &ss);
+    assert_int_equal(ss.appended, 1);
+    fake_free(a);
+    close_all(f);
+
+    open_all(f, 0, 50, 4000);
+    assert_int_equal(core_rooms_load(f->core), 0);
+    kids = core_room_find(f->core, "kids");
+    assert_non_null(kids);
+    assert_true(room_moderated(kids));
+    spec.moderated = false;
+    assert_int_equal(core_room_create(f->core, &spec, true, NULL), 0);
+    close_all(f);
+
+    open_all(f, 0, 50, 4000);
+    assert_int_equal(core_rooms_load(f->core), 0);
+    assert_false(room_moderated(core_room_find(f->core, "kids")));
+    close_all(f);
+    wordlist_free(words);
+}
+
 int main(void)
 {
     log_set_level(LOG_OFF); /* the full-disk test logs errors on purpose */
@@ -245,6 +287,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_history_limit_on_load, setup, teardown),
         cmocka_unit_test_setup_teardown(test_store_full, setup, teardown),
         cmocka_unit_test_setup_teardown(test_core_gone_first, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_moderated_room, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

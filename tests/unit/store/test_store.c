@@ -13,6 +13,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #include "store/store.h"
 #include "util/log.h"
 
@@ -233,6 +235,60 @@ static void test_rooms(void **state)
     assert_int_equal(f->room_caps[lobby], 20);
     assert_string_equal(f->rooms[1 - lobby], "games|Games|");
     assert_int_equal(f->room_caps[1 - lobby], 4);
+    close_store(f, st);
+}
+
+static bool loaded_moderated[8];
+
+static void on_room_moderated(void *ud, const store_room_t *r)
+{
+    fixture_t *f = ud;
+    on_room(f, r);
+    loaded_moderated[f->n_rooms - 1] = r->moderated;
+}
+
+/* A database made before rooms.moderated existed (user_version 1) is migrated; its rooms come back
+ * unmoderated, and the flag round-trips afterwards. */
+static void test_rooms_moderated_migration(void **state)
+{
+    fixture_t *f = *state;
+    char path[256];
+    snprintf(path, sizeof path, "%s/data", f->tmp);
+    assert_int_equal(mkdir(path, 0750), 0);
+    assert_int_equal(mkdir(f->dir, 0750), 0);
+    snprintf(path, sizeof path, "%s/parley.db", f->dir);
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(
+        sqlite3_exec(db,
+                     "CREATE TABLE rooms(name TEXT PRIMARY KEY NOT NULL, title TEXT,"
+                     " topic TEXT, capacity INTEGER NOT NULL DEFAULT 0,"
+                     " created_ms INTEGER NOT NULL);"
+                     "CREATE TABLE messages(id INTEGER PRIMARY KEY, room TEXT NOT NULL,"
+                     " tbl INTEGER NOT NULL, ts INTEGER NOT NULL, nick TEXT NOT NULL,"
+                     " colour TEXT, text TEXT NOT NULL);"
+                     "CREATE INDEX messages_room_tbl_id ON messages(room, tbl, id);"
+                     "CREATE TABLE settings(key TEXT PRIMARY KEY NOT NULL, value TEXT);"
+                     "INSERT INTO rooms VALUES('old', 'Old', '', 5, 1);"
+                     "PRAGMA user_version = 1;",
+                     NULL, NULL, NULL),
+        SQLITE_OK);
+    sqlite3_close(db);
+
+    store_t *st = open_store(f, 0, 0);
+    assert_int_equal(store_rooms_load(st, on_room_moderated, f), 0);
+    assert_int_equal(f->n_rooms, 1);
+    assert_string_equal(f->rooms[0], "old|Old|");
+    assert_false(loaded_moderated[0]);
+    store_room_t r = {.name = "old", .title = "Old", .topic = "", .capacity = 5, .moderated = true};
+    assert_int_equal(store_room_put(st, &r), 0);
+    close_store(f, st);
+
+    st = open_store(f, 0, 0);
+    f->n_rooms = 0;
+    assert_int_equal(store_rooms_load(st, on_room_moderated, f), 0);
+    assert_int_equal(f->n_rooms, 1);
+    assert_true(loaded_moderated[0]);
     close_store(f, st);
 }
 
@@ -493,6 +549,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_open_creates_dir, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_bad_dir, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rooms, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rooms_moderated_migration, setup, teardown),
         cmocka_unit_test_setup_teardown(test_append_history, setup, teardown),
         cmocka_unit_test_setup_teardown(test_group_commit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_duplicate_id, setup, teardown),
