@@ -42,11 +42,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MAX_CONNS 9000
+#define MAX_CONNS   9000
 #define MAX_SECONDS 30.0
 #define MAX_BATCHES 8
-#define WARMUP_S 0.25
-#define READ_BUF (256 * 1024)
+#define WARMUP_S    0.25
+#define READ_BUF    (256 * 1024)
 
 struct result {
     int batch;
@@ -231,13 +231,14 @@ static struct result run_batch(int ep, struct wconn *cs, int nconns, struct epol
 
 static void usage(void)
 {
-    fprintf(stderr, "usage: ceiling [--conns N] [--seconds S] [--size BYTES] [--batches 1,16,64] "
-                    "[--json]\n"
-                    "  --conns N      loopback TCP connections (1..%d, default 1000)\n"
-                    "  --seconds S    measured seconds per batch size (0.1..%g, default 3)\n"
-                    "  --size BYTES   bytes per message line (2..65536, default 100)\n"
-                    "  --batches LIST messages per write() call (default 1,16,64)\n"
-                    "  --json         print one JSON object instead of a table\n",
+    fprintf(stderr,
+            "usage: ceiling [--conns N] [--seconds S] [--size BYTES] [--batches 1,16,64] "
+            "[--json]\n"
+            "  --conns N      loopback TCP connections (1..%d, default 1000)\n"
+            "  --seconds S    measured seconds per batch size (0.1..%g, default 3)\n"
+            "  --size BYTES   bytes per message line (2..65536, default 100)\n"
+            "  --batches LIST messages per write() call (default 1,16,64)\n"
+            "  --json         print one JSON object instead of a table\n",
             MAX_CONNS, MAX_SECONDS);
     exit(2);
 }
@@ -404,8 +405,8 @@ int main(int argc, char **argv)
         for (int b = 0; b < nbatches; b++) {
             const struct result *r = &results[b];
             printf("%10d %16.0f %12.1f %16.0f\n", r->batch,
-                   (double)r->bytes / (double)size / r->seconds, (double)r->bytes / r->seconds / 1e6,
-                   (double)r->writes / r->wseconds);
+                   (double)r->bytes / (double)size / r->seconds,
+                   (double)r->bytes / r->seconds / 1e6, (double)r->writes / r->wseconds);
         }
     }
     free(lines);
