@@ -71,7 +71,7 @@ $(OUT)/tests/unit/%: tests/unit/%.c $(LIB)
 	@echo "  TEST    $@"
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -Itests/unit -o $@ $< $(LIB) $(LDFLAGS) $(LDLIBS) -lcmocka
 
--include $(OBJ:.o=.d) $(OUT)/src/main.d
+-include $(OBJ:.o=.d) $(OUT)/src/main.d $(UNIT_BIN:=.d)
 
 deps:
 	@sh scripts/deps.sh run

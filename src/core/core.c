@@ -43,6 +43,8 @@ static const struct {
     /* Adapters that have the text send PROTOCOL.md's message with it instead. */
     {CORE_EMODERATED, "moderated", "possible objectionable message not sent"},
     {CORE_EINTERNAL, "internal", "internal error"},
+    {CORE_ETOOMANYIGNORES, "too_many_ignores", "you ignore too many people (at most 100)"},
+    {CORE_ENOINVITE, "no_such_invite", "no such invitation"},
 };
 
 const char *core_err_code(int err)
@@ -78,6 +80,7 @@ core_t *core_new(const core_config_t *cfg, store_t *store, bus_t *bus)
     c->bus = bus;
     list_init(&c->rooms_by_name);
     list_init(&c->pending);
+    list_init(&c->invites);
     c->next_msg_id = (store ? store_last_msg_id(store) : 0) + 1;
     return c;
 }
@@ -88,6 +91,7 @@ void core_free(core_t *c)
         return;
     if (c->nsessions)
         log_error("core_free: %u sessions still open", c->nsessions);
+    private__free_all(c);
     list_foreach_safe(it, tmp, &c->rooms_by_name)
     {
         room__free(list_entry(it, room_t, link));

@@ -50,6 +50,8 @@ enum {
     CORE_ECAPACITY,       /* bad_request: capacity out of range */
     CORE_EMODERATED,      /* moderated: the text holds a listed word (the adapter words it) */
     CORE_EINTERNAL,       /* internal */
+    CORE_ETOOMANYIGNORES, /* too_many_ignores */
+    CORE_ENOINVITE,       /* no_such_invite */
 };
 
 /* Protocol error-code string ("no_such_room") and an English message for a CORE_E* code. */
@@ -72,6 +74,10 @@ typedef enum core_event_type {
     EV_MEMBER_HOPPED,  /* room, nick, colour, table (from), to_table */
     EV_LURKERS,        /* room, table, count */
     EV_COLOUR,         /* room, table, nick, colour */
+    /* Sent to one session directly, not through a table: */
+    EV_INVITED,         /* invite, nick (from), colour, room */
+    EV_INVITE_ACCEPTED, /* invite, at (the private table; its room is table_room(at)) */
+    EV_INVITE_DECLINED, /* invite, nick (by) */
 } core_event_type_t;
 
 #define CORE_EVENT_SLOTS 4
@@ -88,12 +94,15 @@ typedef struct core_event {
     uint64_t msg_id;
     int64_t ts;
     const char *nick;
+    const char *from_fold; /* EV_MESSAGE, EV_PRIVATE: the sender's folded nick (ignore lists) */
     const char *colour;
     const char *to_nick;
     const char *text;
     size_t text_len;
     const char *reason;
     uint32_t count;
+    uint64_t invite;   /* EV_INVITE_*: the invitation's id */
+    const table_t *at; /* EV_INVITE_ACCEPTED */
     rbuf_t *enc[CORE_EVENT_SLOTS];
 } core_event_t;
 
@@ -145,7 +154,10 @@ typedef struct room_spec {
 int core_room_create(core_t *c, const room_spec_t *spec, bool replace, room_t **out);
 /* Loads the rooms kept in the store (and table 1's recent history of each). */
 int core_rooms_load(core_t *c);
+/* Public rooms only: private rooms (below) are invisible here. */
 room_t *core_room_find(core_t *c, const char *name);
+/* A public room, or else a private room s is in (NULL otherwise). */
+room_t *core_room_find_for(const session_t *s, const char *name);
 /* Calls fn for each room in name order. */
 void core_rooms_foreach(core_t *c, void (*fn)(void *ud, room_t *r), void *ud);
 
@@ -154,6 +166,7 @@ const char *room_title(const room_t *r);
 const char *room_topic(const room_t *r);
 int room_capacity(const room_t *r);
 bool room_moderated(const room_t *r);
+bool room_private(const room_t *r);
 unsigned room_table_count(const room_t *r);
 unsigned room_user_count(const room_t *r); /* members + lurkers, all tables */
 /* Tables in number order: first, then next until NULL. */
@@ -200,6 +213,33 @@ int core_leave(session_t *s, room_t *r);
 int core_say(session_t *s, room_t *r, const char *text, size_t len, uint64_t *msg_id, int64_t *ts);
 int core_pm(session_t *s, room_t *r, const char *to, const char *text, size_t len, uint64_t *msg_id,
             int64_t *ts);
+
+/* ---- ignoring (ignore.c) ----
+ * A session ignoring a nick gets no EV_MESSAGE or EV_PRIVATE from it (matched by folded nick; the
+ * person need not be online). The list lives as long as the session. */
+#define CORE_MAX_IGNORES 100
+/* CORE_EBADREQ (yourself), CORE_ENICKINVALID, CORE_ENICKRESERVED, CORE_ETOOMANYIGNORES. Ignoring
+ * a nick already ignored is a no-op success. */
+int core_ignore(session_t *s, const char *nick);
+/* Never fails for a valid nick that is not ignored (a no-op). */
+int core_unignore(session_t *s, const char *nick);
+/* The ignored nicks (as given to core_ignore) sorted by folded form. */
+void core_ignored_foreach(const session_t *s, void (*fn)(void *ud, const char *nick), void *ud);
+
+/* ---- private tables (private.c) ----
+ * An invitation to a 1-on-1 private room. It dies after CORE_INVITE_TTL_MS, when it is answered, or
+ * when either side's session is freed. A private room is not listed, not findable with
+ * core_room_find, not stored, cannot be entered with core_enter, and is freed when both have left.
+ */
+#define CORE_INVITE_TTL_MS (5 * 60 * 1000)
+/* Invites `to` (a member, not lurking, at s's table of r) to a private room; the invitee gets
+ * EV_INVITED. CORE_EREADONLY if s lurks, CORE_ENOUSER for anyone else (s itself included). */
+int core_invite(session_t *s, room_t *r, const char *to, uint64_t *invite);
+/* The invitee accepts: both are placed in a new private room (*out: its table); the inviter gets
+ * EV_INVITE_ACCEPTED. CORE_ENOINVITE for an unknown, expired or someone else's invitation. */
+int core_invite_accept(session_t *s, uint64_t invite, table_t **out);
+/* The invitee declines; the inviter gets EV_INVITE_DECLINED. CORE_ENOINVITE as above. */
+int core_invite_decline(session_t *s, uint64_t invite);
 
 /* Validation helpers shared with other layers. */
 int core_check_nick(const char *nick); /* 0, CORE_ENICKINVALID or CORE_ENICKRESERVED */

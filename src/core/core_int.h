@@ -43,6 +43,11 @@ struct core {
 
     list_t pending; /* struct say_pending.link: says waiting for the store */
     core_stats_t stats;
+
+    room_t *privates;     /* uthash (hh) by name: private rooms, in neither rooms nor the list */
+    list_t invites;       /* struct invite.link, oldest first */
+    uint64_t next_invite; /* last invitation id given */
+    uint64_t next_private;
 };
 
 struct room {
@@ -52,11 +57,12 @@ struct room {
     char *topic;
     int capacity;
     bool moderated;
+    bool priv;     /* a private room (private.c): in core.privates, not in core.rooms */
     list_t tables; /* table.link, in number order; table 1 first and always there */
     unsigned ntables;
     unsigned nusers;   /* members + lurkers over all tables */
     list_t link;       /* in core.rooms_by_name */
-    UT_hash_handle hh; /* core.rooms */
+    UT_hash_handle hh; /* core.rooms, or core.privates for a private room */
 };
 
 /* One history entry: the event plus the strings it points at, in one allocation. */
@@ -99,6 +105,18 @@ struct session {
     list_t members;         /* member.in_session */
     list_t says;            /* say_pending.in_session: says waiting for the store */
     UT_hash_handle hh_nick; /* core.nicks by fold */
+    /* Nicks this session ignores (ignore.c); NULL when none, so an idle session pays a pointer. */
+    struct ignore_set *ignores;
+};
+
+/* An invitation to a private room (private.c). from and to are live: an invite dies with either
+ * session. */
+struct invite {
+    uint64_t id;
+    int64_t expires; /* core__now_ms() clock */
+    session_t *from;
+    session_t *to;
+    list_t link; /* core.invites */
 };
 
 /* A say waiting for its store callback. c is NULL once the core is gone, s once the session is. */
@@ -120,6 +138,9 @@ int core__check_text(const core_t *c, const char *text, size_t len);
 /* room.c */
 room_t *room__new(core_t *c, const room_spec_t *spec);
 void room__free(room_t *r);
+/* A room with its table 1 but registered nowhere (private rooms); room__destroy frees it. */
+room_t *room__alloc(core_t *c, const room_spec_t *spec);
+void room__destroy(room_t *r);
 void room__update(room_t *r, const room_spec_t *spec);
 /* The table an entrant is placed at; opens an overflow table when all are full. */
 table_t *room__pick_table(room_t *r);
@@ -130,6 +151,23 @@ void room__maybe_close(table_t *t);
 void room__publish(table_t *t, core_event_t *ev);
 void room__history_add(table_t *t, const core_event_t *ev);
 void room__history_drop(table_t *t, uint64_t msg_id);
+
+/* session.c */
+/* Seats s at t (a member, not lurking) without any event: the caller announces it. */
+void session__seat(session_t *s, table_t *t);
+
+/* ignore.c */
+/* Whether set (may be NULL) holds fold (may be NULL: never). */
+bool ignore__has(const struct ignore_set *set, const char *fold);
+void ignore__free(struct ignore_set *set);
+
+/* private.c */
+/* Drops the invitations from or to s (its session is being freed). */
+void private__session_gone(session_t *s);
+/* Frees r (a private room) if nobody is left in it. */
+void private__maybe_free(room_t *r);
+/* Frees every invitation and private room (core_free). */
+void private__free_all(core_t *c);
 
 /* nick.c */
 /* Returns the NFKC-casefolded form (free() it) or NULL for invalid UTF-8. */

@@ -22,11 +22,15 @@ static char *table_make_name(const room_t *r, uint32_t number)
 }
 
 /* Whether session s (at t) gets ev. Only event fields are used, so the rule holds wherever the
- * event came from. */
+ * event came from. Ignore lists cost a NULL test for the (usual) session that ignores nobody. */
 static bool table_wants(const session_t *s, const core_event_t *ev)
 {
     switch (ev->type) {
-    case EV_PRIVATE: return strcmp(s->nick, ev->nick) == 0 || strcmp(s->nick, ev->to_nick) == 0;
+    case EV_MESSAGE: return s->ignores == NULL || !ignore__has(s->ignores, ev->from_fold);
+    case EV_PRIVATE:
+        if (strcmp(s->nick, ev->nick) != 0 && strcmp(s->nick, ev->to_nick) != 0)
+            return false;
+        return s->ignores == NULL || !ignore__has(s->ignores, ev->from_fold);
     case EV_COLOUR: return strcmp(s->nick, ev->nick) != 0;
     default: return true;
     }
@@ -203,7 +207,7 @@ static void room_set(room_t *r, const room_spec_t *spec)
     r->moderated = spec->moderated;
 }
 
-room_t *room__new(core_t *c, const room_spec_t *spec)
+room_t *room__alloc(core_t *c, const room_spec_t *spec)
 {
     room_t *r = xcalloc(1, sizeof(*r));
     r->core = c;
@@ -211,6 +215,25 @@ room_t *room__new(core_t *c, const room_spec_t *spec)
     room_set(r, spec);
     list_init(&r->tables);
     table_open(r, 1, &r->tables);
+    return r;
+}
+
+/* Sessions are gone from r by now, so every table is empty. */
+void room__destroy(room_t *r)
+{
+    list_foreach_safe(it, tmp, &r->tables)
+    {
+        table_close(list_entry(it, table_t, link));
+    }
+    free(r->name);
+    free(r->title);
+    free(r->topic);
+    free(r);
+}
+
+room_t *room__new(core_t *c, const room_spec_t *spec)
+{
+    room_t *r = room__alloc(c, spec);
     HASH_ADD_KEYPTR(hh, c->rooms, r->name, strlen(r->name), r);
     list_t *pos = &c->rooms_by_name;
     list_foreach(it, &c->rooms_by_name)
@@ -240,17 +263,10 @@ void room__update(room_t *r, const room_spec_t *spec)
 void room__free(room_t *r)
 {
     core_t *c = r->core;
-    list_foreach_safe(it, tmp, &r->tables)
-    {
-        table_close(list_entry(it, table_t, link));
-    }
     HASH_DELETE(hh, c->rooms, r);
     list_remove(&r->link);
     c->stats.rooms--;
-    free(r->name);
-    free(r->title);
-    free(r->topic);
-    free(r);
+    room__destroy(r);
 }
 
 static int check_spec(const room_spec_t *spec)
@@ -387,6 +403,11 @@ int room_capacity(const room_t *r)
 bool room_moderated(const room_t *r)
 {
     return r->moderated;
+}
+
+bool room_private(const room_t *r)
+{
+    return r->priv;
 }
 
 unsigned room_table_count(const room_t *r)

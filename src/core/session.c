@@ -63,7 +63,10 @@ static void session_drop(struct member *m, const char *reason)
     room__publish(t, &ev);
     core_event_release(&ev);
     free(m);
-    room__maybe_close(t);
+    room_t *r = t->room;
+    room__maybe_close(t); /* t may be gone now */
+    if (r->priv)
+        private__maybe_free(r);
 }
 
 /* Common checks of the commands that name a room the session must be in. */
@@ -113,6 +116,8 @@ void core_session_free(session_t *s)
         p->s = NULL; /* its say_done is dropped */
         list_remove(&p->in_session);
     }
+    private__session_gone(s);
+    ignore__free(s->ignores);
     if (s->ready)
         HASH_DELETE(hh_nick, c->nicks, s);
     c->nsessions--;
@@ -215,7 +220,7 @@ int core_enter(session_t *s, room_t *r, bool lurk, table_t **out)
 {
     if (!s->ready)
         return CORE_EHELLOFIRST;
-    if (r == NULL)
+    if (r == NULL || r->priv) /* private rooms are entered by invitation only */
         return CORE_ENOROOM;
     if (session_member(s, r))
         return CORE_EINROOM;
@@ -240,6 +245,14 @@ int core_enter(session_t *s, room_t *r, bool lurk, table_t **out)
     if (out)
         *out = t;
     return 0;
+}
+
+void session__seat(session_t *s, table_t *t)
+{
+    struct member *m = xcalloc(1, sizeof(*m));
+    m->session = s;
+    list_push_back(&s->members, &m->in_session);
+    session_link(m, t);
 }
 
 int core_hop(session_t *s, room_t *r, uint32_t number, table_t **out)
@@ -349,6 +362,7 @@ int core_say(session_t *s, room_t *r, const char *text, size_t len, uint64_t *ms
         .msg_id = core__next_msg_id(c),
         .ts = core__now_ms(),
         .nick = s->nick,
+        .from_fold = s->fold,
         .colour = s->colour,
         .text = text,
         .text_len = len,
@@ -361,7 +375,7 @@ int core_say(session_t *s, room_t *r, const char *text, size_t len, uint64_t *ms
     room__publish(t, &ev);
     core_event_release(&ev);
 
-    if (c->store == NULL) {
+    if (c->store == NULL || r->priv) { /* private rooms are ephemeral: acked unstored */
         room__history_add(t, &ev);
         s->ops->say_done(s->ctx, ev.msg_id, 0);
         return 0;
@@ -428,6 +442,7 @@ int core_pm(session_t *s, room_t *r, const char *to, const char *text, size_t le
         .msg_id = core__next_msg_id(c),
         .ts = core__now_ms(),
         .nick = s->nick,
+        .from_fold = s->fold,
         .to_nick = dst->nick,
         .colour = s->colour,
         .text = text,

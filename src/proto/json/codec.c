@@ -1,3 +1,4 @@
+#include <stdio.h>
 #include <string.h>
 
 #include "proto/json/json_proto.h"
@@ -31,6 +32,22 @@ json_t *json_table_view(const table_t *t)
     return json_pack("{s:s,s:I,s:s,s:I,s:o}", "room", room_name(table_room(t)), "table",
                      (json_int_t)table_number(t), "name", table_name(t), "lurkers",
                      (json_int_t)table_lurkers(t), "members", members);
+}
+
+json_t *json_invite_id(uint64_t id)
+{
+    char buf[24];
+    snprintf(buf, sizeof(buf), "%llu", (unsigned long long)id);
+    return json_string(buf);
+}
+
+int json_arg_str(json_t *req, const char *name, const char **out)
+{
+    json_t *v = json_object_get(req, name);
+    if (!json_is_string(v) || strlen(json_string_value(v)) != json_string_length(v))
+        return CORE_EBADREQ;
+    *out = json_string_value(v);
+    return 0;
 }
 
 static json_t *text_of(const core_event_t *ev)
@@ -68,6 +85,17 @@ json_t *json_event(const core_event_t *ev)
     case EV_COLOUR:
         return json_pack("{s:s,s:s,s:I,s:s,s:s}", "type", "colour", "room", ev->room, "table",
                          (json_int_t)ev->table, "nick", ev->nick, "colour", ev->colour);
+    case EV_INVITED:
+        return json_pack("{s:s,s:o,s:s,s:s,s:s}", "type", "invited", "invite",
+                         json_invite_id(ev->invite), "from", ev->nick, "colour", ev->colour, "room",
+                         ev->room);
+    case EV_INVITE_ACCEPTED:
+        return json_pack("{s:s,s:o,s:o,s:o}", "type", "invite_accepted", "invite",
+                         json_invite_id(ev->invite), "room", json_room_summary(table_room(ev->at)),
+                         "table", json_table_view(ev->at));
+    case EV_INVITE_DECLINED:
+        return json_pack("{s:s,s:o,s:s}", "type", "invite_declined", "invite",
+                         json_invite_id(ev->invite), "by", ev->nick);
     }
     return NULL;
 }

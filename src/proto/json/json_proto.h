@@ -17,6 +17,21 @@ json_t *json_event(const core_event_t *ev);
 /* The table's history as an array of message events, oldest first. */
 json_t *json_table_history(const table_t *t);
 
+/* An invitation id as the protocol's string. */
+json_t *json_invite_id(uint64_t id);
+/* A string argument. Strings may not contain U+0000 (JSON allows "\u0000"; C strings don't).
+ * 0 or CORE_EBADREQ; *out is borrowed from req. */
+int json_arg_str(json_t *req, const char *name, const char **out);
+
+/* private.c: the commands of private talk (ignore lists, invitations), with the signature of
+ * session.c's command table minus the WebSocket session. */
+int json_private_ignore(session_t *s, json_t *req, json_t **result);
+int json_private_unignore(session_t *s, json_t *req, json_t **result);
+int json_private_ignored(session_t *s, json_t *req, json_t **result);
+int json_private_invite(session_t *s, json_t *req, json_t **result);
+int json_private_accept(session_t *s, json_t *req, json_t **result);
+int json_private_decline(session_t *s, json_t *req, json_t **result);
+
 /* The WebSocket handler of the JSON protocol (GET /ws). */
 extern const ws_handler_t json_ws_handler;
 

@@ -146,24 +146,15 @@ static const session_ops_t json_session_ops = {deliver, say_done};
 
 /* ---- argument helpers ---- */
 
-/* A string argument. Strings may not contain U+0000 (JSON allows "\u0000"; C strings don't). */
-static int arg_str(json_t *req, const char *name, const char **out)
-{
-    json_t *v = json_object_get(req, name);
-    if (!json_is_string(v) || strlen(json_string_value(v)) != json_string_length(v))
-        return CORE_EBADREQ;
-    *out = json_string_value(v);
-    return 0;
-}
-
 /* The room a command names. Entering and listing say no_such_room for an unknown name; every
- * other command says not_in_room, which is true and gives no hint whether the room exists. */
+ * other command says not_in_room, which is true and gives no hint whether the room exists. A
+ * private room is found only by the two in it (and core_enter refuses it). */
 static int arg_room_as(jsess_t *js, json_t *req, room_t **out, int missing)
 {
     const char *name;
-    if (arg_str(req, "room", &name) < 0)
+    if (json_arg_str(req, "room", &name) < 0)
         return CORE_EBADREQ;
-    *out = core_room_find(ws_app(js->ws)->core, name);
+    *out = core_room_find_for(js->s, name);
     return *out ? 0 : missing;
 }
 
@@ -181,7 +172,7 @@ static int cmd_hello(jsess_t *js, json_t *req, json_t **result)
     json_t *n = json_object_get(req, "nick");
     if (!json_is_string(n) || (c && !json_is_string(c)))
         return CORE_EBADREQ;
-    if (arg_str(req, "nick", &nick) < 0)
+    if (json_arg_str(req, "nick", &nick) < 0)
         return CORE_ENICKINVALID; /* an embedded NUL */
     if (c)
         colour = json_string_value(c);
@@ -260,11 +251,15 @@ static int cmd_leave(jsess_t *js, json_t *req, json_t **result)
 {
     room_t *r;
     int rc = arg_room(js, req, &r);
-    if (rc == 0)
-        rc = core_leave(js->s, r);
     if (rc < 0)
         return rc;
-    *result = json_pack("{s:s}", "room", room_name(r));
+    json_t *res = json_pack("{s:s}", "room", room_name(r)); /* leaving may free a private room */
+    rc = core_leave(js->s, r);
+    if (rc < 0) {
+        json_decref(res);
+        return rc;
+    }
+    *result = res;
     return 0;
 }
 
@@ -274,7 +269,7 @@ static int cmd_say(jsess_t *js, json_t *req, json_t **result)
     const char *text;
     uint64_t msg_id;
     int64_t ts;
-    if (arg_str(req, "text", &text) < 0)
+    if (json_arg_str(req, "text", &text) < 0)
         return CORE_EBADREQ;
     int rc = arg_room(js, req, &r);
     if (rc < 0)
@@ -302,7 +297,7 @@ static int cmd_pm(jsess_t *js, json_t *req, json_t **result)
     const char *to, *text;
     uint64_t msg_id;
     int64_t ts;
-    if (arg_str(req, "to", &to) < 0 || arg_str(req, "text", &text) < 0)
+    if (json_arg_str(req, "to", &to) < 0 || json_arg_str(req, "text", &text) < 0)
         return CORE_EBADREQ;
     int rc = arg_room(js, req, &r);
     if (rc == 0)
@@ -330,13 +325,43 @@ static int cmd_members(jsess_t *js, json_t *req, json_t **result)
 static int cmd_colour(jsess_t *js, json_t *req, json_t **result)
 {
     const char *colour;
-    if (arg_str(req, "colour", &colour) < 0)
+    if (json_arg_str(req, "colour", &colour) < 0)
         return CORE_EBADREQ;
     int rc = core_set_colour(js->s, colour);
     if (rc < 0)
         return rc;
     *result = json_pack("{s:s}", "colour", core_session_colour(js->s));
     return 0;
+}
+
+static int cmd_ignore(jsess_t *js, json_t *req, json_t **result)
+{
+    return json_private_ignore(js->s, req, result);
+}
+
+static int cmd_unignore(jsess_t *js, json_t *req, json_t **result)
+{
+    return json_private_unignore(js->s, req, result);
+}
+
+static int cmd_ignored(jsess_t *js, json_t *req, json_t **result)
+{
+    return json_private_ignored(js->s, req, result);
+}
+
+static int cmd_invite(jsess_t *js, json_t *req, json_t **result)
+{
+    return json_private_invite(js->s, req, result);
+}
+
+static int cmd_accept(jsess_t *js, json_t *req, json_t **result)
+{
+    return json_private_accept(js->s, req, result);
+}
+
+static int cmd_decline(jsess_t *js, json_t *req, json_t **result)
+{
+    return json_private_decline(js->s, req, result);
 }
 
 static int cmd_ping(jsess_t *js, json_t *req, json_t **result)
@@ -356,12 +381,23 @@ static const struct command {
     uint8_t cost;
     bool message;
 } commands[] = {
-    {"hello", cmd_hello, false, 1, false},  {"ping", cmd_ping, false, 1, false},
-    {"rooms", cmd_rooms, true, 2, false},   {"enter", cmd_enter, true, 2, false},
-    {"tables", cmd_tables, true, 1, false}, {"hop", cmd_hop, true, 2, false},
-    {"leave", cmd_leave, true, 2, false},   {"say", cmd_say, true, 1, true},
-    {"pm", cmd_pm, true, 1, true},          {"members", cmd_members, true, 1, false},
+    {"hello", cmd_hello, false, 1, false},
+    {"ping", cmd_ping, false, 1, false},
+    {"rooms", cmd_rooms, true, 2, false},
+    {"enter", cmd_enter, true, 2, false},
+    {"tables", cmd_tables, true, 1, false},
+    {"hop", cmd_hop, true, 2, false},
+    {"leave", cmd_leave, true, 2, false},
+    {"say", cmd_say, true, 1, true},
+    {"pm", cmd_pm, true, 1, true},
+    {"members", cmd_members, true, 1, false},
     {"colour", cmd_colour, true, 2, false},
+    {"ignore", cmd_ignore, true, 1, false},
+    {"unignore", cmd_unignore, true, 1, false},
+    {"ignored", cmd_ignored, true, 1, false},
+    {"invite", cmd_invite, true, 2, false},
+    {"accept", cmd_accept, true, 2, false},
+    {"decline", cmd_decline, true, 1, false},
 };
 
 /* Flood control (docs/PROTOCOL.md, "Flood control"). Every client message, even one that cannot

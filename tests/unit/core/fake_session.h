@@ -29,6 +29,8 @@ typedef struct rec {
     size_t text_len;
     char reason[16];
     uint32_t count;
+    uint64_t invite;
+    const table_t *at; /* borrowed: valid while the private room lives */
 } rec_t;
 
 typedef struct fake {
@@ -70,6 +72,8 @@ static inline void fake_deliver(void *ctx, core_event_t *ev)
     r->text_len = ev->text_len;
     fake_copy(r->reason, sizeof(r->reason), ev->reason);
     r->count = ev->count;
+    r->invite = ev->invite;
+    r->at = ev->at;
     if (f->encode) {
         if (ev->enc[CORE_SLOT_JSON_WS] == NULL)
             ev->enc[CORE_SLOT_JSON_WS] = rbuf_from("frame", 5);
