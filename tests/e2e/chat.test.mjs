@@ -6,6 +6,7 @@ import { chromium } from 'playwright-core';
 
 const BASE = process.env.PARLEY_URL;
 const SCREENSHOT = process.env.PARLEY_SCREENSHOT ?? '/tmp/parley-e2e.png';
+const PRIVATE_SCREENSHOT = SCREENSHOT.replace(/\.png$/, '-private.png');
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const ALICE_COLOUR = '#2b9bd1';
@@ -112,7 +113,7 @@ test('two people chat in the lobby', async (t) => {
   });
 
   await t.test('alice sends bob a private message', async () => {
-    await member(alice, 'bob').locator('button').click();
+    await member(alice, 'bob').locator('.member-open').click();
     await alice.locator('#pm-target').waitFor();
     assert.equal(await alice.textContent('#pm-nick'), 'bob');
     await send(alice, 'psst, bob');
@@ -148,6 +149,65 @@ test('two people chat in the lobby', async (t) => {
     await messageFrom(carol, 'alice', 'hello from alice').waitFor(); // history on entry
     await carol.context().close();
     await alice.locator('#lurker-count[data-count="0"]').waitFor();
+  });
+
+  await t.test('alice invites bob to a private table and they talk there', async () => {
+    await member(alice, 'bob').locator('.member-invite').click();
+    await alice.locator('#messages .system-line').filter({ hasText: 'You invited bob' }).waitFor();
+    const card = bob.locator('#invites .invite[data-from="alice"]');
+    await card.waitFor();
+    assert.match(await card.textContent(), /alice invites you to a private table\s*from Lobby/);
+    await card.locator('.invite-accept').click();
+    await card.waitFor({ state: 'detached' });
+    for (const page of [alice, bob]) {
+      const tab = page.locator('#room-tabs .tab.private.active');
+      await tab.waitFor();
+      assert.match(await tab.textContent(), /alice & bob/);
+      await tab.locator('svg.lock').waitFor();
+      assert.match(await page.textContent('#room-title'), /alice & bob/);
+      await member(page, 'alice').waitFor();
+      await member(page, 'bob').waitFor();
+    }
+    assert.equal(await alice.locator('#room-list .room', { hasText: 'alice & bob' }).count(), 0,
+      'a private room is not in the room list');
+    await send(alice, 'just us <i>two</i>');
+    await messageFrom(bob, 'alice', 'just us').waitFor();
+    await send(bob, 'indeed');
+    await messageFrom(alice, 'bob', 'indeed').waitFor();
+    assert.equal(await messageFrom(alice, 'alice', 'just us').locator('.text i').count(), 0);
+    await bob.screenshot({ path: PRIVATE_SCREENSHOT });
+  });
+
+  await t.test('a declined invitation is told to the inviter', async () => {
+    await alice.click('#room-tabs [data-tab="lobby"] .tab-open');
+    await bob.click('#room-tabs [data-tab="lobby"] .tab-open');
+    await member(alice, 'bob').locator('.member-invite').click();
+    const card = bob.locator('#invites .invite[data-from="alice"]');
+    await card.locator('.invite-decline').click();
+    await alice.locator('#toasts .toast.notice').filter({ hasText: 'bob declined your invitation' }).waitFor();
+  });
+
+  await t.test('alice ignores bob: the server stops his messages to her, not to others', async () => {
+    const dave = await openPage('dave');
+    await join(dave, 'dave');
+    await joined(dave);
+    await member(alice, 'dave').waitFor();
+    await member(alice, 'bob').locator('.member-ignore').click();
+    await alice.locator('#messages .system-line')
+      .filter({ hasText: 'You ignore bob. Their messages are hidden.' }).waitFor();
+    await member(alice, 'bob').locator('.tag-ignored').waitFor();
+    assert.match(await member(alice, 'bob').getAttribute('class'), /\bignored\b/);
+    await send(bob, 'can you hear me');
+    await messageFrom(dave, 'bob', 'can you hear me').waitFor();
+    // dave speaks after bob's line reached him; alice gets dave's line after bob's would have come.
+    await send(dave, 'marker from dave');
+    await messageFrom(alice, 'dave', 'marker from dave').waitFor();
+    assert.equal(await messageFrom(alice, 'bob', 'can you hear me').count(), 0);
+    await member(alice, 'bob').locator('.member-ignore').click();
+    await member(alice, 'bob').locator('.tag-ignored').waitFor({ state: 'detached' });
+    await send(bob, 'back again');
+    await messageFrom(alice, 'bob', 'back again').waitFor();
+    await dave.context().close();
   });
 
   await t.test('screenshot for people to look at', async () => {

@@ -1,8 +1,8 @@
 // Parley's web client: wires the protocol client, the session and the views together.
 import { ParleyClient } from './client.js';
 import { Session } from './session.js';
-import { $ } from './ui/dom.js';
-import { showError } from './ui/toast.js';
+import { $, el, lockIcon } from './ui/dom.js';
+import { showError, showNotice } from './ui/toast.js';
 import { createLogin } from './ui/login.js';
 import { createRooms } from './ui/rooms.js';
 import { createMessages } from './ui/messages.js';
@@ -10,6 +10,7 @@ import { createPeople } from './ui/people.js';
 import { createComposer } from './ui/composer.js';
 import { createStatus } from './ui/status.js';
 import { createMe } from './ui/me.js';
+import { createInvites } from './ui/invites.js';
 
 const ROOMS_REFRESH_MS = 15000;
 const TABLES_REFRESH_MS = 8000;
@@ -38,6 +39,7 @@ createMe(session, { act });
 createRooms(session, { act });
 createMessages(session, { onPrivate });
 createPeople(session, { act, onPrivate });
+createInvites(session, { act });
 
 client.on('state', ({ state }) => {
   login.setOnline(state === 'open');
@@ -45,20 +47,32 @@ client.on('state', ({ state }) => {
 });
 client.on('stray', showError);
 session.on('error', showError);
+session.on('notice', showNotice);
 session.on('logged-out', ({ error }) => login.show(error));
 session.on('joined', () => {
   const unread = [...session.joined.values()].reduce((n, r) => n + r.unread, 0);
   const room = session.room(session.active);
   document.title = `${unread ? `(${unread}) ` : ''}${room ? `${room.summary.title} · ` : ''}Parley`;
 });
+// The header: the room's title with a lock for a private table and a badge for a moderated room.
+function showTitle(room) {
+  $('#room-title').replaceChildren(...(room ? [
+    room.private ? lockIcon('title-lock') : '',
+    room.summary.title,
+    room.summary.moderated ? el('span', { class: 'tag tag-moderated', title: 'Messages with listed words are refused', text: 'moderated' }) : '',
+  ] : ['Welcome to Parley']));
+}
+const topicOf = (room) => room.summary.topic || (room.private ? 'Just the two of you' : 'No topic');
 session.on('active', (name) => {
   const room = session.room(name);
-  $('#room-title').textContent = room ? room.summary.title : 'Welcome to Parley';
-  $('#room-topic').textContent = room ? room.summary.topic || 'No topic' : 'Choose a room on the left to start chatting.';
+  showTitle(room);
+  $('#room-topic').textContent = room ? topicOf(room) : 'Choose a room on the left to start chatting.';
 });
 session.on('rooms', () => {
   const room = session.room(session.active);
-  if (room) $('#room-topic').textContent = room.summary.topic || 'No topic';
+  if (!room) return;
+  showTitle(room);
+  $('#room-topic').textContent = topicOf(room);
 });
 document.addEventListener('visibilitychange', () => {
   if (!document.hidden) session.markRead();

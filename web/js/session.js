@@ -10,6 +10,9 @@
 //   'entry-update'  {room, entry}: a line changed (a message was stored, or storing failed)
 //   'table'         {room}: our table in a room, its members or lurker count changed
 //   'tables'        {room}: the table list of a room changed
+//   'ignored'       the list of nicknames we ignore changed
+//   'invited'       an `invited` event: someone asks us to a private room
+//   'notice'        a short text for the user (e.g. an invitation was declined)
 //   'error'         a ProtocolError from something the user did not directly ask for
 //   'logged-out'    {error}: after a reconnect our nickname could not be had back
 import { Emitter } from './emitter.js';
@@ -48,6 +51,11 @@ class JoinedRoom {
     this.tablesTimer = null;
   }
 
+  // A private room (for two, by invitation) is named ~private-N; no other room name starts with ~.
+  get private() {
+    return this.name.startsWith('~');
+  }
+
   tableTitle(number) {
     return this.tables.find((t) => t.number === number)?.name ?? tableName(this.summary.title, number);
   }
@@ -59,6 +67,7 @@ export class Session extends Emitter {
   rooms = [];
   joined = new Map();
   active = null;
+  ignored = []; // nicknames we ignore, as the server lists them
 
   #client;
   #rehelloFailures = 0;
@@ -147,6 +156,37 @@ export class Session extends Emitter {
 
   async pm(name, to, text) {
     await this.#client.request('pm', { room: name, to, text });
+  }
+
+  isIgnored(nick) {
+    return this.ignored.some((n) => sameNick(n, nick));
+  }
+
+  // Ignores (or stops ignoring) a nickname; the server then stops (or resumes) delivering their
+  // messages. The client hides nothing itself.
+  async setIgnored(nick, on) {
+    const res = await this.#client.request(on ? 'ignore' : 'unignore', { nick });
+    this.ignored = res.ignored;
+    this.emit('ignored');
+    const room = this.joined.get(this.active);
+    const text = on ? `You ignore ${nick}. Their messages are hidden.` : `You no longer ignore ${nick}.`;
+    if (room) this.#system(room, null, null, text);
+  }
+
+  async invite(name, to) {
+    const room = this.#mustRoom(name);
+    await this.#client.request('invite', { room: name, to });
+    this.#system(room, null, null, `You invited ${to} to a private table.`);
+  }
+
+  async accept(id) {
+    const res = await this.#client.request('accept', { invite: id });
+    this.#entered(res, false, false);
+    this.setActive(res.room.name);
+  }
+
+  async decline(id) {
+    await this.#client.request('decline', { invite: id });
   }
 
   async setColour(colour) {
@@ -302,6 +342,20 @@ export class Session extends Emitter {
   }
 
   #onEvent(ev) {
+    switch (ev.type) {
+      case 'invited':
+        this.emit('invited', ev);
+        return;
+      case 'invite_accepted':
+        this.#entered({ room: ev.room, table: ev.table, history: [] }, false, false);
+        this.setActive(ev.room.name);
+        return;
+      case 'invite_declined':
+        this.emit('notice', `${ev.by} declined your invitation`);
+        return;
+      default:
+        break;
+    }
     const room = this.joined.get(ev.room);
     if (!room) return;
     const me = (nick) => this.nick !== null && sameNick(nick, this.nick);
@@ -395,8 +449,14 @@ export class Session extends Emitter {
     }
     this.#rehelloFailures = 0;
     this.emit('self');
+    // The ignore list belonged to the old connection.
+    await Promise.all(this.ignored.map((nick) => this.#client.request('ignore', { nick }).catch(() => {})));
     const active = this.active;
     for (const room of [...this.joined.values()]) {
+      if (room.private) {
+        this.#forget(room.name); // gone with the old connection; nobody can enter it again
+        continue;
+      }
       try {
         const res = await this.#client.request('enter', { room: room.name, lurk: room.lurk });
         this.#entered(res, room.lurk, true);
@@ -412,6 +472,7 @@ export class Session extends Emitter {
 
   #loggedOut(error) {
     this.nick = null;
+    this.ignored = [];
     this.#rehelloFailures = 0;
     for (const name of [...this.joined.keys()]) this.#forget(name);
     this.emit('self');

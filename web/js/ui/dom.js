@@ -29,6 +29,20 @@ export function colouredNick(nick, colour) {
   return node;
 }
 
+// A small padlock (an SVG, so it does not depend on an emoji font), for private tables.
+export function lockIcon(cls) {
+  const ns = 'http://www.w3.org/2000/svg';
+  const svg = document.createElementNS(ns, 'svg');
+  svg.setAttribute('class', `lock ${cls}`);
+  svg.setAttribute('viewBox', '0 0 16 16');
+  svg.setAttribute('aria-label', 'private');
+  svg.setAttribute('role', 'img');
+  const path = document.createElementNS(ns, 'path');
+  path.setAttribute('d', 'M5 7V5a3 3 0 0 1 6 0v2h1a1 1 0 0 1 1 1v6a1 1 0 0 1-1 1H4a1 1 0 0 1-1-1V8a1 1 0 0 1 1-1zm1.5 0h3V5a1.5 1.5 0 0 0-3 0z');
+  svg.append(path);
+  return svg;
+}
+
 export function timeOf(ts) {
   const d = new Date(ts);
   const node = el('time', { class: 'ts', datetime: d.toISOString(), title: d.toLocaleString() });

@@ -1,5 +1,6 @@
 // The right-hand panel: the tables of the room on screen (click one to hop there) and the
-// members of our table (click one to send them a private message), plus the lurker count.
+// members of our table (click one to send them a private message; small buttons beside it ignore
+// them or invite them to a private table), plus the lurker count.
 import { $, el, plural, safeColour } from './dom.js';
 import { sameNick } from '../session.js';
 
@@ -31,12 +32,29 @@ export function createPeople(session, { act, onPrivate }) {
         `${t.users}/${t.capacity}`))));
   }
 
-  function memberItem(member) {
+  // The small buttons beside another member: ignore or unignore, and invite (not when lurking,
+  // nor from a private room, which is already for two).
+  function memberActions(room, nick, ignored) {
+    const ignore = el('button', {
+      type: 'button', class: 'member-button member-ignore',
+      title: ignored ? `Show ${nick}'s messages again` : `Stop getting ${nick}'s messages`,
+      onclick: () => act(session.setIgnored(nick, !ignored)),
+    }, ignored ? 'unignore' : 'ignore');
+    const invite = room.lurk || room.private ? null : el('button', {
+      type: 'button', class: 'member-button member-invite', title: `Invite ${nick} to a private table`,
+      onclick: () => act(session.invite(room.name, nick)),
+    }, 'invite');
+    return el('span', { class: 'member-actions' }, ignore, invite);
+  }
+
+  function memberItem(room, member) {
     const self = session.nick !== null && sameNick(member.nick, session.nick);
+    const ignored = !self && session.isIgnored(member.nick);
     const dot = el('span', { class: 'member-dot' });
     const colour = safeColour(member.colour);
     if (colour) dot.style.background = colour;
-    return el('li', { class: `member${self ? ' self' : ''}`, dataset: { nick: member.nick } },
+    const classes = ['member', self && 'self', ignored && 'ignored'].filter(Boolean).join(' ');
+    return el('li', { class: classes, dataset: { nick: member.nick } },
       el('button', {
         type: 'button', class: 'member-open', disabled: self,
         title: self ? 'This is you' : `Send ${member.nick} a private message`,
@@ -46,7 +64,9 @@ export function createPeople(session, { act, onPrivate }) {
         },
       },
       dot, el('span', { class: 'member-nick', text: member.nick }),
-      self ? el('span', { class: 'member-you', text: 'you' }) : el('span', { class: 'member-action', text: 'private' })));
+      ignored ? el('span', { class: 'tag tag-ignored', text: 'ignored' }) : null,
+      self ? el('span', { class: 'member-you', text: 'you' }) : el('span', { class: 'member-action', text: 'private' })),
+    self ? null : memberActions(room, member.nick, ignored));
   }
 
   function render() {
@@ -64,7 +84,7 @@ export function createPeople(session, { act, onPrivate }) {
         lurkers: room.lurkers, capacity: room.summary.capacity, full: false }];
     tableList.replaceChildren(...tables.map((t) => tableItem(room, t)));
     membersTitle.textContent = `At ${room.tableName} · ${room.members.length}`;
-    memberList.replaceChildren(...room.members.map(memberItem));
+    memberList.replaceChildren(...room.members.map((m) => memberItem(room, m)));
     const lurking = room.lurk ? ' (you are one of them)' : '';
     lurkerCount.textContent = `${plural(room.lurkers, 'lurker', 'lurkers')}${room.lurkers ? lurking : ''}`;
     lurkerCount.dataset.count = String(room.lurkers);
@@ -75,4 +95,5 @@ export function createPeople(session, { act, onPrivate }) {
   session.on('table', ifActive);
   session.on('tables', ifActive);
   session.on('self', render);
+  session.on('ignored', render);
 }

@@ -1,6 +1,6 @@
 // The room list on the left (every room, with its user count) and the tabs above the message
 // pane (the rooms we are in, with unread counts).
-import { $, el, plural } from './dom.js';
+import { $, el, lockIcon, plural } from './dom.js';
 
 export function createRooms(session, { act }) {
   const list = $('#room-list');
@@ -26,6 +26,7 @@ export function createRooms(session, { act }) {
     },
     el('span', { class: 'room-name' },
       el('span', { class: 'room-hash', text: '#' }), summary.title,
+      summary.moderated ? el('span', { class: 'tag tag-moderated', text: 'moderated' }) : null,
       joined?.lurk ? el('span', { class: 'tag', text: 'lurking' }) : null),
     summary.topic ? el('span', { class: 'room-topic', text: summary.topic }) : null),
     el('span', { class: 'room-users', title: plural(summary.users, 'person', 'people') }, String(summary.users)),
@@ -42,10 +43,11 @@ export function createRooms(session, { act }) {
   function tab(room) {
     const active = session.active === room.name;
     return el('div', {
-      class: `tab${active ? ' active' : ''}`, role: 'tab', 'aria-selected': String(active),
+      class: ['tab', active && 'active', room.private && 'private'].filter(Boolean).join(' '), role: 'tab', 'aria-selected': String(active),
       dataset: { tab: room.name },
     },
     el('button', { type: 'button', class: 'tab-open', onclick: () => session.setActive(room.name) },
+      room.private ? lockIcon('tab-lock') : null,
       room.summary.title,
       room.lurk ? el('span', { class: 'tag', text: 'lurking' }) : null,
       room.unread ? el('span', { class: 'unread', text: room.unread > 99 ? '99+' : String(room.unread) }) : null),

@@ -17,9 +17,18 @@ const HEADINGS = {
   no_such_room: 'No such room',
   already_in_room: 'Already in that room',
   bad_colour: 'Invalid colour',
+  moderated: 'Message not sent',
+  rate_limited: 'Slow down',
+  too_many_ignores: 'Ignore list is full',
+  no_such_invite: 'Invitation no longer valid',
   offline: 'Offline',
   disconnected: 'Connection lost',
 };
+
+// Shows something that happened, not an error (e.g. an invitation was declined).
+export function showNotice(text) {
+  show(el('div', { class: 'toast notice', role: 'status' }, el('span', { class: 'toast-heading', text })));
+}
 
 // Shows a failed action. Errors without a protocol code are programming errors, logged as such.
 export function showError(err) {
@@ -29,6 +38,10 @@ export function showError(err) {
     el('strong', { class: 'toast-heading', text: HEADINGS[code] ?? 'Something went wrong' }),
     el('span', { class: 'toast-message', text: err.message }),
     code ? el('code', { class: 'toast-code', text: code }) : null);
+  show(toast);
+}
+
+function show(toast) {
   const remove = () => toast.remove();
   toast.addEventListener('click', remove);
   setTimeout(remove, TOAST_MS);
