@@ -185,6 +185,10 @@ void table_members_foreach(const table_t *t,
 /* Recent EV_MESSAGE events of the table, oldest first, at most history_on_entry. */
 void table_history_foreach(const table_t *t, void (*fn)(void *ud, const core_event_t *ev),
                            void *ud);
+/* As table_history_foreach, but as session s sees it: skips messages from nicks s ignores
+ * (the history replayed on enter, hop and accept). */
+void core_table_history_for(const session_t *s, const table_t *t,
+                            void (*fn)(void *ud, const core_event_t *ev), void *ud);
 
 /* ---- sessions ---- */
 

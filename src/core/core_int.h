@@ -67,7 +67,8 @@ struct room {
 
 /* One history entry: the event plus the strings it points at, in one allocation. */
 typedef struct hist_msg {
-    core_event_t ev; /* ev.room points at the room's name; nick, colour, text into data */
+    core_event_t
+        ev; /* ev.room points at the room's name; nick, colour, from_fold, text into data */
     char data[];
 } hist_msg_t;
 

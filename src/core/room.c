@@ -147,8 +147,9 @@ static void history_push(table_t *t, hist_msg_t *h)
 
 void room__history_add(table_t *t, const core_event_t *ev)
 {
-    size_t nl = strlen(ev->nick), cl = strlen(ev->colour);
-    hist_msg_t *h = xmalloc(sizeof(*h) + nl + 1 + cl + 1 + ev->text_len + 1);
+    const char *fold = ev->from_fold ? ev->from_fold : "";
+    size_t nl = strlen(ev->nick), cl = strlen(ev->colour), fl = strlen(fold);
+    hist_msg_t *h = xmalloc(sizeof(*h) + nl + 1 + cl + 1 + fl + 1 + ev->text_len + 1);
     char *p = h->data;
     h->ev = (core_event_t){
         .type = EV_MESSAGE,
@@ -164,6 +165,9 @@ void room__history_add(table_t *t, const core_event_t *ev)
     memcpy(p, ev->colour, cl + 1);
     h->ev.colour = p;
     p += cl + 1;
+    memcpy(p, fold, fl + 1);
+    h->ev.from_fold = p;
+    p += fl + 1;
     if (ev->text_len)
         memcpy(p, ev->text, ev->text_len);
     p[ev->text_len] = '\0';
@@ -190,6 +194,17 @@ void table_history_foreach(const table_t *t, void (*fn)(void *ud, const core_eve
     unsigned cap = (unsigned)t->room->core->cfg.history_on_entry;
     for (unsigned i = 0; i < t->hist_len; i++)
         fn(ud, &t->hist[(t->hist_head + i) % cap]->ev);
+}
+
+void core_table_history_for(const session_t *s, const table_t *t,
+                            void (*fn)(void *ud, const core_event_t *ev), void *ud)
+{
+    unsigned cap = (unsigned)t->room->core->cfg.history_on_entry;
+    for (unsigned i = 0; i < t->hist_len; i++) {
+        const core_event_t *ev = &t->hist[(t->hist_head + i) % cap]->ev;
+        if (s->ignores == NULL || !ignore__has(s->ignores, ev->from_fold))
+            fn(ud, ev);
+    }
 }
 
 /* ---- rooms ---- */
@@ -326,6 +341,9 @@ static void load_room(void *ud, const store_room_t *sr)
 
 static void load_msg(void *ud, const store_msg_t *m)
 {
+    /* The fold is NULL for a stored nick that is not valid UTF-8: such an entry matches no
+     * ignore list (it is stored with an empty fold). */
+    char *fold = nick__fold(m->nick ? m->nick : "");
     core_event_t ev = {
         .type = EV_MESSAGE,
         .msg_id = m->id,
@@ -334,8 +352,10 @@ static void load_msg(void *ud, const store_msg_t *m)
         .colour = m->colour ? m->colour : "",
         .text = m->text,
         .text_len = m->text_len,
+        .from_fold = fold,
     };
     room__history_add(ud, &ev);
+    free(fold);
 }
 
 int core_rooms_load(core_t *c)

@@ -44,6 +44,27 @@ async def test_ignore_filters_say_and_pm(server):
         await close_all([a, b, c])
 
 
+async def test_ignore_filters_history_on_enter(server):
+    a, b, c = await connect_many(server.port, ["alice", "Bob", "carol"])
+    try:
+        await b.enter("lobby")
+        await c.enter("lobby")
+        await b.say("lobby", "hist-bob-1")
+        await c.say("lobby", "hist-carol-1")
+        await b.say("lobby", "hist-bob-2")
+        await a.cmd("ignore", nick="BOB")
+        ok = await a.enter("lobby")
+        texts = [m["text"] for m in ok["history"] if m["text"].startswith("hist-")]
+        assert texts == ["hist-carol-1"]
+        assert not [m for m in ok["history"] if m["nick"] == "Bob"]
+        # the REST history, which has no session, is not filtered
+        r = http_get(server.port, "/api/v1/rooms/lobby/history")
+        assert r.status == 200
+        assert "hist-bob-2" in [m["text"] for m in r.json()["messages"]]
+    finally:
+        await close_all([a, b, c])
+
+
 async def test_ignore_errors(parley):
     server = parley(FLOOD_OFF)  # 100 ignores in a row
     a = await Client.connect(server.port, "alice")

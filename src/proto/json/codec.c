@@ -105,9 +105,9 @@ static void add_history(void *ud, const core_event_t *ev)
     json_array_append_new(ud, json_event(ev));
 }
 
-json_t *json_table_history(const table_t *t)
+json_t *json_table_history(const session_t *s, const table_t *t)
 {
     json_t *a = json_array();
-    table_history_foreach(t, add_history, a);
+    core_table_history_for(s, t, add_history, a);
     return a;
 }

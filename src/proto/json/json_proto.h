@@ -14,8 +14,8 @@ json_t *json_room_summary(const room_t *r);
 json_t *json_table_summary(const table_t *t);
 json_t *json_table_view(const table_t *t);
 json_t *json_event(const core_event_t *ev);
-/* The table's history as an array of message events, oldest first. */
-json_t *json_table_history(const table_t *t);
+/* The table's history as s sees it (no messages from nicks s ignores), oldest first. */
+json_t *json_table_history(const session_t *s, const table_t *t);
 
 /* An invitation id as the protocol's string. */
 json_t *json_invite_id(uint64_t id);

@@ -87,7 +87,7 @@ int json_private_accept(session_t *s, json_t *req, json_t **result)
         return rc;
     *result = json_pack("{s:o,s:o,s:o,s:o}", "invite", json_invite_id(id), "room",
                         json_room_summary(table_room(t)), "table", json_table_view(t), "history",
-                        json_table_history(t));
+                        json_table_history(s, t));
     return 0;
 }
 

@@ -210,7 +210,7 @@ static int cmd_enter(jsess_t *js, json_t *req, json_t **result)
     if (rc < 0)
         return rc;
     *result = json_pack("{s:o,s:o,s:o}", "room", json_room_summary(r), "table", json_table_view(t),
-                        "history", json_table_history(t));
+                        "history", json_table_history(js->s, t));
     return 0;
 }
 
@@ -243,7 +243,8 @@ static int cmd_hop(jsess_t *js, json_t *req, json_t **result)
     rc = core_hop(js->s, r, (uint32_t)n, &t);
     if (rc < 0)
         return rc;
-    *result = json_pack("{s:o,s:o}", "table", json_table_view(t), "history", json_table_history(t));
+    *result = json_pack("{s:o,s:o}", "table", json_table_view(t), "history",
+                        json_table_history(js->s, t));
     return 0;
 }
 

@@ -137,6 +137,21 @@ static void test_say_durable(void **state)
     table_history_foreach(room_table_first(lobby), last_text, text);
     assert_int_equal(n, 2);
     assert_string_equal(text, "bye");
+    /* loaded entries carry the sender's fold: ignore lists filter them too */
+    fake_t *z = fake_hello(f->core, "zoe");
+    assert_int_equal(core_ignore(z->s, "ALICE"), 0);
+    n = 0;
+    core_table_history_for(z->s, room_table_first(lobby), count_history, &n);
+    assert_int_equal(n, 1); /* bob's "bye" */
+    assert_int_equal(core_ignore(z->s, "Bob"), 0);
+    n = 0;
+    core_table_history_for(z->s, room_table_first(lobby), count_history, &n);
+    assert_int_equal(n, 0);
+    assert_int_equal(core_unignore(z->s, "alice"), 0);
+    assert_int_equal(core_unignore(z->s, "bob"), 0);
+    core_table_history_for(z->s, room_table_first(lobby), count_history, &n);
+    assert_int_equal(n, 2);
+    fake_free(z);
     a = fake_hello(f->core, "alice");
     assert_int_equal(core_enter(a->s, lobby, false, NULL), 0);
     uint64_t id3;

@@ -115,6 +115,65 @@ static void test_ignore_filters(void **state)
     world_deinit(&w);
 }
 
+static void collect_history(void *ud, const core_event_t *ev)
+{
+    strncat(ud, ev->text, ev->text_len);
+    strcat(ud, ",");
+}
+
+/* The history replayed on enter and hop leaves out what ignored nicks said. */
+static void test_ignore_history(void **state)
+{
+    world_t w;
+    world_init(&w, 0, 50, 4000);
+    room_spec_t spec = {.name = "games", .capacity = 2};
+    room_t *games;
+    assert_int_equal(core_room_create(w.core, &spec, false, &games), 0);
+    fake_t *a = fake_hello(w.core, "alice"), *b = fake_hello(w.core, "Bob");
+    fake_t *c = fake_hello(w.core, "carol");
+    uint64_t id;
+    int64_t ts;
+    enter(b, w.lobby);
+    enter(c, w.lobby);
+    enter(b, games);
+    enter(c, games);
+    assert_int_equal(core_say(b->s, w.lobby, "b1", 2, &id, &ts), 0);
+    assert_int_equal(core_say(c->s, w.lobby, "c1", 2, &id, &ts), 0);
+    assert_int_equal(core_say(b->s, w.lobby, "b2", 2, &id, &ts), 0);
+    assert_int_equal(core_say(b->s, games, "g1", 2, &id, &ts), 0);
+    assert_int_equal(core_say(c->s, games, "g2", 2, &id, &ts), 0);
+    assert_int_equal(core_ignore(a->s, "BOB"), 0);
+    /* enter */
+    table_t *t;
+    assert_int_equal(core_enter(a->s, w.lobby, false, &t), 0);
+    char h[64] = "";
+    core_table_history_for(a->s, t, collect_history, h);
+    assert_string_equal(h, "c1,");
+    h[0] = '\0';
+    core_table_history_for(c->s, t, collect_history, h); /* others still see everything */
+    assert_string_equal(h, "b1,c1,b2,");
+    h[0] = '\0';
+    table_history_foreach(t, collect_history, h); /* the unfiltered walk (REST) too */
+    assert_string_equal(h, "b1,c1,b2,");
+    /* hop: games table 1 is full, so alice starts at 2 and hops to 1 once carol has left */
+    assert_int_equal(core_enter(a->s, games, false, &t), 0);
+    assert_int_equal(table_number(t), 2);
+    assert_int_equal(core_leave(c->s, games), 0);
+    assert_int_equal(core_hop(a->s, games, 1, &t), 0);
+    h[0] = '\0';
+    core_table_history_for(a->s, t, collect_history, h);
+    assert_string_equal(h, "g2,");
+    /* unignoring brings the lines back */
+    assert_int_equal(core_unignore(a->s, "bob"), 0);
+    h[0] = '\0';
+    core_table_history_for(a->s, t, collect_history, h);
+    assert_string_equal(h, "g1,g2,");
+    fake_free(a);
+    fake_free(b);
+    fake_free(c);
+    world_deinit(&w);
+}
+
 static uint64_t invite(fake_t *from, room_t *r, const char *to)
 {
     uint64_t id = 0;
@@ -256,9 +315,8 @@ static void test_invite_decline_expire(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_ignore_list),
-        cmocka_unit_test(test_ignore_filters),
-        cmocka_unit_test(test_invite_accept),
+        cmocka_unit_test(test_ignore_list),           cmocka_unit_test(test_ignore_filters),
+        cmocka_unit_test(test_ignore_history),        cmocka_unit_test(test_invite_accept),
         cmocka_unit_test(test_invite_decline_expire),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
