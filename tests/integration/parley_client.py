@@ -24,6 +24,19 @@ import websockets.client
 import websockets.exceptions
 
 # Generous: the suite also runs against the ASan build.
+
+# The rooms most tests run with: the Lobby and a room whose tables hold two.
+LOBBY_AND_DUO = """
+[room lobby]
+title = Lobby
+topic = Say hello
+
+[room duo]
+title = Duo
+topic = Two per table
+capacity = 2
+"""
+
 TIMEOUT = 10.0
 WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 

@@ -2,18 +2,9 @@
 
 import pytest
 
-from parley_client import Client, close_all, connect_many, eventually
+from parley_client import LOBBY_AND_DUO, Client, close_all, connect_many, eventually
 
-ROOMS = """
-[room lobby]
-title = Lobby
-topic = Say hello
-
-[room duo]
-title = Duo
-topic = Two per table
-capacity = 2
-"""
+ROOMS = LOBBY_AND_DUO
 
 
 @pytest.fixture

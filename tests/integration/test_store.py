@@ -3,21 +3,9 @@
 import asyncio
 
 from conftest import FLOOD_OFF
-from parley_client import Client, close_all, connect_many, http_get
+from parley_client import LOBBY_AND_DUO, Client, close_all, connect_many, http_get
 
-SMALL_HISTORY = """
-[chat]
-history_on_entry = 5
-
-[room lobby]
-title = Lobby
-topic = Say hello
-
-[room duo]
-title = Duo
-topic = Two per table
-capacity = 2
-"""
+SMALL_HISTORY = "[chat]\nhistory_on_entry = 5\n" + LOBBY_AND_DUO
 
 
 async def say_all(client, room, texts):
