@@ -173,6 +173,8 @@ void private__free_all(core_t *c);
 /* nick.c */
 /* Returns the NFKC-casefolded form (free() it) or NULL for invalid UTF-8. */
 char *nick__fold(const char *nick);
+/* The ready session whose nickname compares equal to nick (folded), or NULL. nick may be NULL. */
+session_t *nick__find(core_t *c, const char *nick);
 void nick__default_colour(const char *fold, char out[8]);
 
 #endif

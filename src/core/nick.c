@@ -75,3 +75,13 @@ void nick__default_colour(const char *fold, char out[8])
         h = (h ^ *p) * 16777619u;
     memcpy(out, palette[h % (sizeof(palette) / sizeof(palette[0]))], 8);
 }
+
+session_t *nick__find(core_t *c, const char *nick)
+{
+    session_t *s = NULL;
+    char *fold = nick ? nick__fold(nick) : NULL;
+    if (fold)
+        HASH_FIND(hh_nick, c->nicks, fold, strlen(fold), s);
+    free(fold);
+    return s;
+}

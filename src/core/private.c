@@ -60,11 +60,7 @@ int core_invite(session_t *s, room_t *r, const char *to, uint64_t *invite)
         return CORE_ENOTINROOM;
     if (core_session_lurking(s, r))
         return CORE_EREADONLY;
-    session_t *dst = NULL;
-    char *fold = to ? nick__fold(to) : NULL;
-    if (fold)
-        HASH_FIND(hh_nick, c->nicks, fold, strlen(fold), dst);
-    free(fold);
+    session_t *dst = nick__find(c, to);
     if (dst == NULL || dst == s || core_session_table(dst, r) != t || core_session_lurking(dst, r))
         return CORE_ENOUSER;
 

@@ -421,11 +421,7 @@ int core_pm(session_t *s, room_t *r, const char *to, const char *text, size_t le
     if (m->lurk)
         return CORE_EREADONLY;
 
-    session_t *dst = NULL;
-    char *fold = to ? nick__fold(to) : NULL;
-    if (fold)
-        HASH_FIND(hh_nick, c->nicks, fold, strlen(fold), dst);
-    free(fold);
+    session_t *dst = nick__find(c, to);
     struct member *dm = dst ? session_member(dst, r) : NULL;
     if (dm == NULL || dm->table != m->table || dm->lurk)
         return CORE_ENOUSER;
