@@ -197,6 +197,31 @@ session_t *core_session_new(core_t *c, const session_ops_t *ops, void *ctx);
  * the session. Pending say_done callbacks for it are dropped. NULL is a no-op. */
 void core_session_free(session_t *s);
 
+/* ---- identity ----
+ * Who a session is, for access checks (the rights themselves are decided by access.c). A session
+ * starts as a guest; an adapter that authenticated an account (auth/) says so with
+ * core_session_identify(), before or after hello. After hello the change applies at once: the
+ * session's rights are re-evaluated everywhere it is (a provisional account validated while
+ * inside, a sysop flag granted). */
+typedef enum core_class {
+    CORE_CLASS_GUEST = 0,   /* no account */
+    CORE_CLASS_PROVISIONAL, /* an account whose e-mail is not validated yet: guest rights */
+    CORE_CLASS_REGISTERED,  /* a validated account */
+} core_class_t;
+
+typedef struct core_identity {
+    const char *account; /* the account name (copied); NULL for a guest */
+    core_class_t cls;    /* CORE_CLASS_GUEST iff account is NULL */
+    bool sysop;          /* the group's sysop: host rights everywhere, the admin API */
+} core_identity_t;
+
+/* CORE_EBADREQ for an inconsistent identity (an account without a class, a guest sysop). */
+int core_session_identify(session_t *s, const core_identity_t *id);
+/* NULL for a guest. */
+const char *core_session_account(const session_t *s);
+core_class_t core_session_class(const session_t *s);
+bool core_session_sysop(const session_t *s);
+
 int core_hello(session_t *s, const char *nick, const char *colour /* NULL: from the nick */);
 bool core_session_ready(const session_t *s); /* hello done */
 const char *core_session_nick(const session_t *s);

@@ -103,6 +103,9 @@ struct session {
     char *nick; /* as given; one allocation with fold */
     char *fold; /* NFKC + casefold, the uniqueness key */
     char colour[8];
+    uint8_t cls; /* core_class_t */
+    bool sysop;
+    char *account;          /* NULL: a guest */
     list_t members;         /* member.in_session */
     list_t says;            /* say_pending.in_session: says waiting for the store */
     UT_hash_handle hh_nick; /* core.nicks by fold */

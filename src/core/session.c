@@ -118,6 +118,7 @@ void core_session_free(session_t *s)
     }
     private__session_gone(s);
     ignore__free(s->ignores);
+    free(s->account);
     if (s->ready)
         HASH_DELETE(hh_nick, c->nicks, s);
     c->nsessions--;
@@ -159,6 +160,34 @@ int core_hello(session_t *s, const char *nick, const char *colour)
     s->ready = true;
     HASH_ADD_KEYPTR(hh_nick, c->nicks, s->fold, strlen(s->fold), s);
     return 0;
+}
+
+int core_session_identify(session_t *s, const core_identity_t *id)
+{
+    if ((id->account == NULL) != (id->cls == CORE_CLASS_GUEST) || id->cls > CORE_CLASS_REGISTERED ||
+        (id->sysop && id->account == NULL))
+        return CORE_EBADREQ;
+    char *account = id->account ? xstrdup(id->account) : NULL;
+    free(s->account);
+    s->account = account;
+    s->cls = (uint8_t)id->cls;
+    s->sysop = id->sysop;
+    return 0;
+}
+
+const char *core_session_account(const session_t *s)
+{
+    return s->account;
+}
+
+core_class_t core_session_class(const session_t *s)
+{
+    return (core_class_t)s->cls;
+}
+
+bool core_session_sysop(const session_t *s)
+{
+    return s->sysop;
 }
 
 bool core_session_ready(const session_t *s)

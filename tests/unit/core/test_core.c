@@ -341,6 +341,36 @@ static void test_stats(void **state)
     world_deinit(&w);
 }
 
+static void test_identify(void **state)
+{
+    world_t w;
+    world_init(&w, 0, 50, 4000);
+    fake_t *f = fake_new(w.core);
+    assert_null(core_session_account(f->s));
+    assert_int_equal(core_session_class(f->s), CORE_CLASS_GUEST);
+    assert_false(core_session_sysop(f->s));
+    core_identity_t bad1 = {.account = NULL, .cls = CORE_CLASS_REGISTERED};
+    core_identity_t bad2 = {.account = "alice", .cls = CORE_CLASS_GUEST};
+    core_identity_t bad3 = {.account = NULL, .cls = CORE_CLASS_GUEST, .sysop = true};
+    assert_int_equal(core_session_identify(f->s, &bad1), CORE_EBADREQ);
+    assert_int_equal(core_session_identify(f->s, &bad2), CORE_EBADREQ);
+    assert_int_equal(core_session_identify(f->s, &bad3), CORE_EBADREQ);
+    assert_null(core_session_account(f->s));
+    char name[] = "alice";
+    core_identity_t prov = {.account = name, .cls = CORE_CLASS_PROVISIONAL};
+    assert_int_equal(core_session_identify(f->s, &prov), 0);
+    name[0] = 'X'; /* copied, not borrowed */
+    assert_string_equal(core_session_account(f->s), "alice");
+    assert_int_equal(core_session_class(f->s), CORE_CLASS_PROVISIONAL);
+    assert_int_equal(core_hello(f->s, "alice", NULL), 0);
+    core_identity_t reg = {.account = "alice", .cls = CORE_CLASS_REGISTERED, .sysop = true};
+    assert_int_equal(core_session_identify(f->s, &reg), 0);
+    assert_int_equal(core_session_class(f->s), CORE_CLASS_REGISTERED);
+    assert_true(core_session_sysop(f->s));
+    fake_free(f);
+    world_deinit(&w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -349,6 +379,7 @@ int main(void)
         cmocka_unit_test(test_colour),         cmocka_unit_test(test_hello_first),
         cmocka_unit_test(test_text_rules),     cmocka_unit_test(test_err_strings),
         cmocka_unit_test(test_rooms),          cmocka_unit_test(test_stats),
+        cmocka_unit_test(test_identify),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
