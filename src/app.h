@@ -13,17 +13,22 @@
 #include "net/server.h"
 #include "store/store.h"
 #include "util/config.h"
+#include "util/list.h"
 
 #define PARLEY_VERSION  "0.1.0"
 #define PARLEY_PROTOCOL 1
+
+struct group;
 
 typedef struct app {
     uv_loop_t *loop;
     config_t *cfg;
     server_t *server;
-    core_t *core;
-    store_t *store;
-    bus_t *bus;
+    const wordlist_t *words; /* the moderated word list, shared by every group */
+    /* Chat groups (group.h): each has its own core, store and bus. */
+    struct group *default_group;
+    struct group *group_index; /* uthash by name */
+    list_t groups;             /* group.link, the default first, then by name */
     int64_t started_ms;
     bool stopping;
 } app_t;

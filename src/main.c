@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "app.h"
+#include "group.h"
 #include "http/http.h"
 #include "http/ws.h"
 #include "proto/json/json_proto.h"
@@ -112,8 +113,12 @@ static void shutdown_server(void)
              server_open_conns(app.server));
     server_stop_listening(app.server);
     /* commit what is queued first so that senders get their acks before the close */
-    store_close(app.store);
-    app.store = NULL;
+    list_foreach(it, &app.groups)
+    {
+        group_t *g = list_entry(it, group_t, link);
+        store_close(g->store);
+        g->store = NULL;
+    }
     json_ws_close_all(1001, "going away");
     server_foreach_conn(app.server, close_http, NULL);
     uv_close((uv_handle_t *)&sig_term, NULL);
@@ -197,46 +202,6 @@ out:
     return rc;
 }
 
-static int setup_rooms(config_t *cfg)
-{
-    int rc = core_rooms_load(app.core);
-    if (rc < 0) {
-        log_error("loading rooms: %s", core_err_message(rc));
-        return rc;
-    }
-    for (size_t i = 0; i < cfg->nrooms; i++) {
-        config_room_t *cr = &cfg->rooms[i];
-        room_t *existing = core_room_find(app.core, cr->name);
-        room_spec_t spec = {
-            .name = cr->name,
-            .title = cr->title  ? cr->title
-                     : existing ? room_title(existing)
-                                : NULL,
-            .topic = cr->topic  ? cr->topic
-                     : existing ? room_topic(existing)
-                                : NULL,
-            .capacity = cr->capacity ? cr->capacity
-                        : existing   ? room_capacity(existing)
-                                     : 0,
-            .moderated = cr->moderated >= 0 ? cr->moderated == 1
-                         : existing         ? room_moderated(existing)
-                                            : false,
-        };
-        rc = core_room_create(app.core, &spec, true, NULL);
-        if (rc < 0) {
-            log_error("room '%s' from the configuration: %s", cr->name, core_err_message(rc));
-            return rc;
-        }
-    }
-    core_stats_t st;
-    core_get_stats(app.core, &st);
-    if (st.rooms == 0) {
-        room_spec_t lobby = {.name = "lobby", .title = "Lobby", .topic = "Say hello"};
-        rc = core_room_create(app.core, &lobby, false, NULL);
-    }
-    return rc;
-}
-
 int main(int argc, char **argv)
 {
     config_t cfg;
@@ -283,25 +248,9 @@ int main(int argc, char **argv)
     app.cfg = &cfg;
     app.started_ms = app_now_ms();
 
-    store_options_t sopt = {
-        .dir = cfg.data_dir,
-        .max_pages = cfg.max_db_pages,
-        .commit_delay_ms = cfg.commit_delay_ms,
-    };
-    if ((rc = store_open(&loop, &sopt, &app.store)) < 0) {
-        log_error("cannot open the store in %s: %s", cfg.data_dir, store_strerror(rc));
-        goto out_loop;
-    }
-    core_config_t ccfg = {
-        .default_capacity = cfg.default_capacity,
-        .history_on_entry = cfg.history_on_entry,
-        .max_text = cfg.max_text,
-        .words = words,
-    };
-    app.bus = bus_inproc_new();
-    app.core = core_new(&ccfg, app.store, app.bus);
-    if (setup_rooms(&cfg) < 0)
-        goto out_core;
+    app.words = words;
+    if (groups_open(&app) < 0)
+        goto out_groups;
 
     server_options_t nopt = {
         .max_connections = cfg.max_connections,
@@ -339,11 +288,8 @@ out_server:
         server_stop_listening(app.server);
     }
     server_free(app.server);
-out_core:
-    store_close(app.store); /* NULL after a clean shutdown */
-    core_free(app.core);
-    bus_free(app.bus);
-out_loop:
+out_groups:
+    groups_close(&app); /* stores are NULL after a clean shutdown */
     uv_run(&loop, UV_RUN_DEFAULT);
     if (uv_loop_close(&loop) != 0)
         log_warn("loop closed with open handles");

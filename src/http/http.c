@@ -44,6 +44,7 @@ const char *http_status_text(int status)
     case 200: return "OK";
     case 201: return "Created";
     case 204: return "No Content";
+    case 301: return "Moved Permanently";
     case 304: return "Not Modified";
     case 400: return "Bad Request";
     case 401: return "Unauthorized";
@@ -54,6 +55,7 @@ const char *http_status_text(int status)
     case 409: return "Conflict";
     case 413: return "Content Too Large";
     case 426: return "Upgrade Required";
+    case 429: return "Too Many Requests";
     case 431: return "Request Header Fields Too Large";
     case 500: return "Internal Server Error";
     case 501: return "Not Implemented";
@@ -159,6 +161,11 @@ const char *http_header(const http_request_t *r, const char *name)
         if (strcasecmp(h->head.base + h->hdr[i].name, name) == 0)
             return h->head.base + h->hdr[i].value;
     return NULL;
+}
+
+struct group *http_group(const http_request_t *r)
+{
+    return r->group;
 }
 
 app_t *http_app(const http_request_t *r)

@@ -31,12 +31,15 @@ typedef struct http_request {
     bool keep_alive;
     bool upgrade;
     http_conn_t *hc;
+    struct group *group; /* the chat group the request is for (set by the router) */
 } http_request_t;
 
 /* Installs the HTTP handler on a fresh connection. */
 void http_accept(app_t *app, conn_t *c);
 
 app_t *http_app(const http_request_t *r);
+/* The chat group the request addresses (group.h); never NULL inside a handler. */
+struct group *http_group(const http_request_t *r);
 conn_t *http_conn(const http_request_t *r);
 /* Case-insensitive lookup; NULL if absent. */
 const char *http_header(const http_request_t *r, const char *name);

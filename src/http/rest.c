@@ -6,6 +6,7 @@
 
 #include <openssl/crypto.h>
 
+#include "group.h"
 #include "proto/json/json_proto.h"
 #include "util/buf.h"
 #include "util/xmalloc.h"
@@ -100,8 +101,8 @@ static void get_history(const http_request_t *r, room_t *room)
     }
     json_t *msgs = json_array();
     bool more = false;
-    int rc = store_history(http_app(r)->store, room_name(room), (uint32_t)table, before, (int)limit,
-                           history_cb, msgs, &more);
+    int rc = store_history(http_group(r)->store, room_name(room), (uint32_t)table, before,
+                           (int)limit, history_cb, msgs, &more);
     if (rc < 0) {
         json_decref(msgs);
         http_respond_error(r, 500, "store_failed", store_strerror(rc));
@@ -120,21 +121,48 @@ static bool token_ok(const http_request_t *r, const char *token)
     return gl == tl && CRYPTO_memcmp(given, token, tl) == 0;
 }
 
-static void post_room(const http_request_t *r)
+bool rest_require_admin(const http_request_t *r)
 {
-    app_t *app = http_app(r);
-    const char *token = app->cfg->admin_token;
+    const char *token = http_app(r)->cfg->admin_token;
     if (token == NULL || token[0] == '\0') {
-        http_respond_error(r, 403, "forbidden", "room creation over REST is off (no admin_token)");
-        return;
+        http_respond_error(r, 403, "forbidden", "the admin API is off (no admin_token)");
+        return false;
     }
     if (!token_ok(r, token)) {
         static const char body[] =
             "{\"error\":{\"code\":\"unauthorized\",\"message\":\"missing or wrong token\"}}";
         http_respond(r, 401, "application/json", body, sizeof(body) - 1,
                      "WWW-Authenticate: Bearer\r\n", false);
-        return;
+        return false;
     }
+    return true;
+}
+
+void rest_group_error(const http_request_t *r, int err)
+{
+    static const struct {
+        int err, status;
+        const char *code;
+    } map[] = {
+        {GROUP_EBADNAME, 400, "bad_request"},      {GROUP_EBADHOST, 400, "bad_request"},
+        {GROUP_ETOOMANYHOSTS, 400, "bad_request"}, {GROUP_EEXISTS, 409, "group_exists"},
+        {GROUP_EHOSTTAKEN, 409, "host_taken"},     {GROUP_EBUSY, 409, "group_busy"},
+        {GROUP_ECONFIG, 409, "group_in_config"},   {GROUP_ENOTFOUND, 404, "no_such_group"},
+    };
+    for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
+        if (map[i].err == err) {
+            http_respond_error(r, map[i].status, map[i].code, group_strerror(err));
+            return;
+        }
+    }
+    http_respond_error(r, 500, "store_failed", group_strerror(err));
+}
+
+static void post_room(const http_request_t *r)
+{
+    group_t *g = http_group(r);
+    if (!rest_require_admin(r))
+        return;
     json_error_t jerr;
     json_t *body = json_loadb(r->body, r->body_len, 0, &jerr);
     json_t *name = json_object_get(body, "name"), *title = json_object_get(body, "title");
@@ -160,7 +188,7 @@ static void post_room(const http_request_t *r)
     room_t *room = NULL;
     int rc = cap && (capacity < 1 || capacity > 10000)
                  ? CORE_ECAPACITY
-                 : core_room_create(app->core, &spec, false, &room);
+                 : core_room_create(g->core, &spec, false, &room);
     json_decref(body);
     if (rc == CORE_EROOMEXISTS)
         http_respond_error(r, 409, "room_exists", "a room with that name exists");
@@ -174,13 +202,19 @@ static void post_room(const http_request_t *r)
 
 void rest_handle(const http_request_t *r)
 {
-    app_t *app = http_app(r);
+    group_t *g = http_group(r);
     const char *p = r->path;
     static const char rooms[] = "/api/v1/rooms";
+    static const char groups[] = "/api/v1/admin/groups";
+    if (strncmp(p, groups, sizeof(groups) - 1) == 0 &&
+        (p[sizeof(groups) - 1] == '\0' || p[sizeof(groups) - 1] == '/')) {
+        rest_groups(r, p + sizeof(groups) - 1);
+        return;
+    }
     if (strcmp(p, rooms) == 0) {
         if (is_method(r, "GET")) {
             json_t *a = json_array();
-            core_rooms_foreach(app->core, add_room, a);
+            core_rooms_foreach(g->core, add_room, a);
             http_respond_json(r, 200, json_pack("{s:o}", "rooms", a));
         } else if (is_method(r, "POST")) {
             post_room(r);
@@ -200,7 +234,7 @@ void rest_handle(const http_request_t *r)
         }
         memcpy(name, rest, nl);
         name[nl] = '\0';
-        room_t *room = core_room_find(app->core, name);
+        room_t *room = core_room_find(g->core, name);
         const char *sub = slash ? slash : "";
         if (strcmp(sub, "") != 0 && strcmp(sub, "/history") != 0) {
             http_respond_error(r, 404, "not_found", "no such resource");
@@ -238,10 +272,28 @@ static void metrics(const http_request_t *r)
 {
     app_t *app = http_app(r);
     server_stats_t *ss = server_stats(app->server);
-    core_stats_t cs;
-    store_stats_t st;
-    core_get_stats(app->core, &cs);
-    store_get_stats(app->store, &st);
+    core_stats_t cs = {0};
+    store_stats_t st = {0};
+    unsigned ngroups = 0;
+    list_foreach(it, &app->groups)
+    {
+        group_t *g = list_entry(it, group_t, link);
+        core_stats_t c1;
+        store_stats_t s1 = {0};
+        core_get_stats(g->core, &c1);
+        if (g->store)
+            store_get_stats(g->store, &s1);
+        cs.rooms += c1.rooms;
+        cs.tables += c1.tables;
+        cs.sessions += c1.sessions;
+        cs.messages_in += c1.messages_in;
+        cs.deliveries += c1.deliveries;
+        st.appended += s1.appended;
+        st.failed += s1.failed;
+        st.commits += s1.commits;
+        st.queued += s1.queued;
+        ngroups++;
+    }
     buf_t b;
     buf_init(&b, (size_t)-1);
     metric(&b, "parley_connections", "gauge", "Open client connections.", ss->open);
@@ -252,6 +304,7 @@ static void metrics(const http_request_t *r)
            "Connections refused (max_connections, max_connections_per_address).", ss->refused);
     metric(&b, "parley_connections_refused_per_address_total", "counter",
            "Connections refused at max_connections_per_address.", ss->refused_per_address);
+    metric(&b, "parley_groups", "gauge", "Chat groups.", ngroups);
     metric(&b, "parley_rooms", "gauge", "Rooms.", cs.rooms);
     metric(&b, "parley_tables", "gauge", "Open tables.", cs.tables);
     metric(&b, "parley_sessions", "gauge", "Connections that said hello.", cs.sessions);
@@ -271,6 +324,16 @@ static void metrics(const http_request_t *r)
     metric(&b, "parley_store_failures_total", "counter", "Messages whose storing failed.",
            st.failed);
     metric(&b, "parley_store_queue", "gauge", "Messages waiting for the writer thread.", st.queued);
+    buf_printf(&b, "# HELP parley_group_sessions Connections that said hello, by chat group.\n"
+                   "# TYPE parley_group_sessions gauge\n");
+    list_foreach(it, &app->groups)
+    {
+        group_t *g = list_entry(it, group_t, link);
+        core_stats_t c1;
+        core_get_stats(g->core, &c1);
+        buf_printf(&b, "parley_group_sessions{group=\"%s\"} %llu\n", g->name,
+                   (unsigned long long)c1.sessions);
+    }
     http_respond(r, 200, "text/plain; version=0.0.4; charset=utf-8", b.base, b.len, NULL, false);
     buf_deinit(&b);
 }

@@ -10,6 +10,7 @@
 #include <utf8proc.h>
 #include <wslay/wslay.h>
 
+#include "group.h"
 #include "net/server.h"
 #include "util/buf.h"
 #include "util/log.h"
@@ -35,7 +36,7 @@ struct ws_rx {
 
 struct ws {
     conn_t *conn;
-    app_t *app;
+    group_t *group; /* the chat group it belongs to (its app: group->app) */
     const ws_handler_t *h;
     void *data;
     struct ws_rx *rx; /* NULL while idle */
@@ -134,9 +135,14 @@ void ws_peer(const ws_t *ws, char *out, size_t outlen)
     conn_peer(ws->conn, out, outlen);
 }
 
+struct group *ws_group(const ws_t *ws)
+{
+    return ws->group;
+}
+
 app_t *ws_app(const ws_t *ws)
 {
-    return ws->app;
+    return ws->group->app;
 }
 
 /* ---- sending and closing ---- */
@@ -173,11 +179,11 @@ int ws_send(ws_t *ws, rbuf_t *b)
     int rc = conn_send(ws->conn, b);
     if (rc == -ENOBUFS) {
         char reason[96], peer[64];
-        size_t cap = server_options(ws->app->server)->output_cap;
+        size_t cap = server_options(ws->group->app->server)->output_cap;
         snprintf(reason, sizeof(reason), "slow reader: output queue over %zu bytes", cap);
         conn_peer(ws->conn, peer, sizeof(peer));
         log_info("dropping slow reader %s: %zu bytes queued", peer, conn_queued_bytes(ws->conn));
-        server_stats(ws->app->server)->slow_dropped++;
+        server_stats(ws->group->app->server)->slow_dropped++;
         /* We are inside a fan-out: queue the close frame now, tear down on the next pass. */
         ws->close_sent = true;
         rbuf_t *cf = close_frame(1008, reason);
@@ -230,7 +236,7 @@ static bool valid_utf8(const char *p, size_t len)
 /* Checks a frame's header on its first chunk. Returns false after closing the connection. */
 static bool frame_begins(ws_t *ws, const struct wslay_frame_iocb *io)
 {
-    size_t max = ws->app->cfg->max_message;
+    size_t max = ws->group->app->cfg->max_message;
     if (!io->mask) {
         ws_close(ws, 1002, "protocol error: unmasked frame");
         return false;
@@ -366,7 +372,7 @@ static void ws_on_close(conn_t *c)
     ws_t *ws = conn_data(c);
     if (ws->h->on_close)
         ws->h->on_close(ws);
-    server_stats(ws->app->server)->websockets--;
+    server_stats(ws->group->app->server)->websockets--;
     rx_free(ws->rx);
     free(ws);
 }
@@ -462,7 +468,7 @@ void ws_upgrade(const http_request_t *r, const ws_handler_t *h)
 
     ws_t *ws = xcalloc(1, sizeof(*ws));
     ws->conn = c;
-    ws->app = app;
+    ws->group = http_group(r);
     ws->h = h;
     http_hand_over(r, &ws_conn_handler, ws);
     server_stats(app->server)->websockets++;

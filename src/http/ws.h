@@ -33,6 +33,7 @@ void ws_upgrade(const http_request_t *r, const ws_handler_t *h);
 void ws_set_data(ws_t *ws, void *data);
 void *ws_data(const ws_t *ws);
 app_t *ws_app(const ws_t *ws);
+struct group *ws_group(const ws_t *ws);
 /* Writes "ip:port" of the peer into out (for logs). */
 void ws_peer(const ws_t *ws, char *out, size_t outlen);
 

@@ -316,6 +316,21 @@ int store_room_put(store_t *st, const store_room_t *room)
     return st->ops->room_put(st->be, room);
 }
 
+int store_setting_get(store_t *st, const char *key, char **value)
+{
+    *value = NULL;
+    if (st->closed)
+        return STORE_ECLOSED;
+    return st->ops->setting_get(st->be, key, value);
+}
+
+int store_setting_put(store_t *st, const char *key, const char *value)
+{
+    if (st->closed)
+        return STORE_ECLOSED;
+    return st->ops->setting_put(st->be, key, value);
+}
+
 int store_rooms_load(store_t *st, store_room_cb cb, void *ud)
 {
     if (st->closed)

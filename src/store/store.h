@@ -70,6 +70,12 @@ uint64_t store_last_msg_id(store_t *st);
 int store_room_put(store_t *st, const store_room_t *room);
 int store_rooms_load(store_t *st, store_room_cb cb, void *ud);
 
+/* Server settings: a small key/value table (the chat-group registry lives there). *value gets a
+ * copy the caller frees, or NULL when the key is absent. */
+int store_setting_get(store_t *st, const char *key, char **value);
+/* value NULL deletes the key. Synchronous, like store_room_put. */
+int store_setting_put(store_t *st, const char *key, const char *value);
+
 /* Queues a message for the writer thread. The message is copied. cb may be NULL. */
 int store_msg_append(store_t *st, const store_msg_t *msg, store_done_cb cb, void *ud);
 

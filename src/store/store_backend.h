@@ -24,6 +24,8 @@ typedef struct store_backend_ops {
     int (*last_msg_id)(store_backend_t *be, uint64_t *out);
     int (*room_put)(store_backend_t *be, const store_room_t *room);
     int (*rooms_load)(store_backend_t *be, store_room_cb cb, void *ud);
+    int (*setting_get)(store_backend_t *be, const char *key, char **value);
+    int (*setting_put)(store_backend_t *be, const char *key, const char *value);
     /* limit is already clamped to 1..STORE__HISTORY_MAX; more is never NULL. */
     int (*history)(store_backend_t *be, const char *room, uint32_t table, uint64_t before,
                    int limit, store_msg_cb cb, void *ud, bool *more);

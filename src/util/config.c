@@ -69,10 +69,20 @@ void config_deinit(config_t *cfg)
     free(cfg->moderation.word_file);
     for (size_t i = 0; i < cfg->nrooms; i++) {
         free(cfg->rooms[i].name);
+        free(cfg->rooms[i].group);
         free(cfg->rooms[i].title);
         free(cfg->rooms[i].topic);
     }
     free(cfg->rooms);
+    for (size_t i = 0; i < cfg->ngroups; i++) {
+        config_group_t *g = &cfg->groups[i];
+        free(g->name);
+        free(g->title);
+        for (size_t j = 0; j < g->nhosts; j++)
+            free(g->hosts[j]);
+        free(g->hosts);
+    }
+    free(cfg->groups);
     memset(cfg, 0, sizeof(*cfg));
 }
 
@@ -95,17 +105,55 @@ static int parse_int(const char *v, long long lo, long long hi, long long *out)
     return 0;
 }
 
-static config_room_t *room_slot(config_t *cfg, const char *name)
+/* The room of section "[room NAME]" or "[room GROUP/NAME]" (a room of chat group GROUP). */
+static config_room_t *room_slot(config_t *cfg, const char *section_name)
 {
-    for (size_t i = 0; i < cfg->nrooms; i++)
-        if (strcmp(cfg->rooms[i].name, name) == 0)
+    const char *slash = strchr(section_name, '/');
+    const char *name = slash ? slash + 1 : section_name;
+    size_t gl = slash ? (size_t)(slash - section_name) : 0;
+    for (size_t i = 0; i < cfg->nrooms; i++) {
+        const config_room_t *r = &cfg->rooms[i];
+        bool same_group =
+            slash ? r->group && strlen(r->group) == gl && memcmp(r->group, section_name, gl) == 0
+                  : r->group == NULL;
+        if (same_group && strcmp(r->name, name) == 0)
             return &cfg->rooms[i];
+    }
     cfg->rooms = xrealloc(cfg->rooms, (cfg->nrooms + 1) * sizeof(*cfg->rooms));
     config_room_t *r = &cfg->rooms[cfg->nrooms++];
     memset(r, 0, sizeof(*r));
     r->name = xstrdup(name);
+    r->group = slash ? xmemdup0(section_name, gl) : NULL;
     r->moderated = -1;
     return r;
+}
+
+static config_group_t *group_slot(config_t *cfg, const char *name)
+{
+    for (size_t i = 0; i < cfg->ngroups; i++)
+        if (strcmp(cfg->groups[i].name, name) == 0)
+            return &cfg->groups[i];
+    cfg->groups = xrealloc(cfg->groups, (cfg->ngroups + 1) * sizeof(*cfg->groups));
+    config_group_t *g = &cfg->groups[cfg->ngroups++];
+    memset(g, 0, sizeof(*g));
+    g->name = xstrdup(name);
+    return g;
+}
+
+/* "a, b ,c" into g->hosts (replacing earlier ones); empty items are skipped. */
+static void set_hosts(config_group_t *g, const char *value)
+{
+    for (size_t j = 0; j < g->nhosts; j++)
+        free(g->hosts[j]);
+    free(g->hosts);
+    g->hosts = NULL;
+    g->nhosts = 0;
+    char *copy = xstrdup(value), *save = NULL;
+    for (char *h = strtok_r(copy, ", \t", &save); h; h = strtok_r(NULL, ", \t", &save)) {
+        g->hosts = xrealloc(g->hosts, (g->nhosts + 1) * sizeof(*g->hosts));
+        g->hosts[g->nhosts++] = xstrdup(h);
+    }
+    free(copy);
 }
 
 typedef enum { K_STR, K_INT, K_SIZE, K_I64, K_ENUM } kind_t;
@@ -192,6 +240,19 @@ static int on_entry(void *user, const char *section, const char *name, const cha
     struct load_ctx *lc = user;
     config_t *cfg = lc->cfg;
 
+    if (strncmp(section, "group ", 6) == 0) {
+        const char *gname = section + 6 + strspn(section + 6, " ");
+        config_group_t *g = group_slot(cfg, gname);
+        if (strcmp(name, "title") == 0) {
+            config_set_str(&g->title, value);
+        } else if (strcmp(name, "hosts") == 0) {
+            set_hosts(g, value);
+        } else {
+            snprintf(lc->err, lc->errlen, "%s: unknown key '%s' in [%s]", lc->path, name, section);
+            return 0;
+        }
+        return 1;
+    }
     if (strncmp(section, "room ", 5) == 0) {
         const char *room = section + 5;
         while (*room == ' ')
@@ -267,8 +328,8 @@ struct reader_ctx {
     config_t *cfg;
 };
 
-/* Reads lines for libinih, noting "[room NAME]" headers on the way: libinih reports only keys, and
- * a room section with no keys still names a room to create. */
+/* Reads lines for libinih, noting "[room NAME]" and "[group NAME]" headers on the way: libinih
+ * reports only keys, and a section with no keys still names a room or group to create. */
 static char *read_line(char *str, int num, void *stream)
 {
     struct reader_ctx *rc = stream;
@@ -276,8 +337,9 @@ static char *read_line(char *str, int num, void *stream)
     if (line == NULL)
         return NULL;
     const char *p = line + strspn(line, " \t");
-    if (strncmp(p, "[room ", 6) == 0) {
-        const char *name = p + 6 + strspn(p + 6, " ");
+    bool group = strncmp(p, "[group ", 7) == 0;
+    if (group || strncmp(p, "[room ", 6) == 0) {
+        const char *name = p + 6 + group + strspn(p + 6 + group, " ");
         const char *end = strchr(name, ']');
         if (end && end > name) {
             char room[256];
@@ -287,7 +349,10 @@ static char *read_line(char *str, int num, void *stream)
             if (n > 0 && n < sizeof(room)) {
                 memcpy(room, name, n);
                 room[n] = '\0';
-                room_slot(rc->cfg, room);
+                if (group)
+                    group_slot(rc->cfg, room);
+                else
+                    room_slot(rc->cfg, room);
             }
         }
     }

@@ -8,11 +8,20 @@
 
 typedef struct config_room {
     char *name;
+    char *group;   /* NULL: the default group ([room GROUP/NAME] sets it) */
     char *title;   /* NULL: not set */
     char *topic;   /* NULL: not set */
     int capacity;  /* 0: not set */
     int moderated; /* -1: not set; else 0 or 1 */
 } config_room_t;
+
+/* [group NAME]: a chat group (src/group.h). */
+typedef struct config_group {
+    char *name;
+    char *title;  /* NULL: the name */
+    char **hosts; /* from "hosts = a.example, b.example" */
+    size_t nhosts;
+} config_group_t;
 
 /* [mail]: outgoing e-mail (src/auth/mailer.h). An empty smtp_host disables sending. */
 typedef enum {
@@ -72,6 +81,8 @@ typedef struct config {
     config_moderation_t moderation;
     config_room_t *rooms;
     size_t nrooms;
+    config_group_t *groups;
+    size_t ngroups;
 } config_t;
 
 void config_init(config_t *cfg);

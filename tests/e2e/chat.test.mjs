@@ -223,3 +223,25 @@ test('two people chat in the lobby', async (t) => {
   await alice.context().close();
   assert.deepEqual(pageErrors, [], 'no script errors in the pages');
 });
+
+test('a chat group under /g/NAME/ is its own chat server', async () => {
+  const errorsBefore = pageErrors.length;
+  const context = await browser.newContext({ viewport: { width: 1280, height: 760 } });
+  const page = await context.newPage();
+  page.setDefaultTimeout(10000);
+  page.on('pageerror', (e) => pageErrors.push(`acme: ${e.message}`));
+  await page.goto(new URL('g/acme/', BASE).href);
+  await page.locator('#connection-status[data-state="open"]').waitFor();
+  // the nickname alice is taken in the default group above, not here
+  await page.locator('#login-room option[value="support"]').waitFor({ state: 'attached' });
+  await page.selectOption('#login-room', 'support');
+  await join(page, 'alice');
+  await joined(page, 'support');
+  await page.locator('#room-list [data-room="support"]').waitFor();
+  assert.equal(await page.locator('#room-list [data-room="lobby"]').count(), 0,
+    "the default group's lobby is not listed in acme");
+  await send(page, 'hello acme');
+  await messageFrom(page, 'alice', 'hello acme').waitFor();
+  await context.close();
+  assert.deepEqual(pageErrors.slice(errorsBefore), [], 'no script errors in the group page');
+});

@@ -34,7 +34,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 "$parleyd" --listen 127.0.0.1:0 --port-file "$tmp/port" --data-dir "$tmp/var" \
-    --web-root "$top/web" --log-file "$tmp/parleyd.log" &
+    --web-root "$top/web" --config "$here/parley.ini" --log-file "$tmp/parleyd.log" &
 pid=$!
 
 # The port file appears once the server listens.

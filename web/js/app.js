@@ -1,4 +1,5 @@
 // Parley's web client: wires the protocol client, the session and the views together.
+import { wsUrl } from './base.js';
 import { ParleyClient } from './client.js';
 import { Session } from './session.js';
 import { $, el, lockIcon } from './ui/dom.js';
@@ -15,8 +16,7 @@ import { createInvites } from './ui/invites.js';
 const ROOMS_REFRESH_MS = 15000;
 const TABLES_REFRESH_MS = 8000;
 
-const wsUrl = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
-const client = new ParleyClient(wsUrl);
+const client = new ParleyClient(wsUrl());
 const session = new Session(client);
 
 // Runs a user action; a failure is shown as a toast. Resolves to whether it worked.

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "group.h"
 #include "proto/json/json_proto.h"
 #include "util/bucket.h"
 #include "util/list.h"
@@ -192,7 +193,7 @@ static void add_room(void *ud, room_t *r)
 static int cmd_rooms(jsess_t *js, json_t *req, json_t **result)
 {
     json_t *a = json_array();
-    core_rooms_foreach(ws_app(js->ws)->core, add_room, a);
+    core_rooms_foreach(ws_group(js->ws)->core, add_room, a);
     *result = json_pack("{s:o}", "rooms", a);
     return 0;
 }
@@ -509,9 +510,11 @@ out:
 static void on_open(ws_t *ws)
 {
     app_t *app = ws_app(ws);
+    group_t *g = ws_group(ws);
     jsess_t *js = xcalloc(1, sizeof(*js));
     js->ws = ws;
-    js->s = core_session_new(app->core, &json_session_ops, js);
+    js->s = core_session_new(g->core, &json_session_ops, js);
+    g->connections++;
     uint64_t now = uv_now(app->loop);
     bucket_init(&js->commands, now);
     bucket_init(&js->messages, now);
@@ -532,6 +535,7 @@ static void on_close(ws_t *ws)
         return;
     list_remove(&js->node);
     core_session_free(js->s);
+    ws_group(ws)->connections--;
     for (size_t i = 0; i < js->npending; i++)
         json_decref(js->pending[i].id);
     free(js->pending);

@@ -55,10 +55,13 @@ enum {
     W_ROLLBACK,
     W_MSG_INSERT,
     W_ROOM_PUT,
+    W_SETTING_PUT,
+    W_SETTING_DEL,
     /* read connection */
     R_LAST_ID,
     R_ROOMS,
     R_HISTORY,
+    R_SETTING_GET,
     N_STMTS,
 };
 
@@ -75,6 +78,10 @@ static const struct {
                           "VALUES(?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(name) DO UPDATE SET "
                           "title = excluded.title, topic = excluded.topic, "
                           "capacity = excluded.capacity, moderated = excluded.moderated"},
+    [W_SETTING_PUT] = {true, "INSERT INTO settings(key, value) VALUES(?1, ?2) "
+                             "ON CONFLICT(key) DO UPDATE SET value = excluded.value"},
+    [W_SETTING_DEL] = {true, "DELETE FROM settings WHERE key = ?1"},
+    [R_SETTING_GET] = {false, "SELECT value FROM settings WHERE key = ?1"},
     [R_LAST_ID] = {false, "SELECT max(id) FROM messages"},
     [R_ROOMS] = {false, "SELECT name, title, topic, capacity, moderated FROM rooms "
                         "ORDER BY created_ms, name"},
@@ -397,6 +404,33 @@ static char *col_dup(sqlite3_stmt *st, int i)
     return t ? xmemdup0(t, (size_t)sqlite3_column_bytes(st, i)) : NULL;
 }
 
+static int sqlite_setting_put(store_backend_t *be, const char *key, const char *value)
+{
+    sqlite3_stmt *st = be->stmt[value ? W_SETTING_PUT : W_SETTING_DEL];
+    uv_mutex_lock(&be->wlock);
+    bind_str(st, 1, key);
+    if (value)
+        bind_str(st, 2, value);
+    int err = step_done(st, "setting put");
+    uv_mutex_unlock(&be->wlock);
+    return err;
+}
+
+static int sqlite_setting_get(store_backend_t *be, const char *key, char **value)
+{
+    sqlite3_stmt *st = be->stmt[R_SETTING_GET];
+    int err = 0;
+    bind_str(st, 1, key);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *value = col_dup(st, 0);
+    else if (rc != SQLITE_DONE)
+        err = map_err(be->rdb, sqlite3_extended_errcode(be->rdb), "setting get");
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return err;
+}
+
 static void rows_free(row_t *rows, size_t n)
 {
     for (size_t i = 0; i < n; i++)
@@ -524,6 +558,8 @@ const store_backend_ops_t sqlite_store_ops = {
     .last_msg_id = sqlite_last_msg_id,
     .room_put = sqlite_room_put,
     .rooms_load = sqlite_rooms_load,
+    .setting_get = sqlite_setting_get,
+    .setting_put = sqlite_setting_put,
     .history = sqlite_history,
     .write_batch = sqlite_write_batch,
 };

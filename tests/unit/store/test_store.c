@@ -238,6 +238,32 @@ static void test_rooms(void **state)
     close_store(f, st);
 }
 
+static void test_settings(void **state)
+{
+    fixture_t *f = *state;
+    store_t *st = open_store(f, 0, 0);
+    char *v = (char *)"sentinel";
+    assert_int_equal(store_setting_get(st, "groups", &v), 0);
+    assert_null(v);
+    assert_int_equal(store_setting_put(st, "groups", "[1]"), 0);
+    assert_int_equal(store_setting_put(st, "groups", "[1,2]"), 0); /* replaces */
+    assert_int_equal(store_setting_put(st, "other", "x"), 0);
+    close_store(f, st);
+
+    st = open_store(f, 0, 0);
+    assert_int_equal(store_setting_get(st, "groups", &v), 0);
+    assert_string_equal(v, "[1,2]");
+    free(v);
+    assert_int_equal(store_setting_put(st, "groups", NULL), 0); /* deletes */
+    assert_int_equal(store_setting_put(st, "nothing", NULL), 0);
+    assert_int_equal(store_setting_get(st, "groups", &v), 0);
+    assert_null(v);
+    assert_int_equal(store_setting_get(st, "other", &v), 0);
+    assert_string_equal(v, "x");
+    free(v);
+    close_store(f, st);
+}
+
 static bool loaded_moderated[8];
 
 static void on_room_moderated(void *ud, const store_room_t *r)
@@ -550,6 +576,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_open_bad_dir, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rooms, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rooms_moderated_migration, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_settings, setup, teardown),
         cmocka_unit_test_setup_teardown(test_append_history, setup, teardown),
         cmocka_unit_test_setup_teardown(test_group_commit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_duplicate_id, setup, teardown),

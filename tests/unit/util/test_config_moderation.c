@@ -10,19 +10,7 @@
 
 #include <cmocka.h>
 
-#include "util/config.h"
-
-static int load(config_t *cfg, const char *text, char *err, size_t errlen)
-{
-    char path[] = "/tmp/parley-config-mod-XXXXXX";
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-    close(fd);
-    int rc = config_load_file(cfg, path, err, errlen);
-    unlink(path);
-    return rc;
-}
+#include "config_load.h"
 
 static void test_moderation_keys(void **state)
 {

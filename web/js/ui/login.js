@@ -1,6 +1,7 @@
 // The nickname card shown at start (and again if a reconnect cannot get our nickname back).
 // Errors of `hello` are shown inline under the nickname field; the card stays open until a
 // hello succeeds.
+import { apiUrl } from '../base.js';
 import { $, el, plural } from './dom.js';
 import { colourPicker } from './colour.js';
 
@@ -47,7 +48,7 @@ export function createLogin(session, { onError }) {
   async function loadRooms() {
     let rooms = [];
     try {
-      const res = await fetch('/api/v1/rooms');
+      const res = await fetch(apiUrl('api/v1/rooms'));
       if (res.ok) rooms = (await res.json()).rooms ?? [];
     } catch {
       // offline or no REST API: fall through to the default
