@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <jansson.h>
 #include <uv.h>
 
 #include "bus/bus.h"
@@ -24,7 +25,10 @@ typedef struct app {
     uv_loop_t *loop;
     config_t *cfg;
     server_t *server;
-    const wordlist_t *words; /* the moderated word list, shared by every group */
+    /* The configuration's moderated word list, for every group whose admins set none; and its
+     * words as a JSON array of strings (for the admin API). */
+    const wordlist_t *words;
+    json_t *config_words;
     /* Chat groups (group.h): each has its own core, store and bus. */
     struct group *default_group;
     struct group *group_index; /* uthash by name */

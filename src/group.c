@@ -10,6 +10,7 @@
 #include "util/xmalloc.h"
 
 #define REGISTRY_KEY  "groups"
+#define WORDS_KEY     "moderation.words"
 #define MAX_HOST_NAME 253
 
 const char *group_strerror(int err)
@@ -26,6 +27,7 @@ const char *group_strerror(int err)
     case GROUP_ECONFIG: return "the group is defined in the configuration file";
     case GROUP_ENOTFOUND: return "no such group";
     case GROUP_ETOOMANYHOSTS: return "too many hosts";
+    case GROUP_EWORDS: return "words must be an array of at most 10000 strings of 1 to 200 bytes";
     default: return "unknown error";
     }
 }
@@ -158,6 +160,8 @@ static void group_free(group_t *g)
         return;
     store_close(g->store); /* commits what is queued first */
     core_free(g->core);
+    wordlist_free(g->words);
+    json_decref(g->words_json);
     bus_free(g->bus);
     free_hosts(g);
     free(g->name);
@@ -200,6 +204,82 @@ static int apply_config_rooms(group_t *g)
     return 0;
 }
 
+/* Builds a word list of a JSON array of strings; NULL if it is not one (GROUP_EWORDS). */
+static wordlist_t *words_build(json_t *words)
+{
+    if (!json_is_array(words) || json_array_size(words) > GROUP_MAX_WORDS)
+        return NULL;
+    wordlist_t *wl = wordlist_new();
+    size_t i;
+    json_t *w;
+    json_array_foreach(words, i, w)
+    {
+        size_t len = json_string_length(w);
+        if (!json_is_string(w) || len == 0 || len > GROUP_MAX_WORD_LEN ||
+            strlen(json_string_value(w)) != len || wordlist_add(wl, json_string_value(w)) < 0) {
+            wordlist_free(wl);
+            return NULL;
+        }
+    }
+    return wl;
+}
+
+/* Installs the stored word list of g, if its admins set one. */
+static int words_load(group_t *g)
+{
+    char *s = NULL;
+    if (store_setting_get(g->store, WORDS_KEY, &s) < 0)
+        return GROUP_ESTORE;
+    if (s == NULL)
+        return 0;
+    json_error_t jerr;
+    json_t *a = json_loads(s, 0, &jerr);
+    free(s);
+    wordlist_t *wl = words_build(a);
+    if (wl == NULL) {
+        log_error("group %s: the stored word list is invalid; using the configuration's", g->name);
+        json_decref(a);
+        return 0;
+    }
+    g->words = wl;
+    g->words_json = a;
+    core_set_words(g->core, wl);
+    return 0;
+}
+
+int group_set_words(group_t *g, json_t *words)
+{
+    wordlist_t *wl = NULL;
+    char *s = NULL;
+    if (words) {
+        if ((wl = words_build(words)) == NULL)
+            return GROUP_EWORDS;
+        s = json_dumps(words, JSON_COMPACT);
+    }
+    int rc = store_setting_put(g->store, WORDS_KEY, s);
+    free(s);
+    if (rc < 0) {
+        wordlist_free(wl);
+        return GROUP_ESTORE;
+    }
+    core_set_words(g->core, wl ? wl : g->app->words);
+    wordlist_free(g->words);
+    json_decref(g->words_json);
+    g->words = wl;
+    g->words_json = words ? json_incref(words) : NULL;
+    log_info("group %s: moderation word list %s (%zu words)", g->name,
+             wl ? "set by an admin" : "back to the configuration's",
+             wordlist_count(wl ? wl : g->app->words));
+    return 0;
+}
+
+json_t *group_words_json(const group_t *g)
+{
+    if (g->words_json)
+        return json_pack("{s:O,s:s}", "words", g->words_json, "source", "admin");
+    return json_pack("{s:O,s:s}", "words", g->app->config_words, "source", "config");
+}
+
 /* Builds a group: its store under its directory, bus and core, its rooms (the stored ones, the
  * configured ones, and a "lobby" when it has none), and links it into the app. */
 static int group_open(app_t *app, const group_spec_t *spec, bool from_config, group_t **out)
@@ -236,6 +316,10 @@ static int group_open(app_t *app, const group_spec_t *spec, bool from_config, gr
     };
     g->bus = bus_inproc_new();
     g->core = core_new(&ccfg, g->store, g->bus);
+    if (words_load(g) < 0) {
+        err = GROUP_ESTORE;
+        goto out;
+    }
     if ((rc = core_rooms_load(g->core)) < 0) {
         log_error("group %s: loading rooms: %s", g->name, core_err_message(rc));
         err = GROUP_ESTORE;

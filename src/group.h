@@ -37,6 +37,10 @@ typedef struct group {
     core_t *core;
     store_t *store;
     bus_t *bus;
+    /* The group's moderation word list when its admins set one (group_set_words), else NULL: the
+     * configuration's list (app.words) applies. */
+    wordlist_t *words;
+    json_t *words_json;   /* the words as given, a JSON array; NULL with words */
     unsigned connections; /* protocol sessions attached now (WebSocket) */
     list_t link;          /* app.groups, in name order (the default group first) */
     UT_hash_handle hh;    /* app.group_index by name */
@@ -59,6 +63,7 @@ enum {
     GROUP_ECONFIG = -3007,    /* defined in the configuration file */
     GROUP_ENOTFOUND = -3008,
     GROUP_ETOOMANYHOSTS = -3009,
+    GROUP_EWORDS = -3010, /* not an array of at most GROUP_MAX_WORDS strings of 1..200 bytes */
 };
 
 const char *group_strerror(int err);
@@ -82,6 +87,14 @@ int group_create(app_t *app, const group_spec_t *spec, group_t **out);
 int group_update(group_t *g, const char *title, const char *const *hosts, size_t nhosts);
 /* Deletes a group created over the API that nobody is connected to (its files stay). */
 int group_delete(group_t *g);
+
+/* The group's moderated word list. words is a JSON array of strings (borrowed), or NULL to go back
+ * to the configuration's list. Kept in the group's store. GROUP_EWORDS for a bad list. */
+#define GROUP_MAX_WORDS    10000
+#define GROUP_MAX_WORD_LEN 200
+int group_set_words(group_t *g, json_t *words);
+/* {"words": [...], "source": "admin" | "config"}: a new reference. */
+json_t *group_words_json(const group_t *g);
 
 /* {"name","title","hosts":[...],"from_config","rooms","sessions"}: a new reference. */
 json_t *group_json(const group_t *g);

@@ -155,12 +155,21 @@ static int write_port_file(const char *path, int port)
     return 0;
 }
 
-/* Adds one word of the configuration to wl; where names the source for the log. */
+/* Adds one word of the configuration to wl and to app.config_words (trimmed, if it has any
+ * letters); where names the source for the log. */
 static int add_word(wordlist_t *wl, const char *word, const char *where)
 {
+    size_t before = wordlist_count(wl);
     if (wordlist_add(wl, word) < 0) {
         log_error("%s: the word '%s' is not valid UTF-8", where, word);
         return -EINVAL;
+    }
+    if (wordlist_count(wl) > before) {
+        const char *w = word + strspn(word, " \t");
+        size_t n = strlen(w);
+        while (n > 0 && (w[n - 1] == ' ' || w[n - 1] == '\t'))
+            n--;
+        json_array_append_new(app.config_words, json_stringn(w, n));
     }
     return 0;
 }
@@ -238,6 +247,7 @@ int main(int argc, char **argv)
             cfg.max_connections = (int)room_for;
         }
     }
+    app.config_words = json_array();
     if (load_words(&cfg, &words) < 0)
         goto out_cfg;
     signal(SIGPIPE, SIG_IGN);
@@ -295,7 +305,8 @@ out_groups:
         log_warn("loop closed with open handles");
     ws_global_cleanup();
 out_cfg:
-    wordlist_free(words); /* after core_free: the core borrows it */
+    wordlist_free(words); /* after the groups' cores: they borrow it */
+    json_decref(app.config_words);
     log_close();
     config_deinit(&cfg);
     return exit_code;

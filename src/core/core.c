@@ -85,6 +85,11 @@ core_t *core_new(const core_config_t *cfg, store_t *store, bus_t *bus)
     return c;
 }
 
+void core_set_words(core_t *c, const wordlist_t *words)
+{
+    c->cfg.words = words;
+}
+
 void core_free(core_t *c)
 {
     if (c == NULL)

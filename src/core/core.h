@@ -128,6 +128,9 @@ typedef struct session_ops {
 core_t *core_new(const core_config_t *cfg, store_t *store, bus_t *bus);
 /* Frees all rooms; every session must have been freed before. NULL is a no-op. */
 void core_free(core_t *c);
+/* Replaces the moderation word list (borrowed, as in core_config_t; NULL: none). The old list may
+ * be freed once this returns: the core keeps no other reference to it. */
+void core_set_words(core_t *c, const wordlist_t *words);
 
 typedef struct core_stats {
     uint64_t rooms;

@@ -211,6 +211,10 @@ void rest_handle(const http_request_t *r)
         rest_groups(r, p + sizeof(groups) - 1);
         return;
     }
+    if (strcmp(p, "/api/v1/admin/words") == 0) {
+        rest_words(r);
+        return;
+    }
     if (strcmp(p, rooms) == 0) {
         if (is_method(r, "GET")) {
             json_t *a = json_array();

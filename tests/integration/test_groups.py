@@ -202,3 +202,65 @@ def test_bad_group_configuration_refuses_to_start(tmp_path):
                            timeout=TIMEOUT)
         assert p.returncode != 0, config
         assert words in p.stderr, (config, p.stderr)
+
+
+WORDS_CONFIG = f"""
+[server]
+admin_token = {TOKEN}
+
+[moderation]
+words = darn, heck
+
+[group acme]
+
+[room acme/kids]
+moderated = true
+
+[room kids]
+moderated = true
+"""
+
+
+async def test_each_group_has_its_own_word_list(parley):
+    s = parley(WORDS_CONFIG)
+    words = "/api/v1/admin/words"
+    assert http_get(s.port, words).status == 401
+    r = http_get(s.port, f"/g/acme{words}", headers=AUTH)
+    assert r.status == 200 and r.json() == {"words": ["darn", "heck"], "source": "config"}
+
+    for body in [{"words": "darn"}, {"words": [1]}, {"words": [""]}, {"words": ["x" * 201]},
+                 {"nowords": []}, ["darn"], {"words": ["a\u0000b"]}]:
+        r = http_request(s.port, "PUT", f"/g/acme{words}", body=body, headers=AUTH)
+        assert r.status == 400 and r.json()["error"]["code"] == "bad_request", body
+    r = http_request(s.port, "PUT", f"/g/acme{words}", headers=AUTH,
+                     body={"words": ["Gosh", "golly gee"]})
+    assert r.status == 200 and r.json() == {"words": ["Gosh", "golly gee"], "source": "admin"}
+    # the default group keeps the configuration's list
+    assert http_get(s.port, words, headers=AUTH).json()["source"] == "config"
+
+    async def check(port):
+        a = await Client.connect(port, "alice")
+        b = await Client.connect(port, "bob", path="/g/acme/ws")
+        try:
+            await a.enter("kids")
+            await b.enter("kids")
+            await a.fail("moderated", "say", room="kids", text="darn it")
+            await a.say("kids", "gosh, golly gee")  # acme's words are not the default's
+            await b.say("kids", "darn it")  # the configuration's words no longer apply in acme
+            await b.fail("moderated", "say", room="kids", text="oh GOSH")
+            await b.fail("moderated", "say", room="kids", text="golly, gee!")
+        finally:
+            await close_all([a, b])
+
+    await check(s.port)
+    s.restart()
+    assert http_get(s.port, f"/g/acme{words}", headers=AUTH).json()["source"] == "admin"
+    await check(s.port)
+
+    r = http_request(s.port, "DELETE", f"/g/acme{words}", headers=AUTH)
+    assert r.status == 200 and r.json() == {"words": ["darn", "heck"], "source": "config"}
+    b = await Client.connect(s.port, "bob", path="/g/acme/ws")
+    await b.enter("kids")
+    await b.say("kids", "gosh")
+    await b.fail("moderated", "say", room="kids", text="heck")
+    await b.close()
