@@ -224,17 +224,29 @@ static wordlist_t *words_build(json_t *words)
     return wl;
 }
 
-/* Installs the stored word list of g, if its admins set one. */
-static int words_load(group_t *g)
+/* Reads a setting kept as JSON: 1 with *out (NULL if it does not parse), 0 when absent, or
+ * GROUP_ESTORE. */
+static int setting_json(store_t *st, const char *key, json_t **out)
 {
     char *s = NULL;
-    if (store_setting_get(g->store, WORDS_KEY, &s) < 0)
+    json_error_t jerr;
+    *out = NULL;
+    if (store_setting_get(st, key, &s) < 0)
         return GROUP_ESTORE;
     if (s == NULL)
         return 0;
-    json_error_t jerr;
-    json_t *a = json_loads(s, 0, &jerr);
+    *out = json_loads(s, 0, &jerr);
     free(s);
+    return 1;
+}
+
+/* Installs the stored word list of g, if its admins set one. */
+static int words_load(group_t *g)
+{
+    json_t *a;
+    int rc = setting_json(g->store, WORDS_KEY, &a);
+    if (rc <= 0)
+        return rc;
     wordlist_t *wl = words_build(a);
     if (wl == NULL) {
         log_error("group %s: the stored word list is invalid; using the configuration's", g->name);
@@ -392,14 +404,10 @@ static int registry_save(app_t *app)
  * stays in the registry), so one broken directory does not keep the others down. */
 static int registry_load(app_t *app)
 {
-    char *s = NULL;
-    if (store_setting_get(app->default_group->store, REGISTRY_KEY, &s) < 0)
-        return GROUP_ESTORE;
-    if (s == NULL)
-        return 0;
-    json_error_t jerr;
-    json_t *a = json_loads(s, 0, &jerr);
-    free(s);
+    json_t *a;
+    int rc = setting_json(app->default_group->store, REGISTRY_KEY, &a);
+    if (rc <= 0)
+        return rc;
     if (!json_is_array(a)) {
         log_error("groups: the stored registry is not a JSON array; ignored");
         json_decref(a);
@@ -424,9 +432,9 @@ static int registry_load(app_t *app)
         }
         group_spec_t spec = {.name = name, .title = title, .hosts = hosts, .nhosts = nh};
         group_t *g;
-        int rc = group_open(app, &spec, false, &g);
-        if (rc < 0)
-            log_error("groups: stored group '%s' not opened: %s", name, group_strerror(rc));
+        int err = group_open(app, &spec, false, &g);
+        if (err < 0)
+            log_error("groups: stored group '%s' not opened: %s", name, group_strerror(err));
     }
     json_decref(a);
     return 0;
