@@ -245,3 +245,69 @@ test('a chat group under /g/NAME/ is its own chat server', async () => {
   await context.close();
   assert.deepEqual(pageErrors.slice(errorsBefore), [], 'no script errors in the group page');
 });
+
+test('the administration page manages rooms, the word list and chat groups', async (t) => {
+  const errorsBefore = pageErrors.length;
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  page.setDefaultTimeout(10000);
+  page.on('pageerror', (e) => pageErrors.push(`admin: ${e.message}`));
+  page.on('console', (m) => m.type() === 'error' && !/status of 401/.test(m.text()) &&
+    pageErrors.push(`admin: console: ${m.text()}`));
+  await page.goto(new URL('admin.html', BASE).href);
+
+  await t.test('a wrong token is refused', async () => {
+    await page.fill('#signin-token', 'wrong');
+    await page.click('#signin-form button[type="submit"]');
+    await page.locator('#signin-error').filter({ hasText: /token/ }).waitFor();
+    assert.equal(await page.locator('#admin-panels').isHidden(), true);
+  });
+
+  await t.test('the admin token opens the panels', async () => {
+    await page.fill('#signin-token', 'e2e-admin-token');
+    await page.click('#signin-form button[type="submit"]');
+    await page.locator('#rooms-body tr[data-room="lobby"]').waitFor();
+  });
+
+  await t.test('a new room appears in the list and for chatters', async () => {
+    await page.fill('#room-form input[name="name"]', 'quiz');
+    await page.fill('#room-form input[name="title"]', 'Quiz night');
+    await page.check('#room-form input[name="moderated"]');
+    await page.click('#room-form button[type="submit"]');
+    const row = page.locator('#rooms-body tr[data-room="quiz"]');
+    await row.waitFor();
+    assert.match(await row.textContent(), /Quiz night/);
+    const res = await page.request.get(new URL('api/v1/rooms/quiz', BASE).href);
+    assert.equal((await res.json()).room.moderated, true);
+  });
+
+  await t.test('the word list is saved and reset', async () => {
+    await page.click('.admin-tabs button[data-panel="words"]');
+    await page.fill('#words-text', 'fiddlesticks\n  drat  \n');
+    await page.click('#words-form button[type="submit"]');
+    await page.locator('#words-source[data-source="admin"]').waitFor();
+    assert.equal(await page.inputValue('#words-text'), 'fiddlesticks\ndrat');
+    await page.click('#words-reset');
+    await page.locator('#words-source[data-source="config"]').waitFor();
+  });
+
+  await t.test('a chat group is created, gets a lobby and is deleted', async () => {
+    await page.click('.admin-tabs button[data-panel="groups"]');
+    await page.locator('#groups-body tr[data-group="acme"]').waitFor();
+    await page.fill('#group-form input[name="name"]', 'beta');
+    await page.fill('#group-form input[name="hosts"]', 'beta.example, chat.beta.example');
+    await page.click('#group-form button[type="submit"]');
+    const row = page.locator('#groups-body tr[data-group="beta"]');
+    await row.waitFor();
+    assert.equal(await row.locator('input').inputValue(), 'beta.example, chat.beta.example');
+    const res = await page.request.get(new URL('g/beta/api/v1/rooms', BASE).href);
+    assert.deepEqual((await res.json()).rooms.map((r) => r.name), ['lobby']);
+    await page.screenshot({ path: SCREENSHOT.replace(/\.png$/, '-admin.png') });
+    page.once('dialog', (d) => d.accept());
+    await row.locator('.group-delete').click();
+    await row.waitFor({ state: 'detached' });
+  });
+
+  await context.close();
+  assert.deepEqual(pageErrors.slice(errorsBefore), [], 'no script errors in the admin page');
+});
