@@ -325,6 +325,9 @@ static int group_open(app_t *app, const group_spec_t *spec, bool from_config, gr
         .history_on_entry = cfg->history_on_entry,
         .max_text = cfg->max_text,
         .words = app->words,
+        .access_defaults = true,
+        .registered_default = (core_right_t)cfg->access.registered,
+        .guests_default = (core_right_t)cfg->access.guests,
     };
     g->bus = bus_inproc_new();
     g->core = core_new(&ccfg, g->store, g->bus);

@@ -45,6 +45,18 @@ static const struct {
     {CORE_EINTERNAL, "internal", "internal error"},
     {CORE_ETOOMANYIGNORES, "too_many_ignores", "you ignore too many people (at most 100)"},
     {CORE_ENOINVITE, "no_such_invite", "no such invitation"},
+    {CORE_EFORBIDDEN, "forbidden", "you may not do that here"},
+    {CORE_ENOFOLDER, "no_such_folder", "no such folder"},
+    {CORE_EFOLDEREXISTS, "folder_exists", "that folder exists"},
+    {CORE_EFOLDERNAME, "bad_request",
+     "a folder path is \"/\" or \"/a/b\": up to 8 names of 1 to 32 of a-z, 0-9, '-' and '_', "
+     "each starting with a letter or digit"},
+    {CORE_ENOTEMPTY, "not_empty", "it is not empty"},
+    {CORE_ENOGROUP, "no_such_user_group", "no such user group"},
+    {CORE_ENOBAN, "no_such_ban", "no such ban"},
+    {CORE_EBADACL, "bad_request",
+     "an access-list entry names a user (an account), a group (a group name), registered or "
+     "guests, once each, with a right none, read_only, moderated, participant or host"},
 };
 
 const char *core_err_code(int err)
@@ -76,11 +88,16 @@ core_t *core_new(const core_config_t *cfg, store_t *store, bus_t *bus)
         c->cfg.history_on_entry = CORE_DEFAULT_HISTORY;
     if (c->cfg.max_text == 0)
         c->cfg.max_text = CORE_DEFAULT_MAX_TEXT;
+    if ((unsigned)c->cfg.registered_default > CORE_RIGHT_HOST)
+        c->cfg.registered_default = CORE_RIGHT_PARTICIPANT;
+    if ((unsigned)c->cfg.guests_default > CORE_RIGHT_HOST)
+        c->cfg.guests_default = CORE_RIGHT_PARTICIPANT;
     c->store = store;
     c->bus = bus;
     list_init(&c->rooms_by_name);
     list_init(&c->pending);
     list_init(&c->invites);
+    folder__init(c);
     c->next_msg_id = (store ? store_last_msg_id(store) : 0) + 1;
     return c;
 }
@@ -101,6 +118,8 @@ void core_free(core_t *c)
     {
         room__free(list_entry(it, room_t, link));
     }
+    folder__free_all(c);
+    access__free_all(c);
     /* Says still waiting for the store: their callbacks come later and must find no core. */
     list_foreach_safe(it, tmp, &c->pending)
     {

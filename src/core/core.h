@@ -52,11 +52,33 @@ enum {
     CORE_EINTERNAL,       /* internal */
     CORE_ETOOMANYIGNORES, /* too_many_ignores */
     CORE_ENOINVITE,       /* no_such_invite */
+    CORE_EFORBIDDEN,      /* forbidden: the right needed (host) is missing */
+    CORE_ENOFOLDER,       /* no_such_folder */
+    CORE_EFOLDEREXISTS,   /* folder_exists */
+    CORE_EFOLDERNAME,     /* bad_request: invalid folder path */
+    CORE_ENOTEMPTY,       /* not_empty: a folder with rooms or folders, a room with people */
+    CORE_ENOGROUP,        /* no_such_user_group */
+    CORE_ENOBAN,          /* no_such_ban */
+    CORE_EBADACL,         /* bad_request: an invalid access-list entry or group */
 };
 
 /* Protocol error-code string ("no_such_room") and an English message for a CORE_E* code. */
 const char *core_err_code(int err);
 const char *core_err_message(int err);
+
+/* Access rights, ordered (access.c; docs/ARCHITECTURE.md, "Access"). */
+typedef enum core_right {
+    CORE_RIGHT_NONE = 0,    /* the object is invisible */
+    CORE_RIGHT_READ_ONLY,   /* a lurker: counted, not listed, cannot write */
+    CORE_RIGHT_MODERATED,   /* writes pass the moderated word list */
+    CORE_RIGHT_PARTICIPANT, /* read and write */
+    CORE_RIGHT_HOST,        /* read, write, eject, broadcast, edit */
+} core_right_t;
+
+/* "none", "read_only", "moderated", "participant", "host". */
+const char *core_right_name(core_right_t r);
+/* 0 or CORE_EBADACL. */
+int core_right_parse(const char *name, core_right_t *out);
 
 typedef struct core_config {
     int default_capacity; /* table capacity of rooms that don't set one (default 32) */
@@ -64,6 +86,11 @@ typedef struct core_config {
     size_t max_text;      /* longest say/pm text in bytes (default 4000) */
     /* Words refused in moderated rooms (borrowed; must outlive the core). NULL: none. */
     const wordlist_t *words;
+    /* The right of a class where no folder, room or table in the chain has an access list. With
+     * access_defaults false (a zeroed config) both are CORE_RIGHT_PARTICIPANT. */
+    bool access_defaults;
+    core_right_t registered_default; /* registered accounts */
+    core_right_t guests_default;     /* guests and provisional accounts */
 } core_config_t;
 
 typedef enum core_event_type {
@@ -78,6 +105,12 @@ typedef enum core_event_type {
     EV_INVITED,         /* invite, nick (from), colour, room */
     EV_INVITE_ACCEPTED, /* invite, at (the private table; its room is table_room(at)) */
     EV_INVITE_DECLINED, /* invite, nick (by) */
+    EV_RIGHTS,          /* room, table, right: the session's right changed (NONE: it is out) */
+    EV_EJECTED,         /* room, table (0: the room), nick (by), reason, ts (ban end; 0: none) */
+    /* Through the tables again: */
+    EV_BROADCAST,     /* room, table, ts, nick (the host), colour, text */
+    EV_ROOM_UPDATED,  /* room, in (the room, read its settings) */
+    EV_TABLE_UPDATED, /* room, table, text (the table's topic) */
 } core_event_type_t;
 
 #define CORE_EVENT_SLOTS 4
@@ -103,6 +136,8 @@ typedef struct core_event {
     uint32_t count;
     uint64_t invite;   /* EV_INVITE_*: the invitation's id */
     const table_t *at; /* EV_INVITE_ACCEPTED */
+    const room_t *in;  /* EV_ROOM_UPDATED */
+    core_right_t right; /* EV_RIGHTS */
     rbuf_t *enc[CORE_EVENT_SLOTS];
 } core_event_t;
 
@@ -145,6 +180,7 @@ void core_get_stats(const core_t *c, core_stats_t *out);
 
 typedef struct room_spec {
     const char *name;  /* [a-z0-9][a-z0-9_-]{0,31} */
+    const char *folder; /* NULL: "/" for a new room, unchanged for a replaced one */
     const char *title; /* NULL: the name */
     const char *topic; /* NULL: "" */
     int capacity;      /* 0: the default; else 1..10000 */
@@ -170,6 +206,7 @@ const char *room_topic(const room_t *r);
 int room_capacity(const room_t *r);
 bool room_moderated(const room_t *r);
 bool room_private(const room_t *r);
+const char *room_folder(const room_t *r); /* the folder's path, "/" for the root */
 unsigned room_table_count(const room_t *r);
 unsigned room_user_count(const room_t *r); /* members + lurkers, all tables */
 /* Tables in number order: first, then next until NULL. */
@@ -182,6 +219,7 @@ const char *table_name(const table_t *t); /* "Lobby", "Lobby #2" */
 const room_t *table_room(const table_t *t);
 unsigned table_users(const table_t *t); /* members + lurkers */
 unsigned table_lurkers(const table_t *t);
+const char *table_topic(const table_t *t); /* set by a host or the admin API; "" by default */
 /* Non-lurking members in arrival order. */
 void table_members_foreach(const table_t *t,
                            void (*fn)(void *ud, const char *nick, const char *colour), void *ud);
@@ -224,6 +262,10 @@ int core_session_identify(session_t *s, const core_identity_t *id);
 const char *core_session_account(const session_t *s);
 core_class_t core_session_class(const session_t *s);
 bool core_session_sysop(const session_t *s);
+
+/* The client's network address (an IP address as text, no port), for guest bans: a guest ejected
+ * with a ban stays out under a new nickname. Only a 64-bit hash of it is kept. */
+void core_session_set_address(session_t *s, const char *address);
 
 int core_hello(session_t *s, const char *nick, const char *colour /* NULL: from the nick */);
 bool core_session_ready(const session_t *s); /* hello done */
@@ -272,6 +314,139 @@ int core_invite(session_t *s, room_t *r, const char *to, uint64_t *invite);
 int core_invite_accept(session_t *s, uint64_t invite, table_t **out);
 /* The invitee declines; the inviter gets EV_INVITE_DECLINED. CORE_ENOINVITE as above. */
 int core_invite_decline(session_t *s, uint64_t invite);
+
+/* ---- folders (folder.c) ----
+ * Rooms live in a folder tree. "/" is the root; a path is "/" or "/a/b" with each segment
+ * [a-z0-9][a-z0-9_-]{0,31}, at most CORE_FOLDER_DEPTH deep. Every change is stored at once (if the
+ * core has a store) and, where it can change rights, re-evaluated for the people inside. */
+#define CORE_FOLDER_DEPTH 8
+typedef struct folder folder_t;
+bool core_valid_folder_path(const char *path);
+folder_t *core_folder_find(core_t *c, const char *path);
+/* The parent must exist: CORE_EFOLDERNAME, CORE_ENOFOLDER, CORE_EFOLDEREXISTS, CORE_ESTORE. */
+int core_folder_create(core_t *c, const char *path);
+/* Only an empty folder (no rooms, no folders): CORE_ENOTEMPTY; the root: CORE_EFORBIDDEN. Its
+ * access list goes with it. */
+int core_folder_delete(core_t *c, const char *path);
+/* Folders in path order (the root first). */
+void core_folders_foreach(core_t *c, void (*fn)(void *ud, folder_t *f), void *ud);
+const char *folder_path(const folder_t *f);
+/* Rooms directly in f, in name order. */
+void folder_rooms_foreach(const folder_t *f, void (*fn)(void *ud, room_t *r), void *ud);
+/* Moves r to the folder at path: CORE_ENOFOLDER, CORE_ESTORE. Rights are re-evaluated. */
+int core_room_move(core_t *c, room_t *r, const char *path);
+/* Deletes an empty room with its access lists, table topics, bans and stored messages:
+ * CORE_ENOTEMPTY while anyone is in it. */
+int core_room_delete(core_t *c, room_t *r);
+
+/* ---- access lists and user groups (access.c) ----
+ * An access list hangs on a folder, a room or a table (by number, whether open or not). Resolving
+ * a session's right walks table -> room -> folder -> parents -> root; the first object that has a
+ * list decides alone. Within it: an entry naming the account wins; else the highest right among
+ * the user groups holding the account; else `registered` (registered accounts) or `guests` (guests
+ * and provisional accounts); else none. No list anywhere: the configured default of the class.
+ * Sysops are host everywhere; a live ban makes it none; in a moderated room a participant is
+ * moderated. */
+typedef enum core_who {
+    CORE_WHO_USER,       /* name: an account */
+    CORE_WHO_GROUP,      /* name: a user group */
+    CORE_WHO_REGISTERED, /* no name */
+    CORE_WHO_GUESTS,     /* no name */
+} core_who_t;
+
+typedef struct core_acl_entry {
+    core_who_t who;
+    const char *name; /* CORE_WHO_USER, CORE_WHO_GROUP; else NULL */
+    core_right_t right;
+} core_acl_entry_t;
+
+#define CORE_ACL_MAX   256 /* entries in one list */
+#define CORE_MAX_TABLE 10000 /* highest table number an access list or topic may name */
+
+/* The object of an access list: a folder (folder set), a room (room set, table 0) or a table of a
+ * room (room and table set). */
+typedef struct core_acl_ref {
+    const char *folder;
+    const char *room;
+    uint32_t table;
+} core_acl_ref_t;
+
+/* Replaces the object's list (n == 0 removes it: the object inherits again). The entries are
+ * copied. CORE_ENOFOLDER, CORE_ENOROOM, CORE_EBADACL (a bad entry or name, a duplicate, too many),
+ * CORE_ESTORE. The rights of everyone in the affected rooms are re-evaluated at once. */
+int core_acl_set(core_t *c, const core_acl_ref_t *ref, const core_acl_entry_t *e, size_t n);
+/* Calls fn for each entry of the object's own list; *has says whether it has one.
+ * CORE_ENOFOLDER, CORE_ENOROOM, CORE_EBADACL (a bad table number). */
+int core_acl_get(core_t *c, const core_acl_ref_t *ref,
+                 void (*fn)(void *ud, const core_acl_entry_t *e), void *ud, bool *has);
+
+/* User groups: named sets of accounts, defined by the sysop. A group name follows the room-name
+ * rule; an account name is 1 to 64 bytes of printable UTF-8. core_group_set creates or replaces
+ * (members copied, duplicates dropped): CORE_EBADACL, CORE_ESTORE. Rights are re-evaluated. */
+#define CORE_GROUP_MAX 10000 /* members in one group */
+int core_group_set(core_t *c, const char *name, const char *const *accounts, size_t n);
+int core_group_delete(core_t *c, const char *name); /* CORE_ENOGROUP */
+/* Groups in name order; members sorted. */
+void core_groups_foreach(core_t *c,
+                         void (*fn)(void *ud, const char *name, const char *const *members,
+                                    size_t n),
+                         void *ud);
+
+/* A session's right in a room (table 0: the room itself, which decides whether it is listed and
+ * enterable) or at one of its tables. */
+core_right_t core_right(const session_t *s, const room_t *r, uint32_t table);
+/* The right of an anonymous guest (no nickname, no address): what the public REST API shows. */
+core_right_t core_right_anonymous(const room_t *r);
+
+/* ---- host powers (host.c) ----
+ * Each needs host rights (the room's for eject from the room, broadcast and room edits; the
+ * table's for eject from a table and table edits) and that s is in r: else CORE_EFORBIDDEN /
+ * CORE_ENOTINROOM. */
+#define CORE_MAX_BAN_SECS (10LL * 365 * 24 * 3600)
+
+/* Ejects the member or lurker `nick` of r from the room (table false) or from their table (true:
+ * they leave the room too, but may come back to another table). ban_secs > 0 bans them from the
+ * room (or that table) for that long: keyed by account, else by folded nickname and by address.
+ * They get EV_EJECTED, table-mates member_left "ejected". CORE_ENOUSER (nobody of that name is
+ * in r), CORE_EFORBIDDEN (also: a sysop, or a host ejected by a non-sysop), CORE_EBADREQ (ban out
+ * of range). *until (may be NULL) gets the ban's end (ms) or 0. reason may be NULL. */
+int core_eject(session_t *s, room_t *r, const char *nick, bool table, int64_t ban_secs,
+               const char *reason, int64_t *until);
+/* Sends EV_BROADCAST to every table of r. CORE_ETEXTEMPTY, CORE_ETEXTLONG. */
+int core_broadcast(session_t *s, room_t *r, const char *text, size_t len, int64_t *ts);
+
+/* Room settings to change: NULL / -1 leaves one as it is. */
+typedef struct core_room_edit {
+    const char *title;
+    const char *topic;
+    int capacity;  /* 0: keep; else 1..10000 */
+    int moderated; /* -1: keep; 0 or 1 */
+    const char *folder; /* admin only (core_room_update) */
+} core_room_edit_t;
+/* A host edits r (not its folder): stored, and everyone in r gets EV_ROOM_UPDATED.
+ * CORE_ECAPACITY, CORE_EBADREQ (a folder given), CORE_ESTORE. */
+int core_edit_room(session_t *s, room_t *r, const core_room_edit_t *e);
+/* The same for the admin API, with folder moves: CORE_ENOFOLDER as well. */
+int core_room_update(core_t *c, room_t *r, const core_room_edit_t *e);
+/* A host sets the topic of table `table` of r (open or not; at most 1000 bytes): stored, and the
+ * people at it get EV_TABLE_UPDATED. CORE_ENOTABLE (out of range), CORE_ETEXTLONG. */
+int core_edit_table(session_t *s, room_t *r, uint32_t table, const char *topic);
+int core_table_update(core_t *c, room_t *r, uint32_t table, const char *topic);
+
+/* Live bans (expired ones are dropped as they are met). who is "account:NAME" or "nick:FOLD";
+ * addr is "" or the 16-hex-digit hash of the banned guest's address; by and reason may be "". */
+typedef struct core_ban_info {
+    const char *room;
+    uint32_t table; /* 0: the whole room */
+    const char *who;
+    const char *addr;
+    int64_t until; /* ms since the epoch */
+    const char *by;
+    const char *reason;
+} core_ban_info_t;
+void core_bans_foreach(core_t *c, void (*fn)(void *ud, const core_ban_info_t *b), void *ud);
+/* Lifts a ban: CORE_ENOROOM, CORE_ENOBAN, CORE_ESTORE. */
+int core_ban_lift(core_t *c, const char *room, uint32_t table, const char *who);
 
 /* Validation helpers shared with other layers. */
 int core_check_nick(const char *nick); /* 0, CORE_ENICKINVALID or CORE_ENICKRESERVED */

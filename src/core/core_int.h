@@ -48,6 +48,59 @@ struct core {
     list_t invites;       /* struct invite.link, oldest first */
     uint64_t next_invite; /* last invitation id given */
     uint64_t next_private;
+
+    folder_t *folders;      /* uthash (hh) by path; the root "/" always there */
+    list_t folders_by_path; /* folder.link, sorted by path */
+    folder_t *root;
+    struct ugroup *groups; /* uthash (hh) by name */
+};
+
+/* An access list: entries in the order given (access.c). */
+struct acl_entry {
+    uint8_t who;   /* core_who_t */
+    uint8_t right; /* core_right_t */
+    char *name;    /* CORE_WHO_USER, CORE_WHO_GROUP */
+};
+struct acl {
+    size_t n;
+    struct acl_entry e[];
+};
+
+struct folder {
+    core_t *core;
+    char *path;
+    folder_t *parent; /* NULL for the root */
+    struct acl *acl;  /* NULL: inherits */
+    unsigned nfolders;
+    list_t rooms;      /* room.in_folder, sorted by name */
+    list_t link;       /* core.folders_by_path */
+    UT_hash_handle hh; /* core.folders */
+};
+
+/* What a room keeps about one table number, whether the table is open or not (access.c). */
+struct tconf {
+    uint32_t number;
+    char *topic;     /* NULL: none */
+    struct acl *acl; /* NULL: inherits the room's */
+    list_t link;     /* room.tconfs, in number order */
+};
+
+/* A ban from a room (table 0) or one of its tables (access.c). */
+struct ban {
+    uint32_t table;
+    char *who;     /* "account:NAME" or "nick:FOLD" */
+    uint64_t addr; /* hash of the guest's address; 0: none */
+    int64_t until; /* core__now_ms() clock */
+    char *by;
+    char *reason;
+    list_t link; /* room.bans */
+};
+
+struct ugroup {
+    char *name;
+    char **members; /* sorted (strcmp), no duplicates */
+    size_t n;
+    UT_hash_handle hh; /* core.groups */
 };
 
 struct room {
@@ -63,6 +116,11 @@ struct room {
     unsigned nusers;   /* members + lurkers over all tables */
     list_t link;       /* in core.rooms_by_name */
     UT_hash_handle hh; /* core.rooms, or core.privates for a private room */
+    folder_t *folder;  /* NULL for a private room */
+    list_t in_folder;  /* folder.rooms */
+    struct acl *acl;   /* NULL: inherits the folder's */
+    list_t tconfs;     /* struct tconf.link */
+    list_t bans;       /* struct ban.link */
 };
 
 /* One history entry: the event plus the strings it points at, in one allocation. */
@@ -91,6 +149,8 @@ struct member {
     session_t *session;
     table_t *table;
     bool lurk;
+    bool asked_lurk; /* lurking by choice, not (only) for a read-only right */
+    uint8_t right;   /* core_right_t at the table, as last evaluated (access__reeval_*) */
     list_t in_table;   /* table.people */
     list_t in_session; /* session.members */
 };
@@ -105,6 +165,7 @@ struct session {
     char colour[8];
     uint8_t cls; /* core_class_t */
     bool sysop;
+    uint64_t addr; /* hash of the client's address (guest bans); 0: unknown */
     char *account;          /* NULL: a guest */
     list_t members;         /* member.in_session */
     list_t says;            /* say_pending.in_session: says waiting for the store */
@@ -140,14 +201,17 @@ uint64_t core__next_msg_id(core_t *c);
 int core__check_text(const core_t *c, const char *text, size_t len);
 
 /* room.c */
+/* Stores r's settings (if the core has a store): 0 or CORE_ESTORE. */
+int room__store(room_t *r);
 room_t *room__new(core_t *c, const room_spec_t *spec);
 void room__free(room_t *r);
 /* A room with its table 1 but registered nowhere (private rooms); room__destroy frees it. */
 room_t *room__alloc(core_t *c, const room_spec_t *spec);
 void room__destroy(room_t *r);
 void room__update(room_t *r, const room_spec_t *spec);
-/* The table an entrant is placed at; opens an overflow table when all are full. */
-table_t *room__pick_table(room_t *r);
+/* The table s is placed at on entering: the lowest-numbered one with room where s has more than
+ * none; opens an overflow table (the lowest free number s may use) when there is none. */
+table_t *room__pick_table(room_t *r, const session_t *s);
 /* Closes t if it is an empty overflow table. */
 void room__maybe_close(table_t *t);
 /* Hands ev to everyone at t (through the bus). The caller releases ev's encodings afterwards, so
@@ -159,6 +223,47 @@ void room__history_drop(table_t *t, uint64_t msg_id);
 /* session.c */
 /* Seats s at t (a member, not lurking) without any event: the caller announces it. */
 void session__seat(session_t *s, table_t *t);
+struct member *session__member(const session_t *s, const room_t *r);
+/* Takes m out of its room (freeing m), tells the table-mates (member_left with reason, or the
+ * lurker count) and closes an emptied overflow table. */
+void session__drop(struct member *m, const char *reason);
+/* Turns m into a lurker (member_left with reason and the lurker count to the table) or back into
+ * a member (the lurker count and member_entered). */
+void session__set_lurk(struct member *m, bool lurk, const char *reason);
+/* Hands ev to s alone and releases its encodings. */
+void session__send(session_t *s, core_event_t *ev);
+
+/* access.c */
+core_right_t access__right(const session_t *s, const room_t *r, uint32_t table);
+/* Re-evaluates the right of everyone in r / of s everywhere / of everyone, applying changes at
+ * once: none -> out of the room, read-only -> lurker, read-only up -> member again; each whose
+ * right changed gets EV_RIGHTS. */
+void access__reeval_room(room_t *r);
+void access__reeval_session(session_t *s);
+void access__reeval_all(core_t *c);
+/* The room's conf of table number (created if create), or NULL. */
+struct tconf *access__tconf(room_t *r, uint32_t number, bool create);
+void access__acl_free(struct acl *a);
+/* Frees r's access lists, table confs and bans (room__destroy). */
+void access__room_clear(room_t *r);
+/* Adds (or replaces) a ban on r and stores it. */
+int access__ban_add(room_t *r, uint32_t table, const char *who, uint64_t addr, int64_t until,
+                    const char *by, const char *reason);
+/* Loads access lists, groups, bans and table topics from the store (after the rooms). */
+int access__load(core_t *c);
+void access__free_all(core_t *c);
+
+/* folder.c */
+/* Creates the root folder (core_new). */
+void folder__init(core_t *c);
+void folder__free_all(core_t *c);
+/* Loads the folders from the store (before the rooms). */
+int folder__load(core_t *c);
+/* Puts r (in no folder) into f. */
+void folder__attach(room_t *r, folder_t *f);
+void folder__detach(room_t *r);
+/* Whether f is folder `anc` or inside it. */
+bool folder__within(const folder_t *f, const folder_t *anc);
 
 /* ignore.c */
 /* Whether set (may be NULL) holds fold (may be NULL: never). */

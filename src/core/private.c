@@ -58,7 +58,7 @@ int core_invite(session_t *s, room_t *r, const char *to, uint64_t *invite)
     table_t *t = r ? core_session_table(s, r) : NULL;
     if (t == NULL)
         return CORE_ENOTINROOM;
-    if (core_session_lurking(s, r))
+    if (core_session_lurking(s, r) || core_right(s, r, table_number(t)) < CORE_RIGHT_MODERATED)
         return CORE_EREADONLY;
     session_t *dst = nick__find(c, to);
     if (dst == NULL || dst == s || core_session_table(dst, r) != t || core_session_lurking(dst, r))

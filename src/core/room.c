@@ -99,26 +99,35 @@ void room__publish(table_t *t, core_event_t *ev)
         table_deliver(t, ev);
 }
 
-table_t *room__pick_table(room_t *r)
+table_t *room__pick_table(room_t *r, const session_t *s)
 {
-    uint32_t expect = 1;
-    list_t *gap = &r->tables; /* insert the new table before this */
-    bool found_gap = false;
     list_foreach(it, &r->tables)
     {
         table_t *t = list_entry(it, table_t, link);
-        if (t->nusers < (unsigned)r->capacity)
+        if (t->nusers < (unsigned)r->capacity && core_right(s, r, t->number) > CORE_RIGHT_NONE)
             return t;
-        if (!found_gap) {
-            if (t->number != expect) {
-                gap = it;
-                found_gap = true;
-            } else {
-                expect++;
-            }
-        }
     }
-    return table_open(r, expect, gap);
+    /* The lowest number that is neither open nor closed to s. Table lists are few, so this ends
+     * within (open tables + table lists + 1) numbers; a number without a list has the room's
+     * right, which the caller checked is not none. */
+    uint32_t number = 1;
+    list_t *pos = &r->tables; /* insert the new table before this */
+    list_foreach(it, &r->tables)
+    {
+        table_t *t = list_entry(it, table_t, link);
+        while (number < t->number) {
+            if (core_right(s, r, number) > CORE_RIGHT_NONE) {
+                pos = it;
+                goto found;
+            }
+            number++;
+        }
+        number = t->number + 1;
+    }
+    while (core_right(s, r, number) == CORE_RIGHT_NONE && number < CORE_MAX_TABLE)
+        number++;
+found:
+    return table_open(r, number, pos);
 }
 
 void room__maybe_close(table_t *t)
@@ -229,6 +238,8 @@ room_t *room__alloc(core_t *c, const room_spec_t *spec)
     r->name = xstrdup(spec->name);
     room_set(r, spec);
     list_init(&r->tables);
+    list_init(&r->tconfs);
+    list_init(&r->bans);
     table_open(r, 1, &r->tables);
     return r;
 }
@@ -240,6 +251,7 @@ void room__destroy(room_t *r)
     {
         table_close(list_entry(it, table_t, link));
     }
+    access__room_clear(r);
     free(r->name);
     free(r->title);
     free(r->topic);
@@ -249,6 +261,8 @@ void room__destroy(room_t *r)
 room_t *room__new(core_t *c, const room_spec_t *spec)
 {
     room_t *r = room__alloc(c, spec);
+    folder_t *f = spec->folder ? core_folder_find(c, spec->folder) : NULL;
+    folder__attach(r, f ? f : c->root);
     HASH_ADD_KEYPTR(hh, c->rooms, r->name, strlen(r->name), r);
     list_t *pos = &c->rooms_by_name;
     list_foreach(it, &c->rooms_by_name)
@@ -280,6 +294,7 @@ void room__free(room_t *r)
     core_t *c = r->core;
     HASH_DELETE(hh, c->rooms, r);
     list_remove(&r->link);
+    folder__detach(r);
     c->stats.rooms--;
     room__destroy(r);
 }
@@ -293,6 +308,27 @@ static int check_spec(const room_spec_t *spec)
     return 0;
 }
 
+int room__store(room_t *r)
+{
+    core_t *c = r->core;
+    if (c->store == NULL)
+        return 0;
+    store_room_t sr = {
+        .name = r->name,
+        .title = r->title,
+        .topic = r->topic,
+        .capacity = r->capacity,
+        .moderated = r->moderated,
+        .folder = room_folder(r),
+    };
+    int rc = store_room_put(c->store, &sr);
+    if (rc < 0) {
+        log_error("storing room %s: %s", r->name, store_strerror(rc));
+        return CORE_ESTORE;
+    }
+    return 0;
+}
+
 int core_room_create(core_t *c, const room_spec_t *spec, bool replace, room_t **out)
 {
     int rc = check_spec(spec);
@@ -301,6 +337,9 @@ int core_room_create(core_t *c, const room_spec_t *spec, bool replace, room_t **
     room_t *r = core_room_find(c, spec->name);
     if (r && !replace)
         return CORE_EROOMEXISTS;
+    folder_t *f = spec->folder ? core_folder_find(c, spec->folder) : r ? r->folder : c->root;
+    if (f == NULL)
+        return CORE_ENOFOLDER;
     if (c->store) {
         store_room_t sr = {
             .name = spec->name,
@@ -308,6 +347,7 @@ int core_room_create(core_t *c, const room_spec_t *spec, bool replace, room_t **
             .topic = spec->topic ? spec->topic : "",
             .capacity = spec->capacity ? spec->capacity : c->cfg.default_capacity,
             .moderated = spec->moderated,
+            .folder = f->path,
         };
         int src = store_room_put(c->store, &sr);
         if (src < 0) {
@@ -315,10 +355,20 @@ int core_room_create(core_t *c, const room_spec_t *spec, bool replace, room_t **
             return CORE_ESTORE;
         }
     }
-    if (r)
+    if (r) {
+        bool rights = r->moderated != spec->moderated || r->folder != f;
         room__update(r, spec);
-    else
-        r = room__new(c, spec);
+        if (r->folder != f) {
+            folder__detach(r);
+            folder__attach(r, f);
+        }
+        if (rights)
+            access__reeval_room(r);
+    } else {
+        room_spec_t placed = *spec;
+        placed.folder = f->path;
+        r = room__new(c, &placed);
+    }
     if (out)
         *out = r;
     return 0;
@@ -327,16 +377,25 @@ int core_room_create(core_t *c, const room_spec_t *spec, bool replace, room_t **
 static void load_room(void *ud, const store_room_t *sr)
 {
     core_t *c = ud;
-    room_spec_t spec = {sr->name, sr->title, sr->topic, sr->capacity, sr->moderated};
+    room_spec_t spec = {.name = sr->name,
+                        .title = sr->title,
+                        .topic = sr->topic,
+                        .capacity = sr->capacity,
+                        .moderated = sr->moderated};
+    /* A folder that is gone (or never loaded) puts the room at the root. */
+    spec.folder = core_folder_find(c, sr->folder) ? sr->folder : "/";
     if (check_spec(&spec) < 0) {
         log_warn("ignoring stored room with a bad name or capacity: %s", sr->name);
         return;
     }
     room_t *r = core_room_find(c, sr->name);
-    if (r)
+    if (r) {
         room__update(r, &spec);
-    else
+        folder__detach(r);
+        folder__attach(r, core_folder_find(c, spec.folder));
+    } else {
         room__new(c, &spec);
+    }
 }
 
 static void load_msg(void *ud, const store_msg_t *m)
@@ -362,11 +421,17 @@ int core_rooms_load(core_t *c)
 {
     if (c->store == NULL)
         return 0;
-    int rc = store_rooms_load(c->store, load_room, c);
+    int rc = folder__load(c);
+    if (rc < 0)
+        return rc;
+    rc = store_rooms_load(c->store, load_room, c);
     if (rc < 0) {
         log_error("loading rooms: %s", store_strerror(rc));
         return CORE_ESTORE;
     }
+    rc = access__load(c);
+    if (rc < 0)
+        return rc;
     if (c->cfg.history_on_entry == 0)
         return 0;
     list_foreach(it, &c->rooms_by_name)

@@ -14,7 +14,7 @@
 
 /* ---- helpers ---- */
 
-static struct member *session_member(const session_t *s, const room_t *r)
+struct member *session__member(const session_t *s, const room_t *r)
 {
     list_foreach(it, &s->members)
     {
@@ -45,8 +45,7 @@ static void session_unlink(struct member *m)
         t->nlurkers--;
 }
 
-/* Takes m out of its room, tells the table-mates and closes an emptied overflow table. */
-static void session_drop(struct member *m, const char *reason)
+void session__drop(struct member *m, const char *reason)
 {
     table_t *t = m->table;
     session_unlink(m);
@@ -69,6 +68,44 @@ static void session_drop(struct member *m, const char *reason)
         private__maybe_free(r);
 }
 
+void session__set_lurk(struct member *m, bool lurk, const char *reason)
+{
+    table_t *t = m->table;
+    core_event_t ev = {.room = t->room->name, .table = t->number};
+    session_unlink(m); /* the changer hears neither event */
+    if (lurk) {
+        ev.type = EV_MEMBER_LEFT;
+        ev.nick = m->session->nick;
+        ev.reason = reason;
+        room__publish(t, &ev);
+        core_event_release(&ev);
+    }
+    ev = (core_event_t){.type = EV_LURKERS,
+                        .room = t->room->name,
+                        .table = t->number,
+                        .count = t->nlurkers + lurk};
+    room__publish(t, &ev);
+    core_event_release(&ev);
+    if (!lurk) {
+        ev = (core_event_t){.type = EV_MEMBER_ENTERED,
+                            .room = t->room->name,
+                            .table = t->number,
+                            .nick = m->session->nick,
+                            .colour = m->session->colour};
+        room__publish(t, &ev);
+        core_event_release(&ev);
+    }
+    m->lurk = lurk;
+    session_link(m, t);
+}
+
+void session__send(session_t *s, core_event_t *ev)
+{
+    s->ops->deliver(s->ctx, ev);
+    s->core->stats.deliveries++;
+    core_event_release(ev);
+}
+
 /* Common checks of the commands that name a room the session must be in. */
 static int session_in(const session_t *s, const room_t *r, struct member **out)
 {
@@ -76,7 +113,7 @@ static int session_in(const session_t *s, const room_t *r, struct member **out)
         return CORE_EHELLOFIRST;
     if (r == NULL)
         return CORE_ENOROOM;
-    *out = session_member(s, r);
+    *out = session__member(s, r);
     return *out ? 0 : CORE_ENOTINROOM;
 }
 
@@ -108,7 +145,7 @@ void core_session_free(session_t *s)
     core_t *c = s->core;
     list_foreach_safe(it, tmp, &s->members)
     {
-        session_drop(list_entry(it, struct member, in_session), "disconnected");
+        session__drop(list_entry(it, struct member, in_session), "disconnected");
     }
     list_foreach_safe(it, tmp, &s->says)
     {
@@ -172,7 +209,17 @@ int core_session_identify(session_t *s, const core_identity_t *id)
     s->account = account;
     s->cls = (uint8_t)id->cls;
     s->sysop = id->sysop;
+    if (s->ready)
+        access__reeval_session(s); /* a change of rights applies at once */
     return 0;
+}
+
+void core_session_set_address(session_t *s, const char *address)
+{
+    uint64_t h = 14695981039346656037ull; /* FNV-1a 64 */
+    for (const unsigned char *p = (const unsigned char *)(address ? address : ""); *p; p++)
+        h = (h ^ *p) * 1099511628211ull;
+    s->addr = address && address[0] ? (h ? h : 1) : 0;
 }
 
 const char *core_session_account(const session_t *s)
@@ -233,27 +280,34 @@ int core_set_colour(session_t *s, const char *colour)
 
 table_t *core_session_table(const session_t *s, const room_t *r)
 {
-    struct member *m = session_member(s, r);
+    struct member *m = session__member(s, r);
     return m ? m->table : NULL;
 }
 
 bool core_session_lurking(const session_t *s, const room_t *r)
 {
-    struct member *m = session_member(s, r);
+    struct member *m = session__member(s, r);
     return m && m->lurk;
 }
 
 /* ---- moving ---- */
 
+/* The right decides where and how s may sit: none hides the room (no_such_room, as if missing),
+ * read-only seats s as a lurker whatever it asked, and s is only placed at tables it may use. */
 int core_enter(session_t *s, room_t *r, bool lurk, table_t **out)
 {
     if (!s->ready)
         return CORE_EHELLOFIRST;
     if (r == NULL || r->priv) /* private rooms are entered by invitation only */
         return CORE_ENOROOM;
-    if (session_member(s, r))
+    if (session__member(s, r))
         return CORE_EINROOM;
-    table_t *t = room__pick_table(r);
+    if (core_right(s, r, 0) == CORE_RIGHT_NONE)
+        return CORE_ENOROOM;
+    table_t *t = room__pick_table(r, s);
+    core_right_t right = core_right(s, r, t->number);
+    bool asked = lurk;
+    lurk = lurk || right == CORE_RIGHT_READ_ONLY;
     core_event_t ev = {.room = r->name, .table = t->number};
     if (lurk) {
         ev.type = EV_LURKERS;
@@ -269,6 +323,8 @@ int core_enter(session_t *s, room_t *r, bool lurk, table_t **out)
     struct member *m = xcalloc(1, sizeof(*m));
     m->session = s;
     m->lurk = lurk;
+    m->asked_lurk = asked;
+    m->right = (uint8_t)right;
     list_push_back(&s->members, &m->in_session);
     session_link(m, t);
     if (out)
@@ -280,10 +336,14 @@ void session__seat(session_t *s, table_t *t)
 {
     struct member *m = xcalloc(1, sizeof(*m));
     m->session = s;
+    m->right = CORE_RIGHT_PARTICIPANT;
     list_push_back(&s->members, &m->in_session);
     session_link(m, t);
 }
 
+/* A table s has no right at does not exist for it (no_such_table). Hopping to a read-only table
+ * makes s a lurker there; hopping from one makes it a member again unless it chose to lurk. A
+ * change between member and lurker is announced as a departure and an arrival of each kind. */
 int core_hop(session_t *s, room_t *r, uint32_t number, table_t **out)
 {
     struct member *m;
@@ -292,36 +352,45 @@ int core_hop(session_t *s, room_t *r, uint32_t number, table_t **out)
         return rc;
     table_t *from = m->table;
     table_t *to = room_table_find(r, number);
-    if (to == NULL)
+    core_right_t right = to ? core_right(s, r, number) : CORE_RIGHT_NONE;
+    if (right == CORE_RIGHT_NONE)
         return CORE_ENOTABLE;
     if (to == from)
         return CORE_EATTABLE;
     if (to->nusers >= (unsigned)r->capacity)
         return CORE_ETABLEFULL;
 
+    bool lurk = m->asked_lurk || right == CORE_RIGHT_READ_ONLY;
     session_unlink(m);
+    /* the same event goes to both tables, so it is encoded once */
+    core_event_t hop = {.type = EV_MEMBER_HOPPED,
+                        .room = r->name,
+                        .table = from->number,
+                        .to_table = to->number,
+                        .nick = s->nick,
+                        .colour = s->colour};
     if (m->lurk) {
         core_event_t ev = {
             .type = EV_LURKERS, .room = r->name, .table = from->number, .count = from->nlurkers};
         room__publish(from, &ev);
         core_event_release(&ev);
-        ev.table = to->number;
-        ev.count = to->nlurkers + 1;
+    } else {
+        room__publish(from, &hop);
+    }
+    if (lurk) {
+        core_event_t ev = {.type = EV_LURKERS,
+                           .room = r->name,
+                           .table = to->number,
+                           .count = to->nlurkers + 1};
         room__publish(to, &ev);
         core_event_release(&ev);
     } else {
-        /* the same event goes to both tables, so it is encoded once */
-        core_event_t ev = {.type = EV_MEMBER_HOPPED,
-                           .room = r->name,
-                           .table = from->number,
-                           .to_table = to->number,
-                           .nick = s->nick,
-                           .colour = s->colour};
-        room__publish(from, &ev);
-        room__publish(to, &ev);
-        core_event_release(&ev);
+        room__publish(to, &hop);
     }
+    core_event_release(&hop);
     room__maybe_close(from);
+    m->lurk = lurk;
+    m->right = (uint8_t)right;
     session_link(m, to);
     if (out)
         *out = to;
@@ -334,7 +403,7 @@ int core_leave(session_t *s, room_t *r)
     int rc = session_in(s, r, &m);
     if (rc < 0)
         return rc;
-    session_drop(m, "left");
+    session__drop(m, "left");
     return 0;
 }
 
@@ -375,12 +444,13 @@ int core_say(session_t *s, room_t *r, const char *text, size_t len, uint64_t *ms
     int rc = session_in(s, r, &m);
     if (rc < 0)
         return rc;
-    if (m->lurk)
+    core_right_t right = core_right(s, r, m->table->number);
+    if (m->lurk || right < CORE_RIGHT_MODERATED)
         return CORE_EREADONLY;
     rc = core__check_text(c, text, len);
     if (rc < 0)
         return rc;
-    if (r->moderated && wordlist_match(c->cfg.words, text, len))
+    if (right == CORE_RIGHT_MODERATED && wordlist_match(c->cfg.words, text, len))
         return CORE_EMODERATED;
 
     table_t *t = m->table;
@@ -447,17 +517,18 @@ int core_pm(session_t *s, room_t *r, const char *to, const char *text, size_t le
     int rc = session_in(s, r, &m);
     if (rc < 0)
         return rc;
-    if (m->lurk)
+    core_right_t right = core_right(s, r, m->table->number);
+    if (m->lurk || right < CORE_RIGHT_MODERATED)
         return CORE_EREADONLY;
 
     session_t *dst = nick__find(c, to);
-    struct member *dm = dst ? session_member(dst, r) : NULL;
+    struct member *dm = dst ? session__member(dst, r) : NULL;
     if (dm == NULL || dm->table != m->table || dm->lurk)
         return CORE_ENOUSER;
     rc = core__check_text(c, text, len);
     if (rc < 0)
         return rc;
-    if (r->moderated && wordlist_match(c->cfg.words, text, len))
+    if (right == CORE_RIGHT_MODERATED && wordlist_match(c->cfg.words, text, len))
         return CORE_EMODERATED;
 
     core_event_t ev = {

@@ -31,9 +31,12 @@ static void not_allowed(const http_request_t *r, const char *allow)
     free(s);
 }
 
+/* The public API has no session: it shows what an anonymous guest may see (rooms whose guests
+ * have no right do not exist here either). */
 static void add_room(void *ud, room_t *room)
 {
-    json_array_append_new(ud, json_room_summary(room));
+    if (core_right_anonymous(room) > CORE_RIGHT_NONE)
+        json_array_append_new(ud, json_room_summary(room));
 }
 
 /* Looks up key in a query string "a=1&b=2"; copies the raw value into out. */
@@ -215,6 +218,10 @@ void rest_handle(const http_request_t *r)
         rest_words(r);
         return;
     }
+    if (strncmp(p, "/api/v1/admin", 13) == 0 && (p[13] == '\0' || p[13] == '/')) {
+        rest_admin_handle(r); /* folders, rooms, access lists, user groups, bans */
+        return;
+    }
     if (strcmp(p, rooms) == 0) {
         if (is_method(r, "GET")) {
             json_t *a = json_array();
@@ -239,6 +246,8 @@ void rest_handle(const http_request_t *r)
         memcpy(name, rest, nl);
         name[nl] = '\0';
         room_t *room = core_room_find(g->core, name);
+        if (room && core_right_anonymous(room) == CORE_RIGHT_NONE)
+            room = NULL;
         const char *sub = slash ? slash : "";
         if (strcmp(sub, "") != 0 && strcmp(sub, "/history") != 0) {
             http_respond_error(r, 404, "not_found", "no such resource");

@@ -7,6 +7,8 @@
 
 void rest_handle(const http_request_t *r);
 void rest_handle_ops(const http_request_t *r);
+/* rest_admin.c: everything under /api/v1/admin/ (folders, rooms, access lists, groups, bans). */
+void rest_admin_handle(const http_request_t *r);
 
 /* Whether the request may use the admin API; if not, answers it (403 when the API is off, 401
  * with WWW-Authenticate for a missing or wrong token) and returns false. */

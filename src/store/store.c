@@ -338,6 +338,61 @@ int store_rooms_load(store_t *st, store_room_cb cb, void *ud)
     return st->ops->rooms_load(st->be, cb, ud);
 }
 
+int store_room_delete(store_t *st, const char *name)
+{
+    return st->closed ? STORE_ECLOSED : st->ops->room_delete(st->be, name);
+}
+
+int store_folder_put(store_t *st, const char *path)
+{
+    return st->closed ? STORE_ECLOSED : st->ops->folder_put(st->be, path);
+}
+
+int store_folder_delete(store_t *st, const char *path)
+{
+    return st->closed ? STORE_ECLOSED : st->ops->folder_delete(st->be, path);
+}
+
+int store_folders_load(store_t *st, void (*cb)(void *ud, const char *path), void *ud)
+{
+    return st->closed ? STORE_ECLOSED : st->ops->folders_load(st->be, cb, ud);
+}
+
+int store_acl_put(store_t *st, const store_acl_t *acl)
+{
+    return st->closed ? STORE_ECLOSED : st->ops->acl_put(st->be, acl);
+}
+
+int store_group_put(store_t *st, const store_group_t *group)
+{
+    return st->closed ? STORE_ECLOSED : st->ops->group_put(st->be, group);
+}
+
+int store_group_delete(store_t *st, const char *name)
+{
+    return st->closed ? STORE_ECLOSED : st->ops->group_delete(st->be, name);
+}
+
+int store_ban_put(store_t *st, const store_ban_t *ban)
+{
+    return st->closed ? STORE_ECLOSED : st->ops->ban_put(st->be, ban);
+}
+
+int store_ban_delete(store_t *st, const char *room, uint32_t table, const char *who)
+{
+    return st->closed ? STORE_ECLOSED : st->ops->ban_delete(st->be, room, table, who);
+}
+
+int store_table_topic_put(store_t *st, const char *room, uint32_t table, const char *topic)
+{
+    return st->closed ? STORE_ECLOSED : st->ops->table_topic_put(st->be, room, table, topic);
+}
+
+int store_access_load(store_t *st, const store_access_cb_t *cb, void *ud)
+{
+    return st->closed ? STORE_ECLOSED : st->ops->access_load(st->be, cb, ud);
+}
+
 int store_msg_append(store_t *st, const store_msg_t *msg, store_done_cb cb, void *ud)
 {
     if (st->closed)

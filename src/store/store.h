@@ -39,7 +39,48 @@ typedef struct store_room {
     const char *topic;
     int capacity;
     bool moderated; /* says and pms are checked against the word list */
+    const char *folder; /* the folder's path; NULL is "/" */
 } store_room_t;
+
+/* Access control (src/core/access.c, folder.c). The store keeps the core's names as text. */
+typedef struct store_acl_entry {
+    const char *who;   /* "user", "group", "registered", "guests" */
+    const char *name;  /* the user or group; "" for the classes */
+    const char *right; /* "none" ... "host" */
+} store_acl_entry_t;
+
+typedef struct store_acl {
+    const char *scope; /* "folder", "room" or "table" */
+    const char *name;  /* the folder's path or the room's name */
+    uint32_t table;    /* "table": its number; else 0 */
+    const store_acl_entry_t *entries;
+    size_t n;
+} store_acl_t;
+
+typedef struct store_group {
+    const char *name;
+    const char *const *members;
+    size_t n;
+} store_group_t;
+
+typedef struct store_ban {
+    const char *room;
+    uint32_t table; /* 0: the whole room */
+    const char *who;
+    const char *addr; /* "" or a hash of the address, hex */
+    int64_t until;    /* ms since epoch */
+    const char *by;
+    const char *reason;
+} store_ban_t;
+
+/* What store_access_load hands back, in this order: every access list, group, ban and table
+ * topic. Pointers are valid during the callback. */
+typedef struct store_access_cb {
+    void (*acl)(void *ud, const store_acl_t *acl);
+    void (*group)(void *ud, const store_group_t *group);
+    void (*ban)(void *ud, const store_ban_t *ban);
+    void (*table_topic)(void *ud, const char *room, uint32_t table, const char *topic);
+} store_access_cb_t;
 
 typedef struct store_msg {
     uint64_t id;
@@ -69,6 +110,25 @@ uint64_t store_last_msg_id(store_t *st);
 /* Inserts or updates a room (synchronously, on the writer's connection under its lock). */
 int store_room_put(store_t *st, const store_room_t *room);
 int store_rooms_load(store_t *st, store_room_cb cb, void *ud);
+/* Deletes a room with its stored messages, access lists, bans and table topics. */
+int store_room_delete(store_t *st, const char *name);
+
+/* Access control, all synchronous like store_room_put (rare operations). */
+int store_folder_put(store_t *st, const char *path);
+int store_folder_delete(store_t *st, const char *path); /* and its access list */
+/* Folder paths in path order (parents first); "/" is not stored. */
+int store_folders_load(store_t *st, void (*cb)(void *ud, const char *path), void *ud);
+/* Replaces the object's access list; n == 0 deletes it. */
+int store_acl_put(store_t *st, const store_acl_t *acl);
+/* Creates or replaces a group with its members. */
+int store_group_put(store_t *st, const store_group_t *group);
+int store_group_delete(store_t *st, const char *name);
+/* Inserts or replaces the ban of (room, table, who). */
+int store_ban_put(store_t *st, const store_ban_t *ban);
+int store_ban_delete(store_t *st, const char *room, uint32_t table, const char *who);
+/* Sets a table's topic ("" deletes it). */
+int store_table_topic_put(store_t *st, const char *room, uint32_t table, const char *topic);
+int store_access_load(store_t *st, const store_access_cb_t *cb, void *ud);
 
 /* Server settings: a small key/value table (the chat-group registry lives there). *value gets a
  * copy the caller frees, or NULL when the key is absent. */

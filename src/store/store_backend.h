@@ -26,6 +26,19 @@ typedef struct store_backend_ops {
     int (*rooms_load)(store_backend_t *be, store_room_cb cb, void *ud);
     int (*setting_get)(store_backend_t *be, const char *key, char **value);
     int (*setting_put)(store_backend_t *be, const char *key, const char *value);
+    int (*room_delete)(store_backend_t *be, const char *name);
+    /* Access control: writes on the writer's connection (under its lock), loads on the reader. */
+    int (*folder_put)(store_backend_t *be, const char *path);
+    int (*folder_delete)(store_backend_t *be, const char *path);
+    int (*folders_load)(store_backend_t *be, void (*cb)(void *ud, const char *path), void *ud);
+    int (*acl_put)(store_backend_t *be, const store_acl_t *acl);
+    int (*group_put)(store_backend_t *be, const store_group_t *group);
+    int (*group_delete)(store_backend_t *be, const char *name);
+    int (*ban_put)(store_backend_t *be, const store_ban_t *ban);
+    int (*ban_delete)(store_backend_t *be, const char *room, uint32_t table, const char *who);
+    int (*table_topic_put)(store_backend_t *be, const char *room, uint32_t table,
+                           const char *topic);
+    int (*access_load)(store_backend_t *be, const store_access_cb_t *cb, void *ud);
     /* limit is already clamped to 1..STORE__HISTORY_MAX; more is never NULL. */
     int (*history)(store_backend_t *be, const char *room, uint32_t table, uint64_t before,
                    int limit, store_msg_cb cb, void *ud, bool *more);

@@ -49,6 +49,8 @@ void config_init(config_t *cfg)
     config_set_str(&cfg->mail.template_file, "");
     config_set_str(&cfg->moderation.words, "");
     config_set_str(&cfg->moderation.word_file, "");
+    cfg->access.registered = 3; /* participant */
+    cfg->access.guests = 3;
 }
 
 void config_deinit(config_t *cfg)
@@ -181,6 +183,8 @@ struct key {
     }
 
 static const char *const starttls_names[] = {"off", "try", "required", NULL};
+static const char *const right_names[] = {"none",        "read_only", "moderated",
+                                          "participant", "host",      NULL};
 
 static const struct key keys[] = {
     STR("server", "listen", listen),
@@ -215,6 +219,8 @@ static const struct key keys[] = {
     STR("mail", "template_file", mail.template_file),
     STR("moderation", "words", moderation.words),
     STR("moderation", "word_file", moderation.word_file),
+    ENUM("access", "registered", access.registered, right_names),
+    ENUM("access", "guests", access.guests, right_names),
 };
 
 /* Sets a K_ENUM key to the index of its name; 0 or -EINVAL (err holds "a, b or c"). */

@@ -58,6 +58,13 @@ typedef struct config_moderation {
     char *word_file; /* one word per line, '#' comments; "" none */
 } config_moderation_t;
 
+/* [access]: the rights of each class where no access list applies (core_right_t values: 0 none,
+ * 1 read_only, 2 moderated, 3 participant, 4 host). */
+typedef struct config_access {
+    int registered;
+    int guests;
+} config_access_t;
+
 typedef struct config {
     char *listen; /* "HOST:PORT" */
     char *data_dir;
@@ -79,6 +86,7 @@ typedef struct config {
     config_flood_t flood;
     config_mail_t mail;
     config_moderation_t moderation;
+    config_access_t access;
     config_room_t *rooms;
     size_t nrooms;
     config_group_t *groups;

@@ -187,9 +187,9 @@ async def test_rest_rooms(parley):
     assert r.status == 200 and r.content_type.startswith("application/json")
     assert r.json() == {"rooms": [
         {"name": "duo", "title": "Duo", "topic": "", "capacity": 2, "tables": 1, "users": 0,
-         "moderated": False},
+         "moderated": False, "folder": "/"},
         {"name": "lobby", "title": "Lobby", "topic": "Say hello", "capacity": 32, "tables": 1,
-         "users": 0, "moderated": False},
+         "users": 0, "moderated": False, "folder": "/"},
     ]}
     clients = await connect_many(server.port, ["ann", "bob", "cat"])
     try:
@@ -199,12 +199,12 @@ async def test_rest_rooms(parley):
         assert r.status == 200
         assert r.json() == {
             "room": {"name": "duo", "title": "Duo", "topic": "", "capacity": 2, "tables": 2,
-                     "users": 3, "moderated": False},
+                     "users": 3, "moderated": False, "folder": "/"},
             "tables": [
                 {"number": 1, "name": "Duo", "users": 2, "lurkers": 0, "capacity": 2,
-                 "full": True},
+                 "full": True, "topic": ""},
                 {"number": 2, "name": "Duo #2", "users": 1, "lurkers": 0, "capacity": 2,
-                 "full": False},
+                 "full": False, "topic": ""},
             ],
         }
     finally:
@@ -245,7 +245,7 @@ async def test_create_room(parley):
     assert r.status == 201, r
     assert r.content_type.startswith("application/json")
     assert r.json() == {"room": {"name": "games", "title": "Games", "topic": "Play nice",
-                                 "capacity": 40, "tables": 1, "users": 0, "moderated": False}}
+                                 "capacity": 40, "tables": 1, "users": 0, "moderated": False, "folder": "/"}}
     r = post(good)
     assert r.status == 409 and r.json()["error"]["code"] == "room_exists"
     r = post({"name": "lobby"})
@@ -255,7 +255,7 @@ async def test_create_room(parley):
     r = post({"name": "plain-room_2"})
     assert r.status == 201
     assert r.json()["room"] == {"name": "plain-room_2", "title": "plain-room_2", "topic": "",
-                                "capacity": 7, "tables": 1, "users": 0, "moderated": False}
+                                "capacity": 7, "tables": 1, "users": 0, "moderated": False, "folder": "/"}
     assert post({"name": "9lives", "capacity": 1}).status == 201
     assert post({"name": "big", "capacity": 10000}).status == 201
 
@@ -287,7 +287,7 @@ async def test_create_room(parley):
     r = http_get(server.port, "/api/v1/rooms/games")
     assert r.status == 200
     assert r.json()["room"] == {"name": "games", "title": "Games", "topic": "Play nice",
-                                "capacity": 40, "tables": 1, "users": 0, "moderated": False}
+                                "capacity": 40, "tables": 1, "users": 0, "moderated": False, "folder": "/"}
     async with await Client.connect(server.port, "bob") as b:
         history = (await b.enter("games"))["history"]
         assert [m["text"] for m in history] == ["first game"]

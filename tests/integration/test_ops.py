@@ -146,7 +146,8 @@ async def test_config_rooms_replace_default_lobby_and_are_updated(parley):
     async with await Client.connect(server.port, "alice") as a:
         rooms = (await a.cmd("rooms"))["rooms"]
         assert rooms == [{"name": "games", "title": "Games", "topic": "Old topic", "capacity": 4,
-                          "tables": 1, "users": 0, "moderated": False}]
+                          "tables": 1, "users": 0, "moderated": False, "folder": "/",
+                          "right": "participant"}]
         await a.fail("no_such_room", "enter", room="lobby")
     server.config_file.write_text(dedent("""
         [room games]
@@ -161,9 +162,11 @@ async def test_config_rooms_replace_default_lobby_and_are_updated(parley):
         rooms = (await a.cmd("rooms"))["rooms"]
         assert [r["name"] for r in rooms] == ["chess", "games"]
         assert rooms[1] == {"name": "games", "title": "Games!", "topic": "New topic",
-                            "capacity": 6, "tables": 1, "users": 0, "moderated": False}
+                            "capacity": 6, "tables": 1, "users": 0, "moderated": False,
+                            "folder": "/", "right": "participant"}
         assert rooms[0] == {"name": "chess", "title": "Chess", "topic": "", "capacity": 32,
-                            "tables": 1, "users": 0, "moderated": False}
+                            "tables": 1, "users": 0, "moderated": False, "folder": "/",
+                            "right": "participant"}
         assert (await a.enter("games"))["room"]["topic"] == "New topic"
 
 
@@ -184,7 +187,7 @@ async def test_config_room_updated_without_topic(parley):
         assert room["title"] == "The Lobby"
         assert room["topic"] in ("Say hello", ""), room
         reply = await b.enter("lobby")
-        assert reply["room"] == room | {"users": 1}
+        assert reply["room"] | {"right": reply["right"]} == room | {"users": 1}
         assert [m["text"] for m in reply["history"]] == ["before the restart"]
 
 

@@ -33,8 +33,10 @@ async def test_default_lobby_and_room_summaries(server):
 
         reply = await alice.enter("lobby")
         assert reply["room"]["name"] == "lobby" and reply["room"]["users"] == 1
-        assert reply["table"] == {"room": "lobby", "table": 1, "name": "Lobby", "lurkers": 0,
+        assert reply["table"] == {"room": "lobby", "table": 1, "name": "Lobby", "topic": "",
+                                  "lurkers": 0,
                                   "members": [{"nick": "alice", "colour": alice.colour}]}
+        assert reply["right"] == "participant"
         assert reply["history"] == []
         assert (await alice.cmd("rooms"))["rooms"][0]["users"] == 1
 
@@ -46,7 +48,8 @@ async def test_rooms_sorted_by_name(parley):
         assert [r["name"] for r in rooms] == ["apple", "duo", "lobby", "zebra"]
         duo = next(r for r in rooms if r["name"] == "duo")
         assert duo == {"name": "duo", "title": "Duo", "topic": "Two per table", "capacity": 2,
-                       "tables": 1, "users": 0, "moderated": False}
+                       "tables": 1, "users": 0, "moderated": False, "folder": "/",
+                       "right": "participant"}
 
 
 async def test_overflow_table_at_default_capacity(server):
@@ -69,9 +72,10 @@ async def test_overflow_table_at_default_capacity(server):
         await users[0].no_event("member_entered", nick="user33")
 
         assert await tables_of(u33, "lobby") == [
-            {"number": 1, "name": "Lobby", "users": 32, "lurkers": 0, "capacity": 32, "full": True},
+            {"number": 1, "name": "Lobby", "users": 32, "lurkers": 0, "capacity": 32, "full": True,
+             "topic": ""},
             {"number": 2, "name": "Lobby #2", "users": 1, "lurkers": 0, "capacity": 32,
-             "full": False},
+             "full": False, "topic": ""},
         ]
 
         # user01 hops to table 2: both tables are told.
@@ -273,7 +277,7 @@ async def test_lurker_takes_a_seat_and_hops_quietly(rooms_server):
         assert reply["table"]["table"] == 2
         tables = await tables_of(c, "duo")
         assert tables[0] == {"number": 1, "name": "Duo", "users": 2, "lurkers": 1,
-                             "capacity": 2, "full": True}
+                             "capacity": 2, "full": True, "topic": ""}
 
         await a.event("lurkers", room="duo", table=1, count=1)
         reply = await lurker.cmd("hop", room="duo", table=2)
@@ -301,4 +305,4 @@ async def test_tables_without_being_in_room_and_before_hello(server):
         await anon.hello("anna")
         tables = await tables_of(anon, "lobby")
         assert tables == [{"number": 1, "name": "Lobby", "users": 0, "lurkers": 0,
-                           "capacity": 32, "full": False}]
+                           "capacity": 32, "full": False, "topic": ""}]

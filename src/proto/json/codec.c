@@ -5,19 +5,20 @@
 
 json_t *json_room_summary(const room_t *r)
 {
-    return json_pack("{s:s,s:s,s:s,s:i,s:I,s:I,s:b}", "name", room_name(r), "title", room_title(r),
-                     "topic", room_topic(r), "capacity", room_capacity(r), "tables",
+    return json_pack("{s:s,s:s,s:s,s:i,s:I,s:I,s:b,s:s}", "name", room_name(r), "title",
+                     room_title(r), "topic", room_topic(r), "capacity", room_capacity(r), "tables",
                      (json_int_t)room_table_count(r), "users", (json_int_t)room_user_count(r),
-                     "moderated", room_moderated(r));
+                     "moderated", room_moderated(r), "folder", room_folder(r));
 }
 
 json_t *json_table_summary(const table_t *t)
 {
     int cap = room_capacity(table_room(t));
     unsigned users = table_users(t);
-    return json_pack("{s:I,s:s,s:I,s:I,s:i,s:b}", "number", (json_int_t)table_number(t), "name",
-                     table_name(t), "users", (json_int_t)users, "lurkers",
-                     (json_int_t)table_lurkers(t), "capacity", cap, "full", users >= (unsigned)cap);
+    return json_pack("{s:I,s:s,s:I,s:I,s:i,s:b,s:s}", "number", (json_int_t)table_number(t),
+                     "name", table_name(t), "users", (json_int_t)users, "lurkers",
+                     (json_int_t)table_lurkers(t), "capacity", cap, "full", users >= (unsigned)cap,
+                     "topic", table_topic(t));
 }
 
 static void add_member(void *ud, const char *nick, const char *colour)
@@ -29,9 +30,9 @@ json_t *json_table_view(const table_t *t)
 {
     json_t *members = json_array();
     table_members_foreach(t, add_member, members);
-    return json_pack("{s:s,s:I,s:s,s:I,s:o}", "room", room_name(table_room(t)), "table",
-                     (json_int_t)table_number(t), "name", table_name(t), "lurkers",
-                     (json_int_t)table_lurkers(t), "members", members);
+    return json_pack("{s:s,s:I,s:s,s:s,s:I,s:o}", "room", room_name(table_room(t)), "table",
+                     (json_int_t)table_number(t), "name", table_name(t), "topic", table_topic(t),
+                     "lurkers", (json_int_t)table_lurkers(t), "members", members);
 }
 
 json_t *json_invite_id(uint64_t id)
@@ -96,6 +97,23 @@ json_t *json_event(const core_event_t *ev)
     case EV_INVITE_DECLINED:
         return json_pack("{s:s,s:o,s:s}", "type", "invite_declined", "invite",
                          json_invite_id(ev->invite), "by", ev->nick);
+    case EV_RIGHTS:
+        return json_pack("{s:s,s:s,s:I,s:s}", "type", "rights", "room", ev->room, "table",
+                         (json_int_t)ev->table, "right", core_right_name(ev->right));
+    case EV_EJECTED:
+        return json_pack("{s:s,s:s,s:o,s:s,s:s,s:o}", "type", "ejected", "room", ev->room, "table",
+                         ev->table ? json_integer(ev->table) : json_null(), "by", ev->nick,
+                         "reason", ev->reason ? ev->reason : "", "until",
+                         ev->ts ? json_integer(ev->ts) : json_null());
+    case EV_BROADCAST:
+        return json_pack("{s:s,s:s,s:I,s:I,s:s,s:s,s:o}", "type", "broadcast", "room", ev->room,
+                         "table", (json_int_t)ev->table, "ts", (json_int_t)ev->ts, "from",
+                         ev->nick, "colour", ev->colour, "text", text_of(ev));
+    case EV_ROOM_UPDATED:
+        return json_pack("{s:s,s:o}", "type", "room_updated", "room", json_room_summary(ev->in));
+    case EV_TABLE_UPDATED:
+        return json_pack("{s:s,s:s,s:I,s:o}", "type", "table_updated", "room", ev->room, "table",
+                         (json_int_t)ev->table, "topic", text_of(ev));
     }
     return NULL;
 }

@@ -32,6 +32,12 @@ int json_private_invite(session_t *s, json_t *req, json_t **result);
 int json_private_accept(session_t *s, json_t *req, json_t **result);
 int json_private_decline(session_t *s, json_t *req, json_t **result);
 
+/* host.c: the host commands (eject, broadcast, edit_room, edit_table), likewise. */
+int json_host_eject(session_t *s, json_t *req, json_t **result);
+int json_host_broadcast(session_t *s, json_t *req, json_t **result);
+int json_host_edit_room(session_t *s, json_t *req, json_t **result);
+int json_host_edit_table(session_t *s, json_t *req, json_t **result);
+
 /* The WebSocket handler of the JSON protocol (GET /ws). */
 extern const ws_handler_t json_ws_handler;
 

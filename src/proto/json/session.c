@@ -185,15 +185,28 @@ static int cmd_hello(jsess_t *js, json_t *req, json_t **result)
     return 0;
 }
 
+struct room_list {
+    json_t *a;
+    const session_t *s;
+};
+
+/* Rooms the session has no right in are left out, with no hint that they exist. */
 static void add_room(void *ud, room_t *r)
 {
-    json_array_append_new(ud, json_room_summary(r));
+    struct room_list *rl = ud;
+    core_right_t right = core_right(rl->s, r, 0);
+    if (right == CORE_RIGHT_NONE)
+        return;
+    json_t *o = json_room_summary(r);
+    json_object_set_new(o, "right", json_string(core_right_name(right)));
+    json_array_append_new(rl->a, o);
 }
 
 static int cmd_rooms(jsess_t *js, json_t *req, json_t **result)
 {
     json_t *a = json_array();
-    core_rooms_foreach(ws_group(js->ws)->core, add_room, a);
+    struct room_list rl = {a, js->s};
+    core_rooms_foreach(ws_group(js->ws)->core, add_room, &rl);
     *result = json_pack("{s:o}", "rooms", a);
     return 0;
 }
@@ -210,8 +223,9 @@ static int cmd_enter(jsess_t *js, json_t *req, json_t **result)
         rc = core_enter(js->s, r, json_is_true(lurk), &t);
     if (rc < 0)
         return rc;
-    *result = json_pack("{s:o,s:o,s:o}", "room", json_room_summary(r), "table", json_table_view(t),
-                        "history", json_table_history(js->s, t));
+    *result = json_pack("{s:o,s:o,s:o,s:s}", "room", json_room_summary(r), "table",
+                        json_table_view(t), "history", json_table_history(js->s, t), "right",
+                        core_right_name(core_right(js->s, r, table_number(t))));
     return 0;
 }
 
@@ -219,11 +233,14 @@ static int cmd_tables(jsess_t *js, json_t *req, json_t **result)
 {
     room_t *r;
     int rc = arg_room_as(js, req, &r, CORE_ENOROOM);
+    if (rc == 0 && core_right(js->s, r, 0) == CORE_RIGHT_NONE)
+        rc = CORE_ENOROOM; /* as if it did not exist */
     if (rc < 0)
         return rc;
     json_t *a = json_array();
     for (table_t *t = room_table_first(r); t; t = room_table_next(t))
-        json_array_append_new(a, json_table_summary(t));
+        if (core_right(js->s, r, table_number(t)) > CORE_RIGHT_NONE)
+            json_array_append_new(a, json_table_summary(t));
     *result = json_pack("{s:s,s:o}", "room", room_name(r), "tables", a);
     return 0;
 }
@@ -244,8 +261,9 @@ static int cmd_hop(jsess_t *js, json_t *req, json_t **result)
     rc = core_hop(js->s, r, (uint32_t)n, &t);
     if (rc < 0)
         return rc;
-    *result = json_pack("{s:o,s:o}", "table", json_table_view(t), "history",
-                        json_table_history(js->s, t));
+    *result = json_pack("{s:o,s:o,s:s}", "table", json_table_view(t), "history",
+                        json_table_history(js->s, t), "right",
+                        core_right_name(core_right(js->s, r, table_number(t))));
     return 0;
 }
 
@@ -366,6 +384,26 @@ static int cmd_decline(jsess_t *js, json_t *req, json_t **result)
     return json_private_decline(js->s, req, result);
 }
 
+static int cmd_eject(jsess_t *js, json_t *req, json_t **result)
+{
+    return json_host_eject(js->s, req, result);
+}
+
+static int cmd_broadcast(jsess_t *js, json_t *req, json_t **result)
+{
+    return json_host_broadcast(js->s, req, result);
+}
+
+static int cmd_edit_room(jsess_t *js, json_t *req, json_t **result)
+{
+    return json_host_edit_room(js->s, req, result);
+}
+
+static int cmd_edit_table(jsess_t *js, json_t *req, json_t **result)
+{
+    return json_host_edit_table(js->s, req, result);
+}
+
 static int cmd_ping(jsess_t *js, json_t *req, json_t **result)
 {
     *result = json_pack("{s:I}", "ts", (json_int_t)app_now_ms());
@@ -400,6 +438,10 @@ static const struct command {
     {"invite", cmd_invite, true, 2, false},
     {"accept", cmd_accept, true, 2, false},
     {"decline", cmd_decline, true, 1, false},
+    {"eject", cmd_eject, true, 2, false},
+    {"broadcast", cmd_broadcast, true, 2, true},
+    {"edit_room", cmd_edit_room, true, 2, false},
+    {"edit_table", cmd_edit_table, true, 2, false},
 };
 
 /* Flood control (docs/PROTOCOL.md, "Flood control"). Every client message, even one that cannot
@@ -515,6 +557,12 @@ static void on_open(ws_t *ws)
     js->ws = ws;
     js->s = core_session_new(g->core, &json_session_ops, js);
     g->connections++;
+    char peer[64];
+    ws_peer(ws, peer, sizeof(peer));
+    char *port = strrchr(peer, ':'); /* "ip:port", also for IPv6: the address without its port */
+    if (port)
+        *port = '\0';
+    core_session_set_address(js->s, peer);
     uint64_t now = uv_now(app->loop);
     bucket_init(&js->commands, now);
     bucket_init(&js->messages, now);

@@ -7,7 +7,7 @@
  *     lets it read a consistent snapshot while the writer commits.
  * Every statement is prepared once at open and reset after each use, so no read transaction stays
  * open between calls. Errors are logged with sqlite3_errmsg() and mapped to STORE_E* here. */
-#include "store/store_backend.h"
+#include "store/sqlite/sqlite_int.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -45,25 +45,42 @@ static const char *const migrations[] = {
     "CREATE INDEX messages_room_tbl_id ON messages(room, tbl, id);"
     "CREATE TABLE settings(key TEXT PRIMARY KEY NOT NULL, value TEXT);",
     "ALTER TABLE rooms ADD COLUMN moderated INTEGER NOT NULL DEFAULT 0;",
+    /* 2: reserved for the accounts schema (merged from the accounts branch). */
+    "SELECT 1;",
+    /* 3: folders, access lists, user groups, bans, table topics (sqlite_access.c). */
+    "ALTER TABLE rooms ADD COLUMN folder TEXT NOT NULL DEFAULT '/';"
+    "CREATE TABLE folders(path TEXT PRIMARY KEY NOT NULL);"
+    "CREATE TABLE acls("
+    "  scope TEXT NOT NULL,"
+    "  name TEXT NOT NULL,"
+    "  tbl INTEGER NOT NULL,"
+    "  pos INTEGER NOT NULL,"
+    "  who TEXT NOT NULL,"
+    "  who_name TEXT NOT NULL,"
+    "  rights TEXT NOT NULL,"
+    "  PRIMARY KEY(scope, name, tbl, pos));"
+    "CREATE TABLE user_groups(name TEXT PRIMARY KEY NOT NULL);"
+    "CREATE TABLE user_group_members("
+    "  grp TEXT NOT NULL REFERENCES user_groups(name) ON DELETE CASCADE,"
+    "  account TEXT NOT NULL,"
+    "  PRIMARY KEY(grp, account));"
+    "CREATE TABLE bans("
+    "  room TEXT NOT NULL,"
+    "  tbl INTEGER NOT NULL,"
+    "  who TEXT NOT NULL,"
+    "  addr TEXT NOT NULL DEFAULT '',"
+    "  until_ms INTEGER NOT NULL,"
+    "  by_nick TEXT NOT NULL DEFAULT '',"
+    "  reason TEXT NOT NULL DEFAULT '',"
+    "  PRIMARY KEY(room, tbl, who));"
+    "CREATE TABLE table_topics("
+    "  room TEXT NOT NULL,"
+    "  tbl INTEGER NOT NULL,"
+    "  topic TEXT NOT NULL,"
+    "  PRIMARY KEY(room, tbl));",
 };
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 
-enum {
-    /* writer connection */
-    W_BEGIN,
-    W_COMMIT,
-    W_ROLLBACK,
-    W_MSG_INSERT,
-    W_ROOM_PUT,
-    W_SETTING_PUT,
-    W_SETTING_DEL,
-    /* read connection */
-    R_LAST_ID,
-    R_ROOMS,
-    R_HISTORY,
-    R_SETTING_GET,
-    N_STMTS,
-};
 
 static const struct {
     bool writer;
@@ -74,29 +91,23 @@ static const struct {
     [W_ROLLBACK] = {true, "ROLLBACK"},
     [W_MSG_INSERT] = {true, "INSERT INTO messages(id, room, tbl, ts, nick, colour, text) "
                             "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)"},
-    [W_ROOM_PUT] = {true, "INSERT INTO rooms(name, title, topic, capacity, created_ms, moderated) "
-                          "VALUES(?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(name) DO UPDATE SET "
-                          "title = excluded.title, topic = excluded.topic, "
-                          "capacity = excluded.capacity, moderated = excluded.moderated"},
+    [W_ROOM_PUT] = {true, "INSERT INTO rooms(name, title, topic, capacity, created_ms, moderated, "
+                          "folder) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT(name) DO UPDATE "
+                          "SET title = excluded.title, topic = excluded.topic, "
+                          "capacity = excluded.capacity, moderated = excluded.moderated, "
+                          "folder = excluded.folder"},
     [W_SETTING_PUT] = {true, "INSERT INTO settings(key, value) VALUES(?1, ?2) "
                              "ON CONFLICT(key) DO UPDATE SET value = excluded.value"},
     [W_SETTING_DEL] = {true, "DELETE FROM settings WHERE key = ?1"},
     [R_SETTING_GET] = {false, "SELECT value FROM settings WHERE key = ?1"},
     [R_LAST_ID] = {false, "SELECT max(id) FROM messages"},
-    [R_ROOMS] = {false, "SELECT name, title, topic, capacity, moderated FROM rooms "
+    [R_ROOMS] = {false, "SELECT name, title, topic, capacity, moderated, folder FROM rooms "
                         "ORDER BY created_ms, name"},
     /* Newest first; the caller asks for limit + 1 rows to learn whether older ones exist. */
     [R_HISTORY] = {false, "SELECT id, ts, nick, colour, text FROM messages "
                           "WHERE room = ?1 AND tbl = ?2 AND id < ?3 ORDER BY id DESC LIMIT ?4"},
 };
 
-struct store_backend {
-    sqlite3 *wdb;      /* writer connection; guarded by wlock */
-    sqlite3 *rdb;      /* read connection; loop thread only */
-    uv_mutex_t wlock;  /* serialises the writer thread and room_put on wdb */
-    bool wlock_inited; /* whether wlock needs destroying */
-    sqlite3_stmt *stmt[N_STMTS];
-};
 
 /* A copied row, so callbacks run after the statement is reset (and may re-enter the store). */
 typedef struct row {
@@ -106,7 +117,7 @@ typedef struct row {
 } row_t;
 
 /* Maps a SQLite result code to a store error and logs it with the connection's message. */
-static int map_err(sqlite3 *db, int rc, const char *what)
+int sqlite__map_err(sqlite3 *db, int rc, const char *what)
 {
     log_error("store: %s: %s (%d)", what, db ? sqlite3_errmsg(db) : sqlite3_errstr(rc), rc);
     switch (rc & 0xff) {
@@ -120,12 +131,12 @@ static int map_err(sqlite3 *db, int rc, const char *what)
 }
 
 /* Runs a statement that returns no rows, expecting SQLITE_DONE. */
-static int step_done(sqlite3_stmt *st, const char *what)
+int sqlite__step_done(sqlite3_stmt *st, const char *what)
 {
     int rc = sqlite3_step(st);
     int err = 0;
     if (rc != SQLITE_DONE)
-        err = map_err(sqlite3_db_handle(st), sqlite3_extended_errcode(sqlite3_db_handle(st)), what);
+        err = sqlite__map_err(sqlite3_db_handle(st), sqlite3_extended_errcode(sqlite3_db_handle(st)), what);
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
     return err;
@@ -151,12 +162,12 @@ static int pragma_query(sqlite3 *db, const char *sql, int64_t *ival, char *sval,
     int err = 0;
     int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
     if (rc != SQLITE_OK) {
-        err = map_err(db, rc, sql);
+        err = sqlite__map_err(db, rc, sql);
         goto out;
     }
     rc = sqlite3_step(st);
     if (rc != SQLITE_ROW) {
-        err = map_err(db, rc == SQLITE_DONE ? SQLITE_ERROR : sqlite3_extended_errcode(db), sql);
+        err = sqlite__map_err(db, rc == SQLITE_DONE ? SQLITE_ERROR : sqlite3_extended_errcode(db), sql);
         goto out;
     }
     if (ival)
@@ -204,13 +215,13 @@ static int open_conn(const char *path, int flags, sqlite3 **out)
     int err = 0;
     int rc = sqlite3_open_v2(path, out, flags | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc != SQLITE_OK) {
-        err = map_err(*out, rc, path);
+        err = sqlite__map_err(*out, rc, path);
         goto out;
     }
     sqlite3_extended_result_codes(*out, 1);
     rc = sqlite3_busy_timeout(*out, BUSY_TIMEOUT_MS);
     if (rc != SQLITE_OK) {
-        err = map_err(*out, rc, "busy_timeout");
+        err = sqlite__map_err(*out, rc, "busy_timeout");
         goto out;
     }
     err = exec_sql(*out, "PRAGMA foreign_keys = ON");
@@ -294,6 +305,7 @@ static void sqlite_close(store_backend_t *be)
         return;
     for (int i = 0; i < N_STMTS; i++)
         sqlite3_finalize(be->stmt[i]);
+    sqlite_access__finalize(be);
     /* The reader first: closing the writer, the last connection, checkpoints and removes the WAL.
      */
     if (be->rdb && sqlite3_close(be->rdb) != SQLITE_OK)
@@ -340,10 +352,13 @@ static int sqlite_open(const store_options_t *opt, store_backend_t **out)
         int rc = sqlite3_prepare_v3(db, stmt_sql[i].sql, -1, SQLITE_PREPARE_PERSISTENT,
                                     &be->stmt[i], NULL);
         if (rc != SQLITE_OK) {
-            err = map_err(db, rc, stmt_sql[i].sql);
+            err = sqlite__map_err(db, rc, stmt_sql[i].sql);
             goto out;
         }
     }
+    err = sqlite_access__prepare(be);
+    if (err < 0)
+        goto out;
     *out = be;
     be = NULL;
 out:
@@ -358,7 +373,7 @@ static int sqlite_last_msg_id(store_backend_t *be, uint64_t *out)
     int err = 0;
     int rc = sqlite3_step(st);
     if (rc != SQLITE_ROW) {
-        err = map_err(be->rdb, sqlite3_extended_errcode(be->rdb), "last message id");
+        err = sqlite__map_err(be->rdb, sqlite3_extended_errcode(be->rdb), "last message id");
         goto out;
     }
     int64_t id = sqlite3_column_int64(st, 0); /* NULL (no messages) reads as 0 */
@@ -368,7 +383,7 @@ out:
     return err;
 }
 
-static void bind_str(sqlite3_stmt *st, int i, const char *s)
+void sqlite__bind_str(sqlite3_stmt *st, int i, const char *s)
 {
     if (s)
         sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
@@ -387,18 +402,19 @@ static int sqlite_room_put(store_backend_t *be, const store_room_t *room)
 {
     sqlite3_stmt *st = be->stmt[W_ROOM_PUT];
     uv_mutex_lock(&be->wlock);
-    bind_str(st, 1, room->name);
-    bind_str(st, 2, room->title);
-    bind_str(st, 3, room->topic);
+    sqlite__bind_str(st, 1, room->name);
+    sqlite__bind_str(st, 2, room->title);
+    sqlite__bind_str(st, 3, room->topic);
     sqlite3_bind_int(st, 4, room->capacity);
     sqlite3_bind_int64(st, 5, now_ms());
     sqlite3_bind_int(st, 6, room->moderated ? 1 : 0);
-    int err = step_done(st, "room put");
+    sqlite3_bind_text(st, 7, room->folder ? room->folder : "/", -1, SQLITE_STATIC);
+    int err = sqlite__step_done(st, "room put");
     uv_mutex_unlock(&be->wlock);
     return err;
 }
 
-static char *col_dup(sqlite3_stmt *st, int i)
+char *sqlite__col_dup(sqlite3_stmt *st, int i)
 {
     const unsigned char *t = sqlite3_column_text(st, i);
     return t ? xmemdup0(t, (size_t)sqlite3_column_bytes(st, i)) : NULL;
@@ -408,10 +424,10 @@ static int sqlite_setting_put(store_backend_t *be, const char *key, const char *
 {
     sqlite3_stmt *st = be->stmt[value ? W_SETTING_PUT : W_SETTING_DEL];
     uv_mutex_lock(&be->wlock);
-    bind_str(st, 1, key);
+    sqlite__bind_str(st, 1, key);
     if (value)
-        bind_str(st, 2, value);
-    int err = step_done(st, "setting put");
+        sqlite__bind_str(st, 2, value);
+    int err = sqlite__step_done(st, "setting put");
     uv_mutex_unlock(&be->wlock);
     return err;
 }
@@ -420,12 +436,12 @@ static int sqlite_setting_get(store_backend_t *be, const char *key, char **value
 {
     sqlite3_stmt *st = be->stmt[R_SETTING_GET];
     int err = 0;
-    bind_str(st, 1, key);
+    sqlite__bind_str(st, 1, key);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW)
-        *value = col_dup(st, 0);
+        *value = sqlite__col_dup(st, 0);
     else if (rc != SQLITE_DONE)
-        err = map_err(be->rdb, sqlite3_extended_errcode(be->rdb), "setting get");
+        err = sqlite__map_err(be->rdb, sqlite3_extended_errcode(be->rdb), "setting get");
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
     return err;
@@ -453,9 +469,11 @@ static int sqlite_rooms_load(store_backend_t *be, store_room_cb cb, void *ud)
         }
         row_t *r = &rows[n++];
         memset(r, 0, sizeof *r);
-        r->s[0] = col_dup(st, 0);
-        r->s[1] = col_dup(st, 1);
-        r->s[2] = col_dup(st, 2);
+        r->s[0] = sqlite__col_dup(st, 0);
+        r->s[1] = sqlite__col_dup(st, 1);
+        r->s[2] = sqlite__col_dup(st, 2);
+        r->s[3] = sqlite__col_dup(st, 5);
+        r->room.folder = r->s[3] ? r->s[3] : "/";
         r->room.name = r->s[0];
         r->room.title = r->s[1];
         r->room.topic = r->s[2];
@@ -463,7 +481,7 @@ static int sqlite_rooms_load(store_backend_t *be, store_room_cb cb, void *ud)
         r->room.moderated = sqlite3_column_int(st, 4) != 0;
     }
     if (rc != SQLITE_DONE)
-        err = map_err(be->rdb, sqlite3_extended_errcode(be->rdb), "rooms load");
+        err = sqlite__map_err(be->rdb, sqlite3_extended_errcode(be->rdb), "rooms load");
     sqlite3_reset(st);
     if (err < 0)
         goto out;
@@ -482,15 +500,15 @@ static int sqlite_history(store_backend_t *be, const char *room, uint32_t table,
     size_t n = 0;
     int err = 0, rc;
 
-    bind_str(st, 1, room);
+    sqlite__bind_str(st, 1, room);
     sqlite3_bind_int64(st, 2, (int64_t)table);
     sqlite3_bind_int64(st, 3, before == 0 || before > INT64_MAX ? INT64_MAX : (int64_t)before);
     sqlite3_bind_int(st, 4, limit + 1);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < (size_t)limit + 1) {
         row_t *r = &rows[n++];
-        r->s[0] = col_dup(st, 2);
-        r->s[1] = col_dup(st, 3);
-        r->s[2] = col_dup(st, 4);
+        r->s[0] = sqlite__col_dup(st, 2);
+        r->s[1] = sqlite__col_dup(st, 3);
+        r->s[2] = sqlite__col_dup(st, 4);
         r->msg.id = (uint64_t)sqlite3_column_int64(st, 0);
         r->msg.ts = sqlite3_column_int64(st, 1);
         r->msg.room = room;
@@ -501,7 +519,7 @@ static int sqlite_history(store_backend_t *be, const char *room, uint32_t table,
         r->msg.text_len = (size_t)sqlite3_column_bytes(st, 4);
     }
     if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-        err = map_err(be->rdb, sqlite3_extended_errcode(be->rdb), "history");
+        err = sqlite__map_err(be->rdb, sqlite3_extended_errcode(be->rdb), "history");
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
     if (err < 0)
@@ -522,30 +540,30 @@ static int insert_msg(store_backend_t *be, const store_msg_t *m)
 {
     sqlite3_stmt *st = be->stmt[W_MSG_INSERT];
     sqlite3_bind_int64(st, 1, (int64_t)m->id);
-    bind_str(st, 2, m->room);
+    sqlite__bind_str(st, 2, m->room);
     sqlite3_bind_int64(st, 3, (int64_t)m->table);
     sqlite3_bind_int64(st, 4, m->ts);
-    bind_str(st, 5, m->nick);
-    bind_str(st, 6, m->colour);
+    sqlite__bind_str(st, 5, m->nick);
+    sqlite__bind_str(st, 6, m->colour);
     /* Explicit length: the text carries its own. */
     sqlite3_bind_text64(st, 7, m->text ? m->text : "", m->text ? m->text_len : 0, SQLITE_STATIC,
                         SQLITE_UTF8);
-    return step_done(st, "message insert");
+    return sqlite__step_done(st, "message insert");
 }
 
 static int sqlite_write_batch(store_backend_t *be, const store_msg_t *const *msgs, size_t n)
 {
     uv_mutex_lock(&be->wlock);
-    int err = step_done(be->stmt[W_BEGIN], "begin");
+    int err = sqlite__step_done(be->stmt[W_BEGIN], "begin");
     if (err < 0)
         goto out;
     for (size_t i = 0; i < n && err == 0; i++)
         err = insert_msg(be, msgs[i]);
     if (err == 0)
-        err = step_done(be->stmt[W_COMMIT], "commit");
+        err = sqlite__step_done(be->stmt[W_COMMIT], "commit");
     /* SQLite may already have rolled back (e.g. on SQLITE_FULL); finish the job if not. */
     if (err < 0 && !sqlite3_get_autocommit(be->wdb))
-        step_done(be->stmt[W_ROLLBACK], "rollback");
+        sqlite__step_done(be->stmt[W_ROLLBACK], "rollback");
 out:
     uv_mutex_unlock(&be->wlock);
     return err;
@@ -562,4 +580,15 @@ const store_backend_ops_t sqlite_store_ops = {
     .setting_put = sqlite_setting_put,
     .history = sqlite_history,
     .write_batch = sqlite_write_batch,
+    .room_delete = sqlite_access__room_delete,
+    .folder_put = sqlite_access__folder_put,
+    .folder_delete = sqlite_access__folder_delete,
+    .folders_load = sqlite_access__folders_load,
+    .acl_put = sqlite_access__acl_put,
+    .group_put = sqlite_access__group_put,
+    .group_delete = sqlite_access__group_delete,
+    .ban_put = sqlite_access__ban_put,
+    .ban_delete = sqlite_access__ban_delete,
+    .table_topic_put = sqlite_access__table_topic_put,
+    .access_load = sqlite_access__load,
 };

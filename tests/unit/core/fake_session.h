@@ -30,6 +30,7 @@ typedef struct rec {
     char reason[16];
     uint32_t count;
     uint64_t invite;
+    core_right_t right;
     const table_t *at; /* borrowed: valid while the private room lives */
 } rec_t;
 
@@ -73,6 +74,7 @@ static inline void fake_deliver(void *ctx, core_event_t *ev)
     fake_copy(r->reason, sizeof(r->reason), ev->reason);
     r->count = ev->count;
     r->invite = ev->invite;
+    r->right = ev->right;
     r->at = ev->at;
     if (f->encode) {
         if (ev->enc[CORE_SLOT_JSON_WS] == NULL)

@@ -1,0 +1,94 @@
+/* Private to the SQLite backend: the backend's state and the helpers its files share
+ * (sqlite_store.c: connections, rooms and messages; sqlite_access.c: folders, access lists, user
+ * groups, bans and table topics). */
+#ifndef PARLEY_STORE_SQLITE_SQLITE_INT_H
+#define PARLEY_STORE_SQLITE_SQLITE_INT_H
+
+#include <sqlite3.h>
+#include <uv.h>
+
+#include "store/store_backend.h"
+
+enum {
+    /* writer connection */
+    W_BEGIN,
+    W_COMMIT,
+    W_ROLLBACK,
+    W_MSG_INSERT,
+    W_ROOM_PUT,
+    W_SETTING_PUT,
+    W_SETTING_DEL,
+    /* read connection */
+    R_LAST_ID,
+    R_ROOMS,
+    R_HISTORY,
+    R_SETTING_GET,
+    N_STMTS,
+};
+
+enum {
+    A_BEGIN,
+    A_COMMIT,
+    A_ROLLBACK,
+    A_ROOM_DEL,
+    A_ROOM_DEL_MSGS,
+    A_ROOM_DEL_ACLS,
+    A_ROOM_DEL_BANS,
+    A_ROOM_DEL_TOPICS,
+    A_FOLDER_PUT,
+    A_FOLDER_DEL,
+    A_FOLDER_DEL_ACL,
+    A_ACL_DEL,
+    A_ACL_INS,
+    A_GROUP_PUT,
+    A_GROUP_DEL,
+    A_GROUP_DEL_MEMBERS,
+    A_GROUP_INS_MEMBER,
+    A_BAN_PUT,
+    A_BAN_DEL,
+    A_TOPIC_PUT,
+    A_TOPIC_DEL,
+    R_FOLDERS,
+    R_ACLS,
+    R_GROUPS,
+    R_BANS,
+    R_TOPICS,
+    N_ACCESS_STMTS,
+};
+
+struct store_backend {
+    sqlite3 *wdb;      /* writer connection; guarded by wlock */
+    sqlite3 *rdb;      /* read connection; loop thread only */
+    uv_mutex_t wlock;  /* serialises the writer thread and the loop's writes on wdb */
+    bool wlock_inited; /* whether wlock needs destroying */
+    sqlite3_stmt *stmt[N_STMTS];
+    sqlite3_stmt *acc[N_ACCESS_STMTS]; /* sqlite_access.c */
+};
+
+/* Maps a SQLite result code to a store error and logs it with the connection's message. */
+int sqlite__map_err(sqlite3 *db, int rc, const char *what);
+/* Runs a statement that returns no rows, expecting SQLITE_DONE; resets it. */
+int sqlite__step_done(sqlite3_stmt *st, const char *what);
+void sqlite__bind_str(sqlite3_stmt *st, int i, const char *s);
+/* A copy of a text column (NULL for NULL). */
+char *sqlite__col_dup(sqlite3_stmt *st, int i);
+
+/* sqlite_access.c */
+int sqlite_access__prepare(store_backend_t *be);
+void sqlite_access__finalize(store_backend_t *be);
+int sqlite_access__room_delete(store_backend_t *be, const char *name);
+int sqlite_access__folder_put(store_backend_t *be, const char *path);
+int sqlite_access__folder_delete(store_backend_t *be, const char *path);
+int sqlite_access__folders_load(store_backend_t *be, void (*cb)(void *ud, const char *path),
+                                void *ud);
+int sqlite_access__acl_put(store_backend_t *be, const store_acl_t *acl);
+int sqlite_access__group_put(store_backend_t *be, const store_group_t *group);
+int sqlite_access__group_delete(store_backend_t *be, const char *name);
+int sqlite_access__ban_put(store_backend_t *be, const store_ban_t *ban);
+int sqlite_access__ban_delete(store_backend_t *be, const char *room, uint32_t table,
+                              const char *who);
+int sqlite_access__table_topic_put(store_backend_t *be, const char *room, uint32_t table,
+                                   const char *topic);
+int sqlite_access__load(store_backend_t *be, const store_access_cb_t *cb, void *ud);
+
+#endif
