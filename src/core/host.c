@@ -66,6 +66,8 @@ int core_eject(session_t *s, room_t *r, const char *nick, bool table, int64_t ba
                        .ts = end};
     session__drop(dm, "ejected");
     session__send(dst, &ev);
+    if (ban_secs > 0)
+        access__reeval_room(r); /* the same account elsewhere, or a guest on the same address */
     if (until)
         *until = end;
     return 0;

@@ -183,6 +183,7 @@ struct key {
     }
 
 static const char *const starttls_names[] = {"off", "try", "required", NULL};
+static const char *const bool_names[] = {"false", "true", NULL};
 static const char *const right_names[] = {"none",        "read_only", "moderated",
                                           "participant", "host",      NULL};
 
@@ -221,6 +222,7 @@ static const struct key keys[] = {
     STR("moderation", "word_file", moderation.word_file),
     ENUM("access", "registered", access.registered, right_names),
     ENUM("access", "guests", access.guests, right_names),
+    ENUM("testing", "identity_in_hello", test_identity, bool_names),
 };
 
 /* Sets a K_ENUM key to the index of its name; 0 or -EINVAL (err holds "a, b or c"). */

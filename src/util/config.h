@@ -87,6 +87,9 @@ typedef struct config {
     config_mail_t mail;
     config_moderation_t moderation;
     config_access_t access;
+    /* [testing] identity_in_hello: hello may name an account (integration tests only, until
+     * accounts log in with tokens). 0 or 1. */
+    int test_identity;
     config_room_t *rooms;
     size_t nrooms;
     config_group_t *groups;
