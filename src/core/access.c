@@ -283,8 +283,7 @@ static core_right_t list_right(const session_t *s, const room_t *r, uint32_t tab
             return acl_eval(c, f->acl, s);
     if (!c->cfg.access_defaults)
         return CORE_RIGHT_PARTICIPANT;
-    return s && s->cls == CORE_CLASS_REGISTERED ? c->cfg.registered_default
-                                                : c->cfg.guests_default;
+    return s && s->cls == CORE_CLASS_REGISTERED ? c->cfg.registered_default : c->cfg.guests_default;
 }
 
 /* ---- bans ---- */
@@ -561,7 +560,9 @@ static int acl_store(core_t *c, const core_acl_ref_t *ref, const core_acl_entry_
                                     right_names[e[i].right]};
     }
     store_acl_t sa = {
-        .scope = ref->folder ? "folder" : ref->table ? "table" : "room",
+        .scope = ref->folder  ? "folder"
+                 : ref->table ? "table"
+                              : "room",
         .name = ref->folder ? ref->folder : ref->room,
         .table = ref->folder ? 0 : ref->table,
         .entries = se,
@@ -646,8 +647,7 @@ int core_acl_get(core_t *c, const core_acl_ref_t *ref,
         a = r->acl;
     *has = a != NULL;
     for (size_t i = 0; a && i < a->n; i++) {
-        core_acl_entry_t ce = {(core_who_t)a->e[i].who, a->e[i].name,
-                               (core_right_t)a->e[i].right};
+        core_acl_entry_t ce = {(core_who_t)a->e[i].who, a->e[i].name, (core_right_t)a->e[i].right};
         fn(ud, &ce);
     }
     return 0;

@@ -134,9 +134,9 @@ typedef struct core_event {
     size_t text_len;
     const char *reason;
     uint32_t count;
-    uint64_t invite;   /* EV_INVITE_*: the invitation's id */
-    const table_t *at; /* EV_INVITE_ACCEPTED */
-    const room_t *in;  /* EV_ROOM_UPDATED */
+    uint64_t invite;    /* EV_INVITE_*: the invitation's id */
+    const table_t *at;  /* EV_INVITE_ACCEPTED */
+    const room_t *in;   /* EV_ROOM_UPDATED */
     core_right_t right; /* EV_RIGHTS */
     rbuf_t *enc[CORE_EVENT_SLOTS];
 } core_event_t;
@@ -179,12 +179,12 @@ void core_get_stats(const core_t *c, core_stats_t *out);
 /* ---- rooms ---- */
 
 typedef struct room_spec {
-    const char *name;  /* [a-z0-9][a-z0-9_-]{0,31} */
+    const char *name;   /* [a-z0-9][a-z0-9_-]{0,31} */
     const char *folder; /* NULL: "/" for a new room, unchanged for a replaced one */
-    const char *title; /* NULL: the name */
-    const char *topic; /* NULL: "" */
-    int capacity;      /* 0: the default; else 1..10000 */
-    bool moderated;    /* says and pms holding a listed word are refused (CORE_EMODERATED) */
+    const char *title;  /* NULL: the name */
+    const char *topic;  /* NULL: "" */
+    int capacity;       /* 0: the default; else 1..10000 */
+    bool moderated;     /* says and pms holding a listed word are refused (CORE_EMODERATED) */
 } room_spec_t;
 
 /* Creates a room and stores it (if the core has a store). CORE_EROOMEXISTS if it exists.
@@ -360,7 +360,7 @@ typedef struct core_acl_entry {
     core_right_t right;
 } core_acl_entry_t;
 
-#define CORE_ACL_MAX   256 /* entries in one list */
+#define CORE_ACL_MAX   256   /* entries in one list */
 #define CORE_MAX_TABLE 10000 /* highest table number an access list or topic may name */
 
 /* The object of an access list: a folder (folder set), a room (room set, table 0) or a table of a
@@ -419,8 +419,8 @@ int core_broadcast(session_t *s, room_t *r, const char *text, size_t len, int64_
 typedef struct core_room_edit {
     const char *title;
     const char *topic;
-    int capacity;  /* 0: keep; else 1..10000 */
-    int moderated; /* -1: keep; 0 or 1 */
+    int capacity;       /* 0: keep; else 1..10000 */
+    int moderated;      /* -1: keep; 0 or 1 */
     const char *folder; /* admin only (core_room_update) */
 } core_room_edit_t;
 /* A host edits r (not its folder): stored, and everyone in r gets EV_ROOM_UPDATED.

@@ -149,8 +149,8 @@ struct member {
     session_t *session;
     table_t *table;
     bool lurk;
-    bool asked_lurk; /* lurking by choice, not (only) for a read-only right */
-    uint8_t right;   /* core_right_t at the table, as last evaluated (access__reeval_*) */
+    bool asked_lurk;   /* lurking by choice, not (only) for a read-only right */
+    uint8_t right;     /* core_right_t at the table, as last evaluated (access__reeval_*) */
     list_t in_table;   /* table.people */
     list_t in_session; /* session.members */
 };
@@ -165,7 +165,7 @@ struct session {
     char colour[8];
     uint8_t cls; /* core_class_t */
     bool sysop;
-    uint64_t addr; /* hash of the client's address (guest bans); 0: unknown */
+    uint64_t addr;          /* hash of the client's address (guest bans); 0: unknown */
     char *account;          /* NULL: a guest */
     list_t members;         /* member.in_session */
     list_t says;            /* say_pending.in_session: says waiting for the store */

@@ -80,10 +80,8 @@ void session__set_lurk(struct member *m, bool lurk, const char *reason)
         room__publish(t, &ev);
         core_event_release(&ev);
     }
-    ev = (core_event_t){.type = EV_LURKERS,
-                        .room = t->room->name,
-                        .table = t->number,
-                        .count = t->nlurkers + lurk};
+    ev = (core_event_t){
+        .type = EV_LURKERS, .room = t->room->name, .table = t->number, .count = t->nlurkers + lurk};
     room__publish(t, &ev);
     core_event_release(&ev);
     if (!lurk) {
@@ -378,10 +376,8 @@ int core_hop(session_t *s, room_t *r, uint32_t number, table_t **out)
         room__publish(from, &hop);
     }
     if (lurk) {
-        core_event_t ev = {.type = EV_LURKERS,
-                           .room = r->name,
-                           .table = to->number,
-                           .count = to->nlurkers + 1};
+        core_event_t ev = {
+            .type = EV_LURKERS, .room = r->name, .table = to->number, .count = to->nlurkers + 1};
         room__publish(to, &ev);
         core_event_release(&ev);
     } else {

@@ -38,7 +38,7 @@ typedef struct store_room {
     const char *title;
     const char *topic;
     int capacity;
-    bool moderated; /* says and pms are checked against the word list */
+    bool moderated;     /* says and pms are checked against the word list */
     const char *folder; /* the folder's path; NULL is "/" */
 } store_room_t;
 

@@ -353,6 +353,23 @@ export class Session extends Emitter {
       case 'invite_declined':
         this.emit('notice', `${ev.by} declined your invitation`);
         return;
+      case 'ejected': {
+        const title = this.joined.get(ev.room)?.summary?.title ?? ev.room;
+        const until = ev.until ? ` until ${new Date(ev.until).toLocaleTimeString()}` : '';
+        const why = ev.reason ? `: ${ev.reason}` : '';
+        this.#forget(ev.room);
+        this.emit('notice', `${ev.by} ejected you from ${title}${until}${why}`);
+        this.#refreshRoomsSoon();
+        return;
+      }
+      case 'rights':
+        if (ev.right === 'none' && this.joined.has(ev.room)) {
+          this.#forget(ev.room);
+          this.emit('notice', `You no longer have access to ${ev.room}`);
+          this.#refreshRoomsSoon();
+          return;
+        }
+        break;
       default:
         break;
     }
@@ -393,6 +410,34 @@ export class Session extends Emitter {
       case 'lurkers':
         room.lurkers = ev.count;
         this.emit('table', { room: room.name });
+        break;
+      case 'rights': {
+        room.right = ev.right;
+        const lurk = ev.right === 'read_only' || room.lurk;
+        const text = ev.right === 'read_only' ? 'You can only read here now'
+          : `Your right here is now: ${ev.right.replace('_', ' ')}`;
+        this.#push(room, { kind: 'divider', ts: Date.now(), text });
+        if (lurk) this.#removeMember(room, this.nick ?? '');
+        else if (this.nick) this.#addMember(room, this.nick, this.colour);
+        break;
+      }
+      case 'broadcast':
+        this.#push(room, {
+          kind: 'broadcast', live: true, ts: ev.ts, nick: ev.from, colour: ev.colour, text: ev.text,
+        });
+        break;
+      case 'room_updated':
+        room.summary = ev.room;
+        this.#push(room, {
+          kind: 'divider', ts: Date.now(),
+          text: `Room settings changed: ${ev.room.title}${ev.room.topic ? ` — ${ev.room.topic}` : ''}`,
+        });
+        this.#refreshRoomsSoon();
+        this.refreshTables(room.name);
+        break;
+      case 'table_updated':
+        this.#push(room, { kind: 'divider', ts: Date.now(), text: `Table topic: ${ev.topic || '(none)'}` });
+        this.refreshTables(room.name);
         break;
       case 'colour': {
         const member = room.members.find((m) => sameNick(m.nick, ev.nick));

@@ -15,8 +15,8 @@ json_t *json_table_summary(const table_t *t)
 {
     int cap = room_capacity(table_room(t));
     unsigned users = table_users(t);
-    return json_pack("{s:I,s:s,s:I,s:I,s:i,s:b,s:s}", "number", (json_int_t)table_number(t),
-                     "name", table_name(t), "users", (json_int_t)users, "lurkers",
+    return json_pack("{s:I,s:s,s:I,s:I,s:i,s:b,s:s}", "number", (json_int_t)table_number(t), "name",
+                     table_name(t), "users", (json_int_t)users, "lurkers",
                      (json_int_t)table_lurkers(t), "capacity", cap, "full", users >= (unsigned)cap,
                      "topic", table_topic(t));
 }
@@ -107,8 +107,8 @@ json_t *json_event(const core_event_t *ev)
                          ev->ts ? json_integer(ev->ts) : json_null());
     case EV_BROADCAST:
         return json_pack("{s:s,s:s,s:I,s:I,s:s,s:s,s:o}", "type", "broadcast", "room", ev->room,
-                         "table", (json_int_t)ev->table, "ts", (json_int_t)ev->ts, "from",
-                         ev->nick, "colour", ev->colour, "text", text_of(ev));
+                         "table", (json_int_t)ev->table, "ts", (json_int_t)ev->ts, "from", ev->nick,
+                         "colour", ev->colour, "text", text_of(ev));
     case EV_ROOM_UPDATED:
         return json_pack("{s:s,s:o}", "type", "room_updated", "room", json_room_summary(ev->in));
     case EV_TABLE_UPDATED:

@@ -109,7 +109,7 @@ int json_host_edit_table(session_t *s, json_t *req, json_t **result)
     rc = core_edit_table(s, r, (uint32_t)n, topic);
     if (rc < 0)
         return rc;
-    *result = json_pack("{s:s,s:I,s:s}", "room", room_name(r), "table", (json_int_t)n, "topic",
-                        topic);
+    *result =
+        json_pack("{s:s,s:I,s:s}", "room", room_name(r), "table", (json_int_t)n, "topic", topic);
     return 0;
 }

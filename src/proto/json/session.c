@@ -178,8 +178,8 @@ static int test_identity(jsess_t *js, json_t *req)
     if (json_arg_str(req, "account", &account) < 0 || (prov && !json_is_boolean(prov)) ||
         (sysop && !json_is_boolean(sysop)))
         return CORE_EBADREQ;
-    core_identity_t id = {account, json_is_true(prov) ? CORE_CLASS_PROVISIONAL
-                                                      : CORE_CLASS_REGISTERED,
+    core_identity_t id = {account,
+                          json_is_true(prov) ? CORE_CLASS_PROVISIONAL : CORE_CLASS_REGISTERED,
                           json_is_true(sysop)};
     return core_session_identify(js->s, &id);
 }

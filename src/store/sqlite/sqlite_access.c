@@ -344,10 +344,10 @@ int sqlite_access__load(store_backend_t *be, const store_access_cb_t *cb, void *
     load_acls(&acls, cb, ud);
     load_groups(&groups, cb, ud);
     for (size_t i = 0; i < bans.n; i++) {
-        store_ban_t b = {cell(&bans, i, 0), (uint32_t)strtoul(cell(&bans, i, 1), NULL, 10),
-                         cell(&bans, i, 2), cell(&bans, i, 3),
-                         strtoll(cell(&bans, i, 4), NULL, 10), cell(&bans, i, 5),
-                         cell(&bans, i, 6)};
+        store_ban_t b = {
+            cell(&bans, i, 0), (uint32_t)strtoul(cell(&bans, i, 1), NULL, 10), cell(&bans, i, 2),
+            cell(&bans, i, 3), strtoll(cell(&bans, i, 4), NULL, 10),           cell(&bans, i, 5),
+            cell(&bans, i, 6)};
         cb->ban(ud, &b);
     }
     for (size_t i = 0; i < topics.n; i++)

@@ -81,7 +81,6 @@ static const char *const migrations[] = {
 };
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 
-
 static const struct {
     bool writer;
     const char *sql;
@@ -107,7 +106,6 @@ static const struct {
     [R_HISTORY] = {false, "SELECT id, ts, nick, colour, text FROM messages "
                           "WHERE room = ?1 AND tbl = ?2 AND id < ?3 ORDER BY id DESC LIMIT ?4"},
 };
-
 
 /* A copied row, so callbacks run after the statement is reset (and may re-enter the store). */
 typedef struct row {
@@ -136,7 +134,8 @@ int sqlite__step_done(sqlite3_stmt *st, const char *what)
     int rc = sqlite3_step(st);
     int err = 0;
     if (rc != SQLITE_DONE)
-        err = sqlite__map_err(sqlite3_db_handle(st), sqlite3_extended_errcode(sqlite3_db_handle(st)), what);
+        err = sqlite__map_err(sqlite3_db_handle(st),
+                              sqlite3_extended_errcode(sqlite3_db_handle(st)), what);
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
     return err;
@@ -167,7 +166,8 @@ static int pragma_query(sqlite3 *db, const char *sql, int64_t *ival, char *sval,
     }
     rc = sqlite3_step(st);
     if (rc != SQLITE_ROW) {
-        err = sqlite__map_err(db, rc == SQLITE_DONE ? SQLITE_ERROR : sqlite3_extended_errcode(db), sql);
+        err = sqlite__map_err(db, rc == SQLITE_DONE ? SQLITE_ERROR : sqlite3_extended_errcode(db),
+                              sql);
         goto out;
     }
     if (ival)

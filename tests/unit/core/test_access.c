@@ -152,7 +152,7 @@ static void matrix_one(cls_t cls, core_right_t right)
 
     /* say and pm: read-only cannot write; moderated writes pass the word list */
     int write = right == CORE_RIGHT_READ_ONLY ? CORE_EREADONLY : 0;
-    int dirty = right == CORE_RIGHT_READ_ONLY  ? CORE_EREADONLY
+    int dirty = right == CORE_RIGHT_READ_ONLY   ? CORE_EREADONLY
                 : right == CORE_RIGHT_MODERATED ? CORE_EMODERATED
                                                 : 0;
     CHECK_RC(core_say(s->s, r, "hello", 5, NULL, NULL), write);
@@ -678,8 +678,17 @@ static void test_folders(void **state)
     CHECK(core_valid_folder_path("/"));
     CHECK(core_valid_folder_path("/events/2026"));
     CHECK(core_valid_folder_path("/a_b/c-d/0"));
-    const char *bad[] = {"", "events", "/Events", "//", "/a/", "/a//b", "/-a", "/a b",
-                         "/abcdefghijklmnopqrstuvwxyz0123456", "/1/2/3/4/5/6/7/8/9", NULL};
+    const char *bad[] = {"",
+                         "events",
+                         "/Events",
+                         "//",
+                         "/a/",
+                         "/a//b",
+                         "/-a",
+                         "/a b",
+                         "/abcdefghijklmnopqrstuvwxyz0123456",
+                         "/1/2/3/4/5/6/7/8/9",
+                         NULL};
     for (int i = 0; bad[i]; i++)
         assert_false(core_valid_folder_path(bad[i]));
     assert_int_equal(core_folder_create(c, "/"), CORE_EFOLDERNAME);

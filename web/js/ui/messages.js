@@ -67,6 +67,10 @@ export function createMessages(session, { onPrivate }) {
             entry.nick ? colouredNick(entry.nick, entry.colour) : null, ` ${entry.text}`));
       case 'divider':
         return el('div', { class: 'divider', role: 'separator' }, el('span', { text: entry.text }));
+      case 'broadcast':
+        return el('div', { class: 'message broadcast', role: 'note' }, timeOf(entry.ts),
+          el('span', { class: 'pm-badge' }, 'announcement from ', colouredNick(entry.nick, entry.colour)),
+          el('span', { class: 'text' }, richText(entry.text)));
       default:
         return null;
     }
