@@ -1,6 +1,7 @@
 /* The admin REST API of a chat group's access control under /api/v1/admin/ (docs/PROTOCOL.md,
- * "Admin API"): folders, rooms, access lists, user groups and bans of the request's group. Every endpoint is guarded by admin_ok(); the core does the
- * work and its error codes map to HTTP statuses in one place (respond_core). */
+ * "Admin API"): folders, rooms, access lists, user groups and bans of the request's group. Every
+ * endpoint is guarded by admin_ok(); the core does the work and its error codes map to HTTP
+ * statuses in one place (respond_core). */
 #include "http/rest.h"
 
 #include <stdlib.h>
@@ -90,8 +91,8 @@ static void add_folder(void *ud, folder_t *f)
     json_t *byp = ud; /* path -> folder object, borrowed from the tree */
     json_t *rooms = json_array();
     folder_rooms_foreach(f, add_room_summary, rooms);
-    json_t *o = json_pack("{s:s,s:o,s:o}", "path", folder_path(f), "rooms", rooms, "folders",
-                          json_array());
+    json_t *o =
+        json_pack("{s:s,s:o,s:o}", "path", folder_path(f), "rooms", rooms, "folders", json_array());
     const char *path = folder_path(f);
     const char *slash = strrchr(path, '/');
     if (strcmp(path, "/") != 0) {
@@ -120,7 +121,7 @@ static void folders(const http_request_t *r, const char *rest)
         if (body == NULL)
             return;
         int rc = json_arg_str(body, "path", &path) < 0 ? CORE_EFOLDERNAME
-                                                        : core_folder_create(core, path);
+                                                       : core_folder_create(core, path);
         if (rc < 0)
             respond_core(r, rc);
         else
@@ -389,11 +390,10 @@ static void user_groups(const http_request_t *r, const char *rest)
 
 static void add_ban(void *ud, const core_ban_info_t *b)
 {
-    json_array_append_new(
-        ud, json_pack("{s:s,s:o,s:s,s:s,s:I,s:s,s:s}", "room", b->room, "table",
-                      b->table ? json_integer(b->table) : json_null(), "who", b->who,
-                      "address_hash", b->addr, "until", (json_int_t)b->until, "by", b->by,
-                      "reason", b->reason));
+    json_array_append_new(ud, json_pack("{s:s,s:o,s:s,s:s,s:I,s:s,s:s}", "room", b->room, "table",
+                                        b->table ? json_integer(b->table) : json_null(), "who",
+                                        b->who, "address_hash", b->addr, "until",
+                                        (json_int_t)b->until, "by", b->by, "reason", b->reason));
 }
 
 static void bans(const http_request_t *r)
@@ -440,7 +440,8 @@ void rest_admin_handle(const http_request_t *r)
     static const struct {
         const char *name;
         void (*fn)(const http_request_t *r, const char *rest);
-    } routes[] = {{"/folders", folders}, {"/rooms", rooms}, {"/acl", acl}, {"/user-groups", user_groups}};
+    } routes[] = {
+        {"/folders", folders}, {"/rooms", rooms}, {"/acl", acl}, {"/user-groups", user_groups}};
     for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
         size_t n = strlen(routes[i].name);
         if (strncmp(p, routes[i].name, n) == 0 && (p[n] == '\0' || p[n] == '/')) {

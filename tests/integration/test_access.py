@@ -49,11 +49,13 @@ def room_names(rooms_reply):
 # ---- admin API ------------------------------------------------------------------------------
 
 def test_admin_auth(parley):
-    off = parley()  # no admin_token: nobody may
+    off = parley()  # no admin_token: the admin API is off
     r = http_get(off.port, "/api/v1/admin/folders", headers=AUTH)
+    assert r.status == 403 and r.json()["error"]["code"] == "forbidden"
+    on = parley(BASE)
+    r = http_get(on.port, "/api/v1/admin/folders")
     assert r.status == 401 and r.json()["error"]["code"] == "unauthorized"
     assert r.headers.get("www-authenticate") == "Bearer"
-    on = parley(BASE)
     for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": TOKEN},
                     {"Authorization": f"Bearer {TOKEN}x"}):
         for method, path in (("GET", "/folders"), ("POST", "/folders"), ("GET", "/bans"),
@@ -166,19 +168,19 @@ def test_admin_acls_and_groups(parley):
     assert put_acl(server, "/room/lobby/table/3", None)["acl"] is None
     assert admin(server, "PUT", "/acl/folder", {}).json()["acl"] is None
 
-    r = admin(server, "PUT", "/groups/crew", {"members": ["zoë", "al", "al"]})
+    r = admin(server, "PUT", "/user-groups/crew", {"members": ["zoë", "al", "al"]})
     assert r.status == 200 and r.json() == {"group": {"name": "crew", "members": ["al", "zoë"]}}
-    assert admin(server, "PUT", "/groups/empty", {"members": []}).status == 200
+    assert admin(server, "PUT", "/user-groups/empty", {"members": []}).status == 200
     for bad in ({"members": "al"}, {"members": [1]}, {"members": [""]}, {}):
-        assert admin(server, "PUT", "/groups/crew", bad).status == 400, bad
-    assert admin(server, "PUT", "/groups/Bad!", {"members": []}).status == 400
-    assert admin(server, "GET", "/groups").json() == {"groups": [
+        assert admin(server, "PUT", "/user-groups/crew", bad).status == 400, bad
+    assert admin(server, "PUT", "/user-groups/Bad!", {"members": []}).status == 400
+    assert admin(server, "GET", "/user-groups").json() == {"groups": [
         {"name": "crew", "members": ["al", "zoë"]}, {"name": "empty", "members": []}]}
-    assert admin(server, "DELETE", "/groups/empty").status == 200
-    r = admin(server, "DELETE", "/groups/empty")
-    assert r.status == 404 and r.json()["error"]["code"] == "no_such_group"
+    assert admin(server, "DELETE", "/user-groups/empty").status == 200
+    r = admin(server, "DELETE", "/user-groups/empty")
+    assert r.status == 404 and r.json()["error"]["code"] == "no_such_user_group"
     server.restart()
-    assert [g["name"] for g in admin(server, "GET", "/groups").json()["groups"]] == ["crew"]
+    assert [g["name"] for g in admin(server, "GET", "/user-groups").json()["groups"]] == ["crew"]
 
 
 # ---- rights applied at once ------------------------------------------------------------------
