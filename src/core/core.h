@@ -328,6 +328,10 @@ int core_folder_create(core_t *c, const char *path);
 /* Only an empty folder (no rooms, no folders): CORE_ENOTEMPTY; the root: CORE_EFORBIDDEN. Its
  * access list goes with it. */
 int core_folder_delete(core_t *c, const char *path);
+/* Gives a folder (with everything in it) a new path, whose parent must exist: a rename, a move, or
+ * both. CORE_EFOLDERNAME (also: the new paths would be too deep), CORE_ENOFOLDER,
+ * CORE_EFOLDEREXISTS, CORE_EFORBIDDEN (the root), CORE_EBADREQ (into itself), CORE_ESTORE. */
+int core_folder_rename(core_t *c, const char *from, const char *to);
 /* Folders in path order (the root first). */
 void core_folders_foreach(core_t *c, void (*fn)(void *ud, folder_t *f), void *ud);
 const char *folder_path(const folder_t *f);

@@ -151,6 +151,97 @@ int core_folder_delete(core_t *c, const char *path)
     return 0;
 }
 
+/* Whether path is f's path or below it. */
+static bool path_within(const char *path, const char *top, size_t tl)
+{
+    return strncmp(path, top, tl) == 0 && (path[tl] == '\0' || path[tl] == '/');
+}
+
+static void folder_relink(core_t *c, folder_t *f)
+{
+    list_t *pos = &c->folders_by_path;
+    list_foreach(it, &c->folders_by_path)
+    {
+        if (strcmp(list_entry(it, folder_t, link)->path, f->path) > 0) {
+            pos = it;
+            break;
+        }
+    }
+    list_insert_before(pos, &f->link);
+    HASH_ADD_KEYPTR(hh, c->folders, f->path, strlen(f->path), f);
+}
+
+int core_folder_rename(core_t *c, const char *from, const char *to)
+{
+    folder_t *f = core_folder_find(c, from);
+    if (!core_valid_folder_path(to) || strcmp(to, "/") == 0)
+        return CORE_EFOLDERNAME;
+    if (f == NULL)
+        return CORE_ENOFOLDER;
+    if (f == c->root)
+        return CORE_EFORBIDDEN;
+    if (core_folder_find(c, to))
+        return CORE_EFOLDEREXISTS;
+    size_t fl = strlen(f->path), tl = strlen(to);
+    if (path_within(to, f->path, fl))
+        return CORE_EBADREQ;
+    folder_t *parent = parent_of(c, to);
+    if (parent == NULL)
+        return CORE_ENOFOLDER;
+    /* f and its descendants, in path order; each must stay a valid path when moved */
+    size_t n = 0, cap = 8;
+    folder_t **v = xmalloc(cap * sizeof(*v));
+    int rc = 0;
+    list_foreach(it, &c->folders_by_path)
+    {
+        folder_t *x = list_entry(it, folder_t, link);
+        if (!path_within(x->path, f->path, fl))
+            continue;
+        char buf[PATH_MAX_LEN * 2];
+        snprintf(buf, sizeof(buf), "%s%s", to, x->path + fl);
+        if (!core_valid_folder_path(buf))
+            rc = CORE_EFOLDERNAME;
+        if (n == cap)
+            v = xrealloc(v, (cap *= 2) * sizeof(*v));
+        v[n++] = x;
+    }
+    if (rc == 0 && c->store) {
+        int src = store_folder_rename(c->store, f->path, to);
+        if (src < 0) {
+            log_error("renaming folder %s: %s", f->path, store_strerror(src));
+            rc = CORE_ESTORE;
+        }
+    }
+    if (rc < 0)
+        goto out;
+    for (size_t i = 0; i < n; i++) {
+        folder_t *x = v[i];
+        HASH_DELETE(hh, c->folders, x);
+        list_remove(&x->link);
+        size_t rest = strlen(x->path) - fl;
+        char *path = xmalloc(tl + rest + 1);
+        memcpy(path, to, tl);
+        memcpy(path + tl, x->path + fl, rest + 1);
+        free(x->path);
+        x->path = path;
+    }
+    for (size_t i = 0; i < n; i++)
+        folder_relink(c, v[i]);
+    f->parent->nfolders--;
+    f->parent = parent;
+    parent->nfolders++;
+    /* Under a new parent, rooms may inherit other lists now. */
+    list_foreach(it, &c->rooms_by_name)
+    {
+        room_t *r = list_entry(it, room_t, link);
+        if (folder__within(r->folder, f))
+            access__reeval_room(r);
+    }
+out:
+    free(v);
+    return rc;
+}
+
 void core_folders_foreach(core_t *c, void (*fn)(void *ud, folder_t *f), void *ud)
 {
     list_foreach_safe(it, tmp, &c->folders_by_path)

@@ -127,6 +127,18 @@ static void folders(const http_request_t *r, const char *rest)
         else
             http_respond_json(r, 201, json_pack("{s:{s:s}}", "folder", "path", path));
         json_decref(body);
+    } else if (rest[0] == '/' && is(r, "PATCH")) {
+        json_t *body = body_object(r);
+        const char *to;
+        if (body == NULL)
+            return;
+        int rc = json_arg_str(body, "path", &to) < 0 ? CORE_EFOLDERNAME
+                                                     : core_folder_rename(core, rest, to);
+        if (rc < 0)
+            respond_core(r, rc);
+        else
+            http_respond_json(r, 200, json_pack("{s:{s:s}}", "folder", "path", to));
+        json_decref(body);
     } else if (rest[0] == '/' && is(r, "DELETE")) {
         int rc = core_folder_delete(core, rest);
         if (rc < 0)
@@ -134,7 +146,7 @@ static void folders(const http_request_t *r, const char *rest)
         else
             http_respond_json(r, 200, json_pack("{s:s}", "deleted", rest));
     } else {
-        not_allowed(r, rest[0] ? "DELETE" : "GET, POST");
+        not_allowed(r, rest[0] ? "PATCH, DELETE" : "GET, POST");
     }
 }
 

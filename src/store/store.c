@@ -353,6 +353,11 @@ int store_folder_delete(store_t *st, const char *path)
     return st->closed ? STORE_ECLOSED : st->ops->folder_delete(st->be, path);
 }
 
+int store_folder_rename(store_t *st, const char *from, const char *to)
+{
+    return st->closed ? STORE_ECLOSED : st->ops->folder_rename(st->be, from, to);
+}
+
 int store_folders_load(store_t *st, void (*cb)(void *ud, const char *path), void *ud)
 {
     return st->closed ? STORE_ECLOSED : st->ops->folders_load(st->be, cb, ud);

@@ -116,6 +116,8 @@ int store_room_delete(store_t *st, const char *name);
 /* Access control, all synchronous like store_room_put (rare operations). */
 int store_folder_put(store_t *st, const char *path);
 int store_folder_delete(store_t *st, const char *path); /* and its access list */
+/* Renames a folder and everything below it: folders, rooms' folders, folders' access lists. */
+int store_folder_rename(store_t *st, const char *from, const char *to);
 /* Folder paths in path order (parents first); "/" is not stored. */
 int store_folders_load(store_t *st, void (*cb)(void *ud, const char *path), void *ud);
 /* Replaces the object's access list; n == 0 deletes it. */

@@ -30,6 +30,7 @@ typedef struct store_backend_ops {
     /* Access control: writes on the writer's connection (under its lock), loads on the reader. */
     int (*folder_put)(store_backend_t *be, const char *path);
     int (*folder_delete)(store_backend_t *be, const char *path);
+    int (*folder_rename)(store_backend_t *be, const char *from, const char *to);
     int (*folders_load)(store_backend_t *be, void (*cb)(void *ud, const char *path), void *ud);
     int (*acl_put)(store_backend_t *be, const store_acl_t *acl);
     int (*group_put)(store_backend_t *be, const store_group_t *group);

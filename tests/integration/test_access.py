@@ -103,6 +103,13 @@ def test_admin_folders_and_rooms(parley):
     assert admin(server, "DELETE", "/folders/nope").status == 404
     assert admin(server, "DELETE", "/folders").status == 405
 
+    r = admin(server, "PATCH", "/folders/events", {"path": "/happenings"})
+    assert r.status == 200 and r.json() == {"folder": {"path": "/happenings"}}
+    assert admin(server, "PATCH", "/folders/events", {"path": "/x"}).status == 404
+    assert admin(server, "PATCH", "/folders/happenings", {"path": "/happenings/in"}).status == 400
+    assert admin(server, "PATCH", "/folders/happenings", {"path": "/"}).status == 400
+    r = admin(server, "PATCH", "/folders/happenings", {"path": "/events"})
+    assert r.status == 200
     r = admin(server, "PATCH", "/rooms/party", {"folder": "/events", "topic": "moved",
                                                  "moderated": True})
     assert r.status == 200, r
@@ -424,3 +431,28 @@ def test_config_access_defaults(parley):
         raise AssertionError("a bad right was accepted")
     except AssertionError as e:
         assert "guests must be none, read_only, moderated, participant or host" in str(e), e
+
+
+async def test_access_admin_per_chat_group(parley):
+    """Folders, lists and user groups belong to the chat group whose prefix the request names."""
+    server = parley(BASE + "\n[group acme]\ntitle = ACME\n[room acme/support]\ntitle = Support\n")
+
+    def acme(method, path, body=None):
+        return http_request(server.port, method, "/g/acme/api/v1/admin" + path, body=body,
+                            headers=AUTH)
+
+    assert acme("POST", "/folders", {"path": "/staff"}).status == 201
+    assert acme("PATCH", "/rooms/support", {"folder": "/staff"}).status == 200
+    assert acme("PUT", "/user-groups/crew", {"members": ["ann"]}).status == 200
+    r = acme("PUT", "/acl/folder/staff", {"acl": [{"who": "guests", "right": "none"}]})
+    assert r.status == 200
+    assert admin(server, "GET", "/folders").json()["folder"]["folders"] == []
+    assert admin(server, "GET", "/user-groups").json() == {"groups": []}
+    assert admin(server, "GET", "/acl/folder/staff").status == 404
+    assert acme("PATCH", "/rooms/lobby", {"topic": "x"}).status == 404  # the default group's
+    assert http_get(server.port, "/g/acme/api/v1/rooms").json() == {"rooms": []}
+    assert [r["name"] for r in http_get(server.port, "/api/v1/rooms").json()["rooms"]] == \
+        ["den", "lobby"]
+    async with await Client.connect(server.port, "gus", path="/g/acme/ws") as g:
+        assert (await g.cmd("rooms"))["rooms"] == []
+        await g.fail("no_such_room", "enter", room="support")

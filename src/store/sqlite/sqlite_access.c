@@ -25,6 +25,16 @@ static const struct {
     [A_FOLDER_PUT] = {true, "INSERT OR IGNORE INTO folders(path) VALUES(?1)"},
     [A_FOLDER_DEL] = {true, "DELETE FROM folders WHERE path = ?1"},
     [A_FOLDER_DEL_ACL] = {true, "DELETE FROM acls WHERE scope = 'folder' AND name = ?1"},
+    /* ?1 the old path, ?2 the new: the folder itself and everything below it ("/a" and "/a/..",
+     * not "/ab"; compared without LIKE, whose '_' is a wildcard) */
+    [A_FOLDER_REN] = {true, "UPDATE folders SET path = ?2 || substr(path, length(?1) + 1) "
+                            "WHERE path = ?1 OR substr(path, 1, length(?1) + 1) = ?1 || '/'"},
+    [A_FOLDER_REN_ROOMS] = {true, "UPDATE rooms SET folder = ?2 || substr(folder, length(?1) + 1) "
+                                  "WHERE folder = ?1 OR substr(folder, 1, length(?1) + 1) = ?1 || "
+                                  "'/'"},
+    [A_FOLDER_REN_ACLS] = {true, "UPDATE acls SET name = ?2 || substr(name, length(?1) + 1) "
+                                 "WHERE scope = 'folder' AND (name = ?1 OR "
+                                 "substr(name, 1, length(?1) + 1) = ?1 || '/')"},
     [A_ACL_DEL] = {true, "DELETE FROM acls WHERE scope = ?1 AND name = ?2 AND tbl = ?3"},
     [A_ACL_INS] = {true, "INSERT INTO acls(scope, name, tbl, pos, who, who_name, rights) "
                          "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)"},
@@ -131,6 +141,26 @@ static int folder_delete_tx(store_backend_t *be, const void *arg)
 int sqlite_access__folder_delete(store_backend_t *be, const char *path)
 {
     return in_tx(be, folder_delete_tx, path);
+}
+
+static int folder_rename_tx(store_backend_t *be, const void *arg)
+{
+    const char *const *ft = arg;
+    static const int stmts[] = {A_FOLDER_REN, A_FOLDER_REN_ROOMS, A_FOLDER_REN_ACLS};
+    int err = 0;
+    for (size_t i = 0; i < sizeof(stmts) / sizeof(stmts[0]) && err == 0; i++) {
+        sqlite3_stmt *st = be->acc[stmts[i]];
+        sqlite__bind_str(st, 1, ft[0]);
+        sqlite__bind_str(st, 2, ft[1]);
+        err = sqlite__step_done(st, acc_sql[stmts[i]].sql);
+    }
+    return err;
+}
+
+int sqlite_access__folder_rename(store_backend_t *be, const char *from, const char *to)
+{
+    const char *ft[2] = {from, to};
+    return in_tx(be, folder_rename_tx, ft);
 }
 
 static int acl_put_tx(store_backend_t *be, const void *arg)

@@ -38,6 +38,9 @@ enum {
     A_FOLDER_PUT,
     A_FOLDER_DEL,
     A_FOLDER_DEL_ACL,
+    A_FOLDER_REN,
+    A_FOLDER_REN_ROOMS,
+    A_FOLDER_REN_ACLS,
     A_ACL_DEL,
     A_ACL_INS,
     A_GROUP_PUT,
@@ -79,6 +82,7 @@ void sqlite_access__finalize(store_backend_t *be);
 int sqlite_access__room_delete(store_backend_t *be, const char *name);
 int sqlite_access__folder_put(store_backend_t *be, const char *path);
 int sqlite_access__folder_delete(store_backend_t *be, const char *path);
+int sqlite_access__folder_rename(store_backend_t *be, const char *from, const char *to);
 int sqlite_access__folders_load(store_backend_t *be, void (*cb)(void *ud, const char *path),
                                 void *ud);
 int sqlite_access__acl_put(store_backend_t *be, const store_acl_t *acl);

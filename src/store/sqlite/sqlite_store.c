@@ -583,6 +583,7 @@ const store_backend_ops_t sqlite_store_ops = {
     .room_delete = sqlite_access__room_delete,
     .folder_put = sqlite_access__folder_put,
     .folder_delete = sqlite_access__folder_delete,
+    .folder_rename = sqlite_access__folder_rename,
     .folders_load = sqlite_access__folders_load,
     .acl_put = sqlite_access__acl_put,
     .group_put = sqlite_access__group_put,

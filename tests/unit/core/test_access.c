@@ -697,7 +697,7 @@ static void test_folders(void **state)
     assert_int_equal(core_folder_create(c, "/events"), CORE_EFOLDEREXISTS);
     assert_int_equal(core_folder_create(c, "/events/2026"), 0);
     assert_int_equal(core_folder_create(c, "/events-old"), 0);
-    char buf[256] = "";
+    char buf[512] = "";
     core_folders_foreach(c, count_folder, buf);
     assert_string_equal(buf, "/;/events;/events-old;/events/2026;");
     room_t *r = mkroom(&w, "party", "/events/2026", 0);
@@ -712,6 +712,45 @@ static void test_folders(void **state)
     assert_int_equal(core_room_move(c, r, "/events"), 0);
     assert_string_equal(room_folder(r), "/events");
     assert_int_equal(core_folder_delete(c, "/events/2026"), 0);
+    /* renaming and moving folders, with what is inside */
+    assert_int_equal(core_folder_create(c, "/events/a"), 0);
+    assert_int_equal(core_folder_create(c, "/events/a/b"), 0);
+    assert_int_equal(core_room_move(c, r, "/events/a/b"), 0);
+    assert_int_equal(core_folder_rename(c, "/events/a", "/events/a/c"), CORE_EBADREQ);
+    assert_int_equal(core_folder_rename(c, "/events/a", "/events-old"), CORE_EFOLDEREXISTS);
+    assert_int_equal(core_folder_rename(c, "/events/a", "/x/y"), CORE_ENOFOLDER);
+    assert_int_equal(core_folder_rename(c, "/nope", "/y"), CORE_ENOFOLDER);
+    assert_int_equal(core_folder_rename(c, "/", "/y"), CORE_EFORBIDDEN);
+    assert_int_equal(core_folder_rename(c, "/events/a", "/"), CORE_EFOLDERNAME);
+    assert_int_equal(core_folder_create(c, "/d1"), 0);
+    assert_int_equal(core_folder_create(c, "/d1/d2"), 0);
+    assert_int_equal(core_folder_create(c, "/d1/d2/d3"), 0);
+    assert_int_equal(core_folder_create(c, "/d1/d2/d3/d4"), 0);
+    assert_int_equal(core_folder_create(c, "/d1/d2/d3/d4/d5"), 0);
+    assert_int_equal(core_folder_create(c, "/d1/d2/d3/d4/d5/d6"), 0);
+    assert_int_equal(core_folder_create(c, "/d1/d2/d3/d4/d5/d6/d7"), 0);
+    assert_int_equal(core_folder_rename(c, "/events/a", "/d1/d2/d3/d4/d5/d6/d7/a"),
+                     CORE_EFOLDERNAME); /* its b would be 9 deep */
+    core_acl_entry_t ro[] = {{CORE_WHO_GUESTS, NULL, CORE_RIGHT_READ_ONLY}};
+    set_acl(&w, "/events-old", NULL, 0, ro, 1);
+    fake_t *watcher = person(&w, "wat", GUEST, false);
+    assert_int_equal(core_enter(watcher->s, r, false, NULL), 0);
+    assert_int_equal(core_folder_rename(c, "/events/a", "/events-old/z"), 0);
+    assert_string_equal(room_folder(r), "/events-old/z/b");
+    assert_null(core_folder_find(c, "/events/a"));
+    assert_non_null(core_folder_find(c, "/events-old/z/b"));
+    assert_true(core_session_lurking(watcher->s, r)); /* now under a read-only list */
+    assert_int_equal(fake_last(watcher)->type, EV_RIGHTS);
+    assert_int_equal(core_leave(watcher->s, r), 0);
+    fake_free(watcher);
+    buf[0] = '\0';
+    core_folders_foreach(c, count_folder, buf);
+    assert_string_equal(
+        buf, "/;/d1;/d1/d2;/d1/d2/d3;/d1/d2/d3/d4;/d1/d2/d3/d4/d5;"
+             "/d1/d2/d3/d4/d5/d6;/d1/d2/d3/d4/d5/d6/d7;/events;/events-old;/events-old/z;"
+             "/events-old/z/b;");
+    assert_int_equal(core_folder_delete(c, "/events-old"), CORE_ENOTEMPTY);
+    assert_int_equal(core_room_move(c, r, "/events"), 0);
     /* replacing a room keeps its folder unless told */
     room_spec_t same = {.name = "party", .title = "Party"};
     assert_int_equal(core_room_create(c, &same, true, NULL), 0);

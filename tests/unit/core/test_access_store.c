@@ -112,6 +112,15 @@ static void test_persisted(void **state)
     assert_int_equal(core_folder_create(c, "/events"), 0);
     assert_int_equal(core_folder_create(c, "/events/2026"), 0);
     assert_int_equal(core_folder_create(c, "/gone"), 0);
+    assert_int_equal(core_folder_create(c, "/tmp_x"), 0);
+    assert_int_equal(core_folder_create(c, "/tmp_x/sub"), 0);
+    assert_int_equal(core_folder_create(c, "/tmp_xy"), 0); /* not below /tmp_x */
+    room_spec_t ws = {.name = "work", .folder = "/tmp_x/sub"};
+    assert_int_equal(core_room_create(c, &ws, false, NULL), 0);
+    core_acl_entry_t wa[] = {{CORE_WHO_GUESTS, NULL, CORE_RIGHT_HOST}};
+    core_acl_ref_t wr = {"/tmp_x/sub", NULL, 0};
+    assert_int_equal(core_acl_set(c, &wr, wa, 1), 0);
+    assert_int_equal(core_folder_rename(c, "/tmp_x", "/events/work"), 0);
     room_spec_t ps = {.name = "party", .folder = "/events/2026", .title = "Party"};
     room_spec_t ls = {.name = "lobby"};
     room_spec_t ds = {.name = "doomed", .folder = "/events"};
@@ -182,6 +191,12 @@ static void test_persisted(void **state)
     char buf[512] = "";
     assert_non_null(core_folder_find(c, "/events/2026"));
     assert_null(core_folder_find(c, "/gone"));
+    assert_null(core_folder_find(c, "/tmp_x"));
+    assert_non_null(core_folder_find(c, "/tmp_xy"));
+    assert_non_null(core_folder_find(c, "/events/work/sub"));
+    assert_string_equal(room_folder(core_room_find(c, "work")), "/events/work/sub");
+    acl_str(c, "/events/work/sub", NULL, 0, buf);
+    assert_string_equal(buf, "3::host;");
     party = core_room_find(c, "party");
     assert_non_null(party);
     assert_null(core_room_find(c, "doomed"));
