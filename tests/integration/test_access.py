@@ -456,3 +456,65 @@ async def test_access_admin_per_chat_group(parley):
     async with await Client.connect(server.port, "gus", path="/g/acme/ws") as g:
         assert (await g.cmd("rooms"))["rooms"] == []
         await g.fail("no_such_room", "enter", room="support")
+
+
+async def test_host_commands_bad_input(parley):
+    """Every malformed host command gets a clear error and changes nothing."""
+    server = parley(BASE)
+    hank, gus, mia = await host_setup(server)
+    try:
+        for args in ({}, {"room": "den"}, {"room": "den", "nick": 5}, {"room": 1, "nick": "gus"},
+                     {"room": "den", "nick": "gus", "ban": "60"},
+                     {"room": "den", "nick": "gus", "ban": 1.5},
+                     {"room": "den", "nick": "gus", "ban": 10 ** 12},
+                     {"room": "den", "nick": "gus", "reason": "x" * 201},
+                     {"room": "den", "nick": "gus", "reason": 7},
+                     {"room": "den", "nick": "gus\u0000"}):
+            await hank.fail("bad_request", "eject", **args)
+        for args in ({"room": "den"}, {"room": "den", "text": ["hi"]}, {"text": "hi"}):
+            await hank.fail("bad_request", "broadcast", **args)
+        await hank.fail("text_too_long", "broadcast", room="den", text="x" * 4001)
+        for args in ({"room": "den", "title": 5}, {"room": "den", "topic": None},
+                     {"room": "den", "capacity": "3"}, {"room": "den", "title": ""}):
+            await hank.fail("bad_request", "edit_room", **args)
+        for args in ({"room": "den", "table": "1", "topic": "x"}, {"room": "den", "table": 1},
+                     {"room": "den", "table": 1, "topic": 3}):
+            await hank.fail("bad_request", "edit_table", **args)
+        await hank.fail("no_such_table", "edit_table", room="den", table=10 ** 6, topic="x")
+        await hank.fail("text_too_long", "edit_table", room="den", table=1, topic="x" * 1001)
+        await hank.fail("not_in_room", "edit_table", room="nowhere", table=1, topic="x")
+        await gus.fail("not_in_room", "broadcast", room="nowhere", text="x")
+        # nothing changed, nobody was ejected
+        assert (await hank.cmd("members", room="den"))["members"] == \
+            [{"nick": "hank", "colour": hank.colour}, {"nick": "gus", "colour": gus.colour}]
+        assert admin(server, "GET", "/bans").json() == {"bans": []}
+        for c in (hank, gus, mia):
+            await c.ping()
+        # the test aid's hello checks its arguments too
+        c = await Client.connect(server.port)
+        await c.fail("bad_request", "hello", nick="zed", account=5)
+        await c.fail("bad_request", "hello", nick="zed", account="zed", sysop="yes")
+        await c.close()
+    finally:
+        await close_all([hank, gus, mia])
+
+
+def test_admin_bad_bodies(parley):
+    server = parley(BASE)
+    too_many = [{"who": "user", "name": f"u{i}", "right": "host"} for i in range(257)]
+    assert admin(server, "PUT", "/acl/room/lobby", {"acl": too_many}).status == 400
+    assert admin(server, "PUT", "/acl/room/lobby", {"acl": too_many[:256]}).status == 200
+    for body in ("[]", "{", "null", '"x"', "{\"acl\": 5}"):
+        r = http_request(server.port, "PUT", "/api/v1/admin/acl/folder", body=body, headers=AUTH)
+        assert r.status == 400 and r.json()["error"]["code"] == "bad_request", body
+    for body in ("[]", "", "{\"room\": \"den\", \"who\": \"nick:x\", \"table\": \"2\"}",
+                 "{\"room\": \"den\", \"who\": \"nick:x\", \"table\": -1}"):
+        r = http_request(server.port, "DELETE", "/api/v1/admin/bans", body=body, headers=AUTH)
+        assert r.status == 400, body
+    r = admin(server, "DELETE", "/bans", {"room": "ghost", "who": "nick:x"})
+    assert r.status == 404 and r.json()["error"]["code"] == "no_such_room"
+    r = admin(server, "DELETE", "/bans", {"room": "den", "who": "nick:x"})
+    assert r.status == 404 and r.json()["error"]["code"] == "no_such_ban"
+    assert admin(server, "PATCH", "/rooms/den", "not json").status == 400
+    assert admin(server, "POST", "/rooms", {"name": "x", "folder": 5}).status == 400
+    assert http_get(server.port, "/healthz").status == 200
