@@ -264,7 +264,8 @@ core_class_t core_session_class(const session_t *s);
 bool core_session_sysop(const session_t *s);
 
 /* The client's network address (an IP address as text, no port), for guest bans: a guest ejected
- * with a ban stays out under a new nickname. Only a 64-bit hash of it is kept. */
+ * with a ban stays out under a new nickname. Only a 64-bit hash of it is kept. Set it once, when
+ * the client connects (a change after hello re-evaluates the session's rights). */
 void core_session_set_address(session_t *s, const char *address);
 
 int core_hello(session_t *s, const char *nick, const char *colour /* NULL: from the nick */);

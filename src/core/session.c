@@ -218,6 +218,8 @@ void core_session_set_address(session_t *s, const char *address)
     for (const unsigned char *p = (const unsigned char *)(address ? address : ""); *p; p++)
         h = (h ^ *p) * 1099511628211ull;
     s->addr = address && address[0] ? (h ? h : 1) : 0;
+    if (s->ready)
+        access__reeval_session(s); /* an address ban may concern the new address */
 }
 
 const char *core_session_account(const session_t *s)
