@@ -311,3 +311,56 @@ test('the administration page manages rooms, the word list and chat groups', asy
   await context.close();
   assert.deepEqual(pageErrors.slice(errorsBefore), [], 'no script errors in the admin page');
 });
+
+test('host controls show only to hosts, and a host broadcasts and edits', async (t) => {
+  const errorsBefore = pageErrors.length;
+  const admin = async (method, path, data) => {
+    const context = await browser.newContext();
+    const res = await context.request.fetch(new URL(`api/v1/admin/${path}`, BASE).href, {
+      method, data, headers: { Authorization: 'Bearer e2e-admin-token' },
+    });
+    assert.ok(res.ok(), `${method} ${path}: ${res.status()} ${await res.text()}`);
+    await context.close();
+  };
+  // A room whose table 1 is for hosts (every guest at it) and table 2 for participants.
+  await admin('POST', 'rooms', { name: 'stage', title: 'Stage', capacity: 1 });
+  await admin('PUT', 'acl/room/stage', { acl: [{ who: 'guests', right: 'host' }] });
+  await admin('PUT', 'acl/room/stage/table/2', { acl: [{ who: 'guests', right: 'participant' }] });
+  const hana = await openPage('hana');
+  const pete = await openPage('pete');
+  for (const [page, nick] of [[hana, 'hana'], [pete, 'pete']]) {
+    await page.locator('#login-room option[value="stage"]').waitFor({ state: 'attached' });
+    await page.selectOption('#login-room', 'stage');
+    await join(page, nick);
+    await joined(page, 'stage');
+  }
+
+  await t.test('the host sees the controls, the participant does not', async () => {
+    await hana.locator('#host-tools').waitFor();
+    assert.equal(await pete.locator('#host-tools').isHidden(), true);
+    assert.equal(await pete.locator('.member-eject').count(), 0);
+  });
+
+  await t.test('a broadcast reaches the other table, shown apart', async () => {
+    hana.once('dialog', (d) => d.accept('the show starts now'));
+    await hana.click('#host-broadcast');
+    const line = pete.locator('#messages .message.broadcast').filter({ hasText: 'the show starts now' });
+    await line.waitFor();
+    assert.match(await line.textContent(), /hana/);
+  });
+
+  await t.test("the room's topic changes for everyone in it", async () => {
+    hana.once('dialog', (d) => d.accept('Tonight: the show'));
+    await hana.click('#host-topic');
+    await pete.locator('#room-topic').filter({ hasText: 'Tonight: the show' }).waitFor();
+  });
+
+  await t.test('losing host rights hides the controls at once', async () => {
+    await admin('PUT', 'acl/room/stage', { acl: [{ who: 'guests', right: 'participant' }] });
+    await hana.locator('#host-tools').waitFor({ state: 'hidden' });
+  });
+
+  await hana.context().close();
+  await pete.context().close();
+  assert.deepEqual(pageErrors.slice(errorsBefore), [], 'no script errors in the host test');
+});

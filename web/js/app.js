@@ -63,8 +63,33 @@ function showTitle(room) {
   ] : ['Welcome to Parley']));
 }
 const topicOf = (room) => room.summary.topic || (room.private ? 'Just the two of you' : 'No topic');
+// Host controls: only for hosts (and sysops) of the room on screen; the server checks again.
+function showHostTools() {
+  $('#host-tools').hidden = !session.room(session.active)?.host;
+}
+function hostAction(ask, run) {
+  const room = session.room(session.active);
+  if (!room) return;
+  const answer = window.prompt(ask.text, ask.value ?? '');
+  if (answer === null) return;
+  act(run(room, answer));
+}
+$('#host-broadcast').addEventListener('click', () => hostAction(
+  { text: 'Announcement to every table of this room:' },
+  (room, text) => session.broadcast(room.name, text)));
+$('#host-topic').addEventListener('click', () => hostAction(
+  { text: "The room's topic:", value: session.room(session.active)?.summary.topic },
+  (room, topic) => session.editRoom(room.name, { topic })));
+$('#host-table-topic').addEventListener('click', () => hostAction(
+  { text: "This table's topic (empty: none):" },
+  (room, topic) => session.editTable(room.name, room.table, topic)));
+session.on('rights', ({ room }) => room === session.active && showHostTools());
+session.on('joined', showHostTools);
+session.on('table', ({ room }) => room === session.active && showHostTools());
+
 session.on('active', (name) => {
   const room = session.room(name);
+  showHostTools();
   showTitle(room);
   $('#room-topic').textContent = room ? topicOf(room) : 'Choose a room on the left to start chatting.';
 });

@@ -11,6 +11,7 @@
 //   'table'         {room}: our table in a room, its members or lurker count changed
 //   'tables'        {room}: the table list of a room changed
 //   'ignored'       the list of nicknames we ignore changed
+//   'rights'        {room}: our right in a room we are in changed (host controls come or go)
 //   'invited'       an `invited` event: someone asks us to a private room
 //   'notice'        a short text for the user (e.g. an invitation was declined)
 //   'error'         a ProtocolError from something the user did not directly ask for
@@ -49,6 +50,11 @@ class JoinedRoom {
     this.unread = 0;
     this.pendingSays = []; // says sent but not yet seen as `message` events, oldest first
     this.tablesTimer = null;
+    this.right = 'participant'; // ours at our table: 'host' shows the host controls
+  }
+
+  get host() {
+    return this.right === 'host';
   }
 
   // A private room (for two, by invitation) is named ~private-N; no other room name starts with ~.
@@ -134,6 +140,7 @@ export class Session extends Emitter {
   async hop(name, number) {
     const room = this.#mustRoom(name);
     const res = await this.#client.request('hop', { room: name, table: number });
+    room.right = res.right ?? room.right;
     this.#applyTable(room, res.table);
     this.#push(room, { kind: 'divider', ts: Date.now(), text: `You moved to ${room.tableName}` });
     for (const m of res.history) this.#addMessage(room, m, false);
@@ -177,6 +184,25 @@ export class Session extends Emitter {
     const room = this.#mustRoom(name);
     await this.#client.request('invite', { room: name, to });
     this.#system(room, null, null, `You invited ${to} to a private table.`);
+  }
+
+  // Host powers (the server checks the right; the controls only show to hosts).
+  async eject(name, nick, banSeconds) {
+    const room = this.#mustRoom(name);
+    await this.#client.request('eject', { room: name, nick, ban: banSeconds });
+    this.#system(room, null, null, `You ejected ${nick}${banSeconds ? ' with a ban' : ''}.`);
+  }
+
+  async broadcast(name, text) {
+    await this.#client.request('broadcast', { room: name, text });
+  }
+
+  async editRoom(name, fields) {
+    await this.#client.request('edit_room', { room: name, ...fields });
+  }
+
+  async editTable(name, number, topic) {
+    await this.#client.request('edit_table', { room: name, table: number, topic });
   }
 
   async accept(id) {
@@ -276,6 +302,7 @@ export class Session extends Emitter {
     }
     room.summary = res.room;
     room.lurk = lurk;
+    room.right = res.right ?? 'participant'; // a private room's accept carries none
     room.pendingSays = [];
     this.#applyTable(room, res.table);
     const how = lurk ? ' as a lurker (read-only)' : '';
@@ -373,7 +400,8 @@ export class Session extends Emitter {
       default:
         break;
     }
-    const room = this.joined.get(ev.room);
+    // room_updated carries the room's summary where the others carry its name
+    const room = this.joined.get(ev.type === 'room_updated' ? ev.room?.name : ev.room);
     if (!room) return;
     const me = (nick) => this.nick !== null && sameNick(nick, this.nick);
     switch (ev.type) {
@@ -419,6 +447,7 @@ export class Session extends Emitter {
         this.#push(room, { kind: 'divider', ts: Date.now(), text });
         if (lurk) this.#removeMember(room, this.nick ?? '');
         else if (this.nick) this.#addMember(room, this.nick, this.colour);
+        this.emit('rights', { room: room.name });
         break;
       }
       case 'broadcast':
@@ -428,6 +457,7 @@ export class Session extends Emitter {
         break;
       case 'room_updated':
         room.summary = ev.room;
+        this.emit('rooms');
         this.#push(room, {
           kind: 'divider', ts: Date.now(),
           text: `Room settings changed: ${ev.room.title}${ev.room.topic ? ` — ${ev.room.topic}` : ''}`,

@@ -44,7 +44,16 @@ export function createPeople(session, { act, onPrivate }) {
       type: 'button', class: 'member-button member-invite', title: `Invite ${nick} to a private table`,
       onclick: () => act(session.invite(room.name, nick)),
     }, 'invite');
-    return el('span', { class: 'member-actions' }, ignore, invite);
+    const eject = !room.host ? null : el('button', {
+      type: 'button', class: 'member-button member-eject', title: `Eject ${nick} from the room`,
+      onclick: () => {
+        const minutes = window.prompt(`Eject ${nick}. Keep them out for how many minutes? (0: no ban)`, '0');
+        if (minutes === null) return;
+        const n = Number.parseInt(minutes, 10);
+        act(session.eject(room.name, nick, Number.isFinite(n) && n > 0 ? n * 60 : 0));
+      },
+    }, 'eject');
+    return el('span', { class: 'member-actions' }, ignore, invite, eject);
   }
 
   function memberItem(room, member) {
@@ -96,4 +105,5 @@ export function createPeople(session, { act, onPrivate }) {
   session.on('tables', ifActive);
   session.on('self', render);
   session.on('ignored', render);
+  session.on('rights', ifActive);
 }
