@@ -625,6 +625,11 @@ int core_acl_set(core_t *c, const core_acl_ref_t *ref, const core_acl_entry_t *e
         access__acl_free(a);
         return rc;
     }
+    if (canon.table)
+        log_info("access list of room %s table %u: %zu entries", r->name, (unsigned)canon.table, n);
+    else
+        log_info("access list of %s %s: %zu entries", f ? "folder" : "room", f ? f->path : r->name,
+                 n);
     acl_install(c, f, r, canon.table, a, true);
     return 0;
 }

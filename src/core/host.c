@@ -64,6 +64,8 @@ int core_eject(session_t *s, room_t *r, const char *nick, bool table, int64_t ba
                        .nick = s->nick,
                        .reason = reason ? reason : "",
                        .ts = end};
+    log_info("%s ejected %s from %s%s%s (ban %lld s)", s->nick, dst->nick, r->name,
+             table ? " table " : "", table ? dm->table->name : "", (long long)ban_secs);
     session__drop(dm, "ejected");
     session__send(dst, &ev);
     if (ban_secs > 0)
