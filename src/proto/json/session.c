@@ -1,5 +1,6 @@
 /* One JSON client over a WebSocket: parses commands, calls the core, sends replies, and receives
  * the core's events (encoded once per event into a shared frame, see deliver()). */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -569,6 +570,23 @@ out:
     json_decref(req);
 }
 
+/* The client's address for guest bans: an IPv4 address, or the /64 network of an IPv6 one (as for
+ * the per-address connection limit), since one host easily changes addresses within its /64. */
+static void set_address(jsess_t *js)
+{
+    char peer[80];
+    unsigned char a6[16];
+    ws_peer(js->ws, peer, sizeof(peer));
+    char *port = strrchr(peer, ':'); /* "ip:port", also for IPv6 */
+    if (port)
+        *port = '\0';
+    if (inet_pton(AF_INET6, peer, a6) == 1) {
+        memset(a6 + 8, 0, 8);
+        inet_ntop(AF_INET6, a6, peer, sizeof(peer));
+    }
+    core_session_set_address(js->s, peer);
+}
+
 static void on_open(ws_t *ws)
 {
     app_t *app = ws_app(ws);
@@ -577,12 +595,7 @@ static void on_open(ws_t *ws)
     js->ws = ws;
     js->s = core_session_new(g->core, &json_session_ops, js);
     g->connections++;
-    char peer[64];
-    ws_peer(ws, peer, sizeof(peer));
-    char *port = strrchr(peer, ':'); /* "ip:port", also for IPv6: the address without its port */
-    if (port)
-        *port = '\0';
-    core_session_set_address(js->s, peer);
+    set_address(js);
     uint64_t now = uv_now(app->loop);
     bucket_init(&js->commands, now);
     bucket_init(&js->messages, now);
