@@ -1,15 +1,10 @@
-/* The SMTP sender (see mailer.h), built like the store's writer (src/store/store.c).
+/* The SMTP sender (see mailer.h) on a worker queue (src/util/workq.h).
  *
- * mailer_send() formats the message and pushes a job_t on `queue` under `mu`; the worker thread
- * takes one job at a time, sends it with a fresh curl easy handle, moves it with its status to
- * `done` and wakes the loop through `async`. On the loop thread the async callback moves `done` to
- * `ready` and runs the callbacks in order. One message at a time is enough for validation mail and
- * keeps the relay's view simple; the queue bound and curl's timeouts bound the backlog.
- *
- * Lifetime: mailer_free() may be called from inside a callback. It then runs the remaining
- * callbacks itself and leaves the final free to the dispatcher that is running (`dispatching`/
- * `free_pending`). The uv_async_t is allocated separately because it must outlive the mailer until
- * its close callback. The async handle is referenced only while callbacks are outstanding.
+ * mailer_send() formats the message and submits a job_t; the queue's thread sends one job at a
+ * time with a fresh curl easy handle, and the job's done callback reports it on the loop thread.
+ * One message at a time is enough for validation mail and keeps the relay's view simple; the
+ * queue bound and curl's timeouts bound the backlog. mailer_free() stops the queue without
+ * draining it: the mail being sent finishes, the rest is reported -ECANCELED.
  *
  * libcurl's global state is set up by the first mailer and released by the last one freed
  * (curl_global_init is not thread-safe in every libcurl, so the count sits behind a mutex). */
@@ -25,12 +20,12 @@
 #include <curl/curl.h>
 
 #include "auth/mail.h"
-#include "util/list.h"
 #include "util/log.h"
+#include "util/workq.h"
 #include "util/xmalloc.h"
 
 typedef struct job {
-    list_t node;
+    mailer_t *m; /* for the worker's read-only settings */
     mail_done_cb cb;
     void *ud;
     int status;
@@ -55,22 +50,8 @@ struct mailer {
     long timeout;
     long connect_timeout;
 
-    uv_async_t *async; /* owned; freed by its close callback */
-    uv_thread_t thread;
-
-    /* Shared with the worker, guarded by mu. */
-    uv_mutex_t mu;
-    uv_cond_t cond;
-    list_t queue; /* accepted, not yet taken by the worker */
-    list_t done;  /* sent or failed, callbacks not yet run */
-    bool closing;
-
-    /* Loop thread only. */
-    list_t ready;       /* callbacks being run, in order */
-    size_t outstanding; /* accepted, callback not yet run */
-    int dispatching;    /* depth of mailer__dispatch() on the stack */
+    workq_t *q; /* NULL when disabled */
     bool closed;
-    bool free_pending;
 };
 
 static pthread_mutex_t curl_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -170,83 +151,36 @@ out:
     curl_easy_cleanup(c);
 }
 
-static void mailer__worker(void *arg)
+static void mailer__work(void *arg)
 {
-    mailer_t *m = arg;
+    job_t *j = arg;
+    mailer__send_one(j->m, j);
+    free(j->msg); /* the bulk of the job; no longer needed */
+    j->msg = NULL;
+}
 
-    uv_mutex_lock(&m->mu);
-    for (;;) {
-        while (list_empty(&m->queue) && !m->closing)
-            uv_cond_wait(&m->cond, &m->mu);
-        if (m->closing)
-            break; /* what is still queued is cancelled by mailer_free() */
-        job_t *j = list_entry(m->queue.next, job_t, node);
-        list_remove(&j->node);
-        uv_mutex_unlock(&m->mu);
-
-        mailer__send_one(m, j);
-        free(j->msg); /* the bulk of the job; no longer needed */
-        j->msg = NULL;
-
-        uv_mutex_lock(&m->mu);
-        list_push_back(&m->done, &j->node);
-        uv_async_send(m->async);
+static void mailer__done(void *arg, bool cancelled)
+{
+    job_t *j = arg;
+    if (cancelled) {
+        j->status = -ECANCELED;
+        j->errmsg = xstrdup("the mailer was closed before this mail was sent");
     }
-    uv_mutex_unlock(&m->mu);
+    if (j->cb)
+        j->cb(j->ud, j->status, j->errmsg);
+    free(j->errmsg);
+    free(j->msg);
+    free(j);
 }
 
 static void mailer__free(mailer_t *m)
 {
-    if (m->enabled) {
-        uv_cond_destroy(&m->cond);
-        uv_mutex_destroy(&m->mu);
-    }
     free(m->url);
     free(m->from);
     free(m->envelope_from);
     free(m->username);
     free(m->password);
     free(m);
-}
-
-/* Loop thread: runs every finished job's callback, in order. Re-entrant: a callback may call
- * mailer_free(), which drains `ready` itself; the outermost call then frees the mailer. */
-static void mailer__dispatch(mailer_t *m)
-{
-    uv_mutex_lock(&m->mu);
-    while (!list_empty(&m->done)) {
-        list_t *it = m->done.next;
-        list_remove(it);
-        list_push_back(&m->ready, it);
-    }
-    uv_mutex_unlock(&m->mu);
-
-    m->dispatching++;
-    while (!list_empty(&m->ready)) {
-        job_t *j = list_entry(m->ready.next, job_t, node);
-        list_remove(&j->node);
-        if (--m->outstanding == 0 && m->async)
-            uv_unref((uv_handle_t *)m->async);
-        if (j->cb)
-            j->cb(j->ud, j->status, j->errmsg);
-        free(j->errmsg);
-        free(j->msg);
-        free(j);
-    }
-    m->dispatching--;
-    if (m->dispatching == 0 && m->free_pending)
-        mailer__free(m);
-}
-
-static void on_async(uv_async_t *h)
-{
-    if (h->data)
-        mailer__dispatch(h->data);
-}
-
-static void on_async_close(uv_handle_t *h)
-{
-    free(h);
 }
 
 /* Copies the settings; 0 or -EINVAL. */
@@ -298,14 +232,11 @@ static int mailer__configure(mailer_t *m, const config_mail_t *cfg)
 int mailer_new(uv_loop_t *loop, const config_mail_t *cfg, mailer_t **out)
 {
     mailer_t *m = xcalloc(1, sizeof *m);
-    bool curl_held = false, sync_inited = false, async_inited = false;
+    bool curl_held = false;
     int err = 0;
 
     *out = NULL;
     m->loop = loop;
-    list_init(&m->queue);
-    list_init(&m->done);
-    list_init(&m->ready);
     if (cfg->smtp_host == NULL || cfg->smtp_host[0] == '\0') {
         log_info("mail: no smtp_host configured; sending mail is disabled");
         *out = m;
@@ -318,44 +249,19 @@ int mailer_new(uv_loop_t *loop, const config_mail_t *cfg, mailer_t **out)
     if (err < 0)
         goto out;
     curl_held = true;
-    if (uv_mutex_init(&m->mu) != 0) {
-        err = -ENOMEM;
-        goto out;
-    }
-    if (uv_cond_init(&m->cond) != 0) {
-        uv_mutex_destroy(&m->mu);
-        err = -ENOMEM;
-        goto out;
-    }
-    sync_inited = true;
-    m->enabled = true;
-
-    m->async = xmalloc(sizeof *m->async);
-    if (uv_async_init(loop, m->async, on_async) != 0) {
-        err = -ENOMEM;
-        goto out;
-    }
-    m->async->data = m;
-    uv_unref((uv_handle_t *)m->async); /* referenced while mails are outstanding */
-    async_inited = true;
-
-    if (uv_thread_create(&m->thread, mailer__worker, m) != 0) {
+    err = workq_new(loop, &m->q);
+    if (err < 0) {
         log_error("mail: cannot start the sending thread");
-        err = -EAGAIN;
         goto out;
     }
+    m->enabled = true;
     log_info("mail: sending through %s as %s", m->url, m->from);
     *out = m;
     m = NULL;
 out:
     if (m) {
-        if (async_inited)
-            uv_close((uv_handle_t *)m->async, on_async_close);
-        else
-            free(m->async);
         if (curl_held)
             mailer__curl_release();
-        m->enabled = sync_inited;
         mailer__free(m);
     }
     return err;
@@ -366,34 +272,14 @@ void mailer_free(mailer_t *m)
     if (m == NULL || m->closed)
         return;
     m->closed = true;
-    if (!m->enabled) {
-        mailer__free(m);
-        return;
+    if (m->enabled) {
+        /* Finishes the mail being sent; the queued ones are reported cancelled, all before
+         * workq_free() returns (also when called from one of our callbacks). */
+        workq_free(m->q, false);
+        m->q = NULL;
+        mailer__curl_release();
     }
-
-    uv_mutex_lock(&m->mu);
-    m->closing = true;
-    uv_cond_signal(&m->cond);
-    uv_mutex_unlock(&m->mu);
-    uv_thread_join(&m->thread); /* finishes the mail being sent, if any */
-    mailer__curl_release();
-
-    while (!list_empty(&m->queue)) {
-        job_t *j = list_entry(m->queue.next, job_t, node);
-        list_remove(&j->node);
-        j->status = -ECANCELED;
-        j->errmsg = xstrdup("the mailer was closed before this mail was sent");
-        list_push_back(&m->done, &j->node);
-    }
-    m->async->data = NULL;
-    uv_close((uv_handle_t *)m->async, on_async_close);
-    m->async = NULL;
-
-    mailer__dispatch(m);
-    if (m->dispatching > 0)
-        m->free_pending = true; /* called from a callback: the running dispatcher frees */
-    else
-        mailer__free(m);
+    mailer__free(m);
 }
 
 int mailer_send(mailer_t *m, const char *to, const char *subject, const char *body, mail_done_cb cb,
@@ -403,7 +289,7 @@ int mailer_send(mailer_t *m, const char *to, const char *subject, const char *bo
         return -ENOTSUP;
     if (m->closed)
         return -ECANCELED;
-    if (m->outstanding >= MAILER_QUEUE_MAX)
+    if (workq_outstanding(m->q) >= MAILER_QUEUE_MAX)
         return -ENOBUFS;
 
     mail_msg_t mm = {.from = m->from, .to = to, .subject = subject, .body = body};
@@ -414,20 +300,18 @@ int mailer_send(mailer_t *m, const char *to, const char *subject, const char *bo
         return err;
 
     job_t *j = xcalloc(1, sizeof *j);
-    list_init(&j->node);
+    j->m = m;
     j->cb = cb;
     j->ud = ud;
     j->msg = msg;
     j->len = len;
     snprintf(j->rcpt, sizeof(j->rcpt), "<%s>", to);
-
-    uv_mutex_lock(&m->mu);
-    list_push_back(&m->queue, &j->node);
-    uv_cond_signal(&m->cond);
-    uv_mutex_unlock(&m->mu);
-    if (m->outstanding++ == 0)
-        uv_ref((uv_handle_t *)m->async);
-    return 0;
+    err = workq_submit(m->q, mailer__work, mailer__done, j);
+    if (err < 0) {
+        free(j->msg);
+        free(j);
+    }
+    return err;
 }
 
 bool mailer_enabled(const mailer_t *m)
