@@ -444,6 +444,15 @@ void store_get_stats(store_t *st, store_stats_t *out)
     uv_mutex_unlock(&st->mu);
 }
 
+int store__backend(store_t *st, const store_backend_ops_t **ops, store_backend_t **be)
+{
+    if (st->closed)
+        return STORE_ECLOSED;
+    *ops = st->ops;
+    *be = st->be;
+    return 0;
+}
+
 const char *store_strerror(int err)
 {
     switch (err) {

@@ -157,4 +157,71 @@ void store_get_stats(store_t *st, store_stats_t *out);
 
 const char *store_strerror(int err);
 
+/* ---- accounts (store_accounts.c) ----
+ * Rare operations, done synchronously on the loop thread: writes on the writer's connection under
+ * its lock, reads on the read connection. Times are ms since the epoch. */
+
+#define STORE_HASH_LEN 32 /* a token or validation link, stored only as its SHA-256 */
+
+typedef struct store_account {
+    int64_t id;
+    /* Owned (free with store_account_deinit) when filled by a get; borrowed when passed in. */
+    char *name;       /* as registered */
+    char *fold;       /* NFKC + casefold of name: unique */
+    char *email;      /* NULL: none (a sysop made on the command line) */
+    char *email_fold; /* lower-case email: unique */
+    char *pwhash;     /* "$argon2id$..." */
+    char *colour;     /* "#rrggbb" or NULL */
+    int cls;          /* 1 provisional, 2 registered (core_class_t's values) */
+    bool sysop;
+    bool must_change; /* the password is a one-time one and must be changed */
+    int64_t created_ms;
+    int64_t validated_ms; /* 0: never */
+} store_account_t;
+
+void store_account_deinit(store_account_t *a);
+
+/* Inserts a (its id is ignored) and sets a->id. STORE_EEXIST if fold or email_fold is taken. */
+int store_account_add(store_t *st, store_account_t *a);
+/* Rewrites every field of account a->id but fold and created_ms. STORE_ENOTFOUND. */
+int store_account_update(store_t *st, const store_account_t *a);
+/* Fill *out (deinit it afterwards) or STORE_ENOTFOUND. */
+int store_account_by_id(store_t *st, int64_t id, store_account_t *out);
+int store_account_by_fold(store_t *st, const char *fold, store_account_t *out);
+int store_account_by_email(store_t *st, const char *email_fold, store_account_t *out);
+/* How many sysop accounts exist. */
+int store_account_sysops(store_t *st, int64_t *count);
+
+/* Session tokens, by the SHA-256 of the token. */
+int store_token_add(store_t *st, const uint8_t hash[STORE_HASH_LEN], int64_t account,
+                    int64_t created_ms, int64_t expires_ms);
+/* STORE_ENOTFOUND for an unknown token (an expired one is found: the caller decides). */
+int store_token_get(store_t *st, const uint8_t hash[STORE_HASH_LEN], int64_t *account,
+                    int64_t *expires_ms);
+int store_token_del(store_t *st, const uint8_t hash[STORE_HASH_LEN]);
+/* Deletes the account's tokens except keep (NULL: all). */
+int store_tokens_del_account(store_t *st, int64_t account, const uint8_t *keep);
+/* Deletes the tokens and validations expired before now_ms. */
+int store_tokens_purge(store_t *st, int64_t now_ms);
+
+/* The pending e-mail validation of an account (one at a time; put replaces). code: 6 digits. */
+int store_validation_put(store_t *st, int64_t account, const uint8_t hash[STORE_HASH_LEN],
+                         const char *code, int64_t expires_ms);
+int store_validation_by_hash(store_t *st, const uint8_t hash[STORE_HASH_LEN], int64_t *account,
+                             int64_t *expires_ms);
+int store_validation_get(store_t *st, int64_t account, char code[8], int64_t *expires_ms);
+int store_validation_del(store_t *st, int64_t account);
+
+/* An account's ignore list: nicks by folded form. */
+int store_ignore_put(store_t *st, int64_t account, const char *fold, const char *nick);
+int store_ignore_del(store_t *st, int64_t account, const char *fold);
+int store_ignores_load(store_t *st, int64_t account, void (*cb)(void *ud, const char *nick),
+                       void *ud);
+
+/* Banned e-mail addresses and domains (lower case). add: STORE_EEXIST; del: STORE_ENOTFOUND. */
+int store_banned_add(store_t *st, const char *pattern);
+int store_banned_del(store_t *st, const char *pattern);
+int store_banned_has(store_t *st, const char *pattern, bool *out);
+int store_banned_load(store_t *st, void (*cb)(void *ud, const char *pattern), void *ud);
+
 #endif

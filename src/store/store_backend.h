@@ -47,7 +47,40 @@ typedef struct store_backend_ops {
     /* Writer thread: inserts n messages in one transaction. All-or-nothing: on failure nothing of
      * the batch is stored and the backend is ready for the next call. */
     int (*write_batch)(store_backend_t *be, const store_msg_t *const *msgs, size_t n);
+
+    /* Accounts: the contract of the store_account_* etc. calls in store.h (loop thread). */
+    int (*account_add)(store_backend_t *be, store_account_t *a);
+    int (*account_update)(store_backend_t *be, const store_account_t *a);
+    /* by: 0 id (key_id), 1 fold, 2 email_fold (key) */
+    int (*account_get)(store_backend_t *be, int by, int64_t key_id, const char *key,
+                       store_account_t *out);
+    int (*account_sysops)(store_backend_t *be, int64_t *count);
+    int (*token_add)(store_backend_t *be, const uint8_t *hash, int64_t account, int64_t created,
+                     int64_t expires);
+    int (*token_get)(store_backend_t *be, const uint8_t *hash, int64_t *account, int64_t *expires);
+    int (*token_del)(store_backend_t *be, const uint8_t *hash);
+    int (*tokens_del_account)(store_backend_t *be, int64_t account, const uint8_t *keep);
+    int (*tokens_purge)(store_backend_t *be, int64_t now);
+    int (*validation_put)(store_backend_t *be, int64_t account, const uint8_t *hash,
+                          const char *code, int64_t expires);
+    int (*validation_by_hash)(store_backend_t *be, const uint8_t *hash, int64_t *account,
+                              int64_t *expires);
+    int (*validation_get)(store_backend_t *be, int64_t account, char code[8], int64_t *expires);
+    int (*validation_del)(store_backend_t *be, int64_t account);
+    int (*ignore_put)(store_backend_t *be, int64_t account, const char *fold, const char *nick);
+    int (*ignore_del)(store_backend_t *be, int64_t account, const char *fold);
+    int (*ignores_load)(store_backend_t *be, int64_t account, void (*cb)(void *, const char *),
+                        void *ud);
+    int (*banned_add)(store_backend_t *be, const char *pattern);
+    int (*banned_del)(store_backend_t *be, const char *pattern);
+    int (*banned_has)(store_backend_t *be, const char *pattern, bool *out);
+    int (*banned_load)(store_backend_t *be, void (*cb)(void *, const char *), void *ud);
 } store_backend_ops_t;
+
+enum { STORE__BY_ID, STORE__BY_FOLD, STORE__BY_EMAIL };
+
+/* store.c: the backend of an open store, for store_accounts.c. STORE_ECLOSED once closed. */
+int store__backend(store_t *st, const store_backend_ops_t **ops, store_backend_t **be);
 
 #define STORE__HISTORY_MAX 1000
 

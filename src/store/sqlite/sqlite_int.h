@@ -1,6 +1,7 @@
 /* Private to the SQLite backend: the backend's state and the helpers its files share
  * (sqlite_store.c: connections, rooms and messages; sqlite_access.c: folders, access lists, user
- * groups, bans and table topics). */
+ * groups, bans and table topics; sqlite_accounts.c: accounts, tokens, validations, ignore lists
+ * and the banned e-mail list). */
 #ifndef PARLEY_STORE_SQLITE_SQLITE_INT_H
 #define PARLEY_STORE_SQLITE_SQLITE_INT_H
 
@@ -59,13 +60,16 @@ enum {
     N_ACCESS_STMTS,
 };
 
+#define SQLITE__N_ACCT 24 /* sqlite_accounts.c's statements (its own enum) */
+
 struct store_backend {
     sqlite3 *wdb;      /* writer connection; guarded by wlock */
     sqlite3 *rdb;      /* read connection; loop thread only */
     uv_mutex_t wlock;  /* serialises the writer thread and the loop's writes on wdb */
     bool wlock_inited; /* whether wlock needs destroying */
     sqlite3_stmt *stmt[N_STMTS];
-    sqlite3_stmt *acc[N_ACCESS_STMTS]; /* sqlite_access.c */
+    sqlite3_stmt *acc[N_ACCESS_STMTS];  /* sqlite_access.c */
+    sqlite3_stmt *acct[SQLITE__N_ACCT]; /* sqlite_accounts.c */
 };
 
 /* Maps a SQLite result code to a store error and logs it with the connection's message. */
@@ -75,6 +79,7 @@ int sqlite__step_done(sqlite3_stmt *st, const char *what);
 void sqlite__bind_str(sqlite3_stmt *st, int i, const char *s);
 /* A copy of a text column (NULL for NULL). */
 char *sqlite__col_dup(sqlite3_stmt *st, int i);
+int64_t sqlite__now_ms(void);
 
 /* sqlite_access.c */
 int sqlite_access__prepare(store_backend_t *be);
@@ -94,5 +99,34 @@ int sqlite_access__ban_delete(store_backend_t *be, const char *room, uint32_t ta
 int sqlite_access__table_topic_put(store_backend_t *be, const char *room, uint32_t table,
                                    const char *topic);
 int sqlite_access__load(store_backend_t *be, const store_access_cb_t *cb, void *ud);
+
+/* sqlite_accounts.c */
+int sqlite_accounts__prepare(store_backend_t *be);
+void sqlite_accounts__finalize(store_backend_t *be);
+int sqlite_account_add(store_backend_t *be, store_account_t *a);
+int sqlite_account_update(store_backend_t *be, const store_account_t *a);
+int sqlite_account_get(store_backend_t *be, int by, int64_t key_id, const char *key,
+                       store_account_t *out);
+int sqlite_account_sysops(store_backend_t *be, int64_t *count);
+int sqlite_token_add(store_backend_t *be, const uint8_t *hash, int64_t account, int64_t created,
+                     int64_t expires);
+int sqlite_token_get(store_backend_t *be, const uint8_t *hash, int64_t *account, int64_t *expires);
+int sqlite_token_del(store_backend_t *be, const uint8_t *hash);
+int sqlite_tokens_del_account(store_backend_t *be, int64_t account, const uint8_t *keep);
+int sqlite_tokens_purge(store_backend_t *be, int64_t now);
+int sqlite_validation_put(store_backend_t *be, int64_t account, const uint8_t *hash,
+                          const char *code, int64_t expires);
+int sqlite_validation_by_hash(store_backend_t *be, const uint8_t *hash, int64_t *account,
+                              int64_t *expires);
+int sqlite_validation_get(store_backend_t *be, int64_t account, char code[8], int64_t *expires);
+int sqlite_validation_del(store_backend_t *be, int64_t account);
+int sqlite_ignore_put(store_backend_t *be, int64_t account, const char *fold, const char *nick);
+int sqlite_ignore_del(store_backend_t *be, int64_t account, const char *fold);
+int sqlite_ignores_load(store_backend_t *be, int64_t account, void (*cb)(void *, const char *),
+                        void *ud);
+int sqlite_banned_add(store_backend_t *be, const char *pattern);
+int sqlite_banned_del(store_backend_t *be, const char *pattern);
+int sqlite_banned_has(store_backend_t *be, const char *pattern, bool *out);
+int sqlite_banned_load(store_backend_t *be, void (*cb)(void *, const char *), void *ud);
 
 #endif

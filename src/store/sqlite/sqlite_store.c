@@ -25,6 +25,41 @@
 #define DB_FILE         "parley.db"
 #define BUSY_TIMEOUT_MS 5000
 
+/* Accounts (sqlite_accounts.c). class: 1 provisional, 2 registered. Tokens and validation links are
+ * kept only as their SHA-256. Idempotent, as it runs twice (migrations 2 and 4). */
+static const char accounts_schema[] =
+    "CREATE TABLE IF NOT EXISTS accounts("
+    "  id INTEGER PRIMARY KEY,"
+    "  name TEXT NOT NULL,"
+    "  fold TEXT NOT NULL UNIQUE,"
+    "  email TEXT,"
+    "  email_fold TEXT UNIQUE,"
+    "  pwhash TEXT NOT NULL,"
+    "  class INTEGER NOT NULL DEFAULT 1,"
+    "  sysop INTEGER NOT NULL DEFAULT 0,"
+    "  must_change INTEGER NOT NULL DEFAULT 0,"
+    "  colour TEXT,"
+    "  created_ms INTEGER NOT NULL,"
+    "  validated_ms INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE IF NOT EXISTS tokens("
+    "  hash BLOB PRIMARY KEY NOT NULL,"
+    "  account INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,"
+    "  created_ms INTEGER NOT NULL,"
+    "  expires_ms INTEGER NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS tokens_account ON tokens(account);"
+    "CREATE TABLE IF NOT EXISTS validations("
+    "  account INTEGER PRIMARY KEY REFERENCES accounts(id) ON DELETE CASCADE,"
+    "  hash BLOB NOT NULL UNIQUE,"
+    "  code TEXT NOT NULL,"
+    "  expires_ms INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS ignores("
+    "  account INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,"
+    "  fold TEXT NOT NULL,"
+    "  nick TEXT NOT NULL,"
+    "  PRIMARY KEY(account, fold));"
+    "CREATE TABLE IF NOT EXISTS banned(pattern TEXT PRIMARY KEY NOT NULL,"
+    "  created_ms INTEGER NOT NULL);";
+
 /* Schema migrations: migrations[i] takes user_version i to i + 1. Append only; never edit one that
  * has shipped. */
 static const char *const migrations[] = {
@@ -45,8 +80,8 @@ static const char *const migrations[] = {
     "CREATE INDEX messages_room_tbl_id ON messages(room, tbl, id);"
     "CREATE TABLE settings(key TEXT PRIMARY KEY NOT NULL, value TEXT);",
     "ALTER TABLE rooms ADD COLUMN moderated INTEGER NOT NULL DEFAULT 0;",
-    /* 2: reserved for the accounts schema (merged from the accounts branch). */
-    "SELECT 1;",
+    /* 2: accounts (sqlite_accounts.c). */
+    accounts_schema,
     /* 3: folders, access lists, user groups, bans, table topics (sqlite_access.c). */
     "ALTER TABLE rooms ADD COLUMN folder TEXT NOT NULL DEFAULT '/';"
     "CREATE TABLE folders(path TEXT PRIMARY KEY NOT NULL);"
@@ -78,6 +113,9 @@ static const char *const migrations[] = {
     "  tbl INTEGER NOT NULL,"
     "  topic TEXT NOT NULL,"
     "  PRIMARY KEY(room, tbl));",
+    /* 4: accounts again, for databases that passed 2 while it was a placeholder (every statement
+     * of accounts_schema is "IF NOT EXISTS"). */
+    accounts_schema,
 };
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 
@@ -306,6 +344,7 @@ static void sqlite_close(store_backend_t *be)
     for (int i = 0; i < N_STMTS; i++)
         sqlite3_finalize(be->stmt[i]);
     sqlite_access__finalize(be);
+    sqlite_accounts__finalize(be);
     /* The reader first: closing the writer, the last connection, checkpoints and removes the WAL.
      */
     if (be->rdb && sqlite3_close(be->rdb) != SQLITE_OK)
@@ -357,6 +396,8 @@ static int sqlite_open(const store_options_t *opt, store_backend_t **out)
         }
     }
     err = sqlite_access__prepare(be);
+    if (err == 0)
+        err = sqlite_accounts__prepare(be);
     if (err < 0)
         goto out;
     *out = be;
@@ -391,7 +432,7 @@ void sqlite__bind_str(sqlite3_stmt *st, int i, const char *s)
         sqlite3_bind_null(st, i);
 }
 
-static int64_t now_ms(void)
+int64_t sqlite__now_ms(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
@@ -406,7 +447,7 @@ static int sqlite_room_put(store_backend_t *be, const store_room_t *room)
     sqlite__bind_str(st, 2, room->title);
     sqlite__bind_str(st, 3, room->topic);
     sqlite3_bind_int(st, 4, room->capacity);
-    sqlite3_bind_int64(st, 5, now_ms());
+    sqlite3_bind_int64(st, 5, sqlite__now_ms());
     sqlite3_bind_int(st, 6, room->moderated ? 1 : 0);
     sqlite3_bind_text(st, 7, room->folder ? room->folder : "/", -1, SQLITE_STATIC);
     int err = sqlite__step_done(st, "room put");
@@ -592,4 +633,24 @@ const store_backend_ops_t sqlite_store_ops = {
     .ban_delete = sqlite_access__ban_delete,
     .table_topic_put = sqlite_access__table_topic_put,
     .access_load = sqlite_access__load,
+    .account_add = sqlite_account_add,
+    .account_update = sqlite_account_update,
+    .account_get = sqlite_account_get,
+    .account_sysops = sqlite_account_sysops,
+    .token_add = sqlite_token_add,
+    .token_get = sqlite_token_get,
+    .token_del = sqlite_token_del,
+    .tokens_del_account = sqlite_tokens_del_account,
+    .tokens_purge = sqlite_tokens_purge,
+    .validation_put = sqlite_validation_put,
+    .validation_by_hash = sqlite_validation_by_hash,
+    .validation_get = sqlite_validation_get,
+    .validation_del = sqlite_validation_del,
+    .ignore_put = sqlite_ignore_put,
+    .ignore_del = sqlite_ignore_del,
+    .ignores_load = sqlite_ignores_load,
+    .banned_add = sqlite_banned_add,
+    .banned_del = sqlite_banned_del,
+    .banned_has = sqlite_banned_has,
+    .banned_load = sqlite_banned_load,
 };
