@@ -9,6 +9,7 @@
 #include <jansson.h>
 #include <uv.h>
 
+#include "auth/auth.h"
 #include "bus/bus.h"
 #include "core/core.h"
 #include "net/server.h"
@@ -33,6 +34,13 @@ typedef struct app {
     struct group *default_group;
     struct group *group_index; /* uthash by name */
     list_t groups;             /* group.link, the default first, then by name */
+    /* Accounts (src/auth): one mailer and validation template for every group's service, the
+     * base of validation links (public_url, or http://localhost:PORT once listening), and whether
+     * a group opened without a sysop account gets one (not under --create-sysop). */
+    mailer_t *mailer;
+    const mail_template_t *mail_tmpl;
+    char *public_url;
+    bool bootstrap_sysops;
     int64_t started_ms;
     bool stopping;
 } app_t;

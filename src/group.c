@@ -158,7 +158,8 @@ static void group_free(group_t *g)
 {
     if (g == NULL)
         return;
-    store_close(g->store); /* commits what is queued first */
+    group_accounts_close(g); /* its pending operations report while the store is open */
+    store_close(g->store);   /* commits what is queued first */
     core_free(g->core);
     wordlist_free(g->words);
     json_decref(g->words_json);
@@ -358,6 +359,10 @@ static int group_open(app_t *app, const group_spec_t *spec, bool from_config, gr
     if ((err = check_hosts(app, NULL, spec->hosts, spec->nhosts, &g->hosts)) < 0)
         goto out;
     g->nhosts = spec->nhosts;
+    if (group_accounts_open(g) < 0) {
+        err = GROUP_ESTORE;
+        goto out;
+    }
     /* name order, the default group first */
     list_t *before = &app->groups;
     list_foreach(it, &app->groups)

@@ -37,6 +37,7 @@ typedef struct group {
     core_t *core;
     store_t *store;
     bus_t *bus;
+    auth_t *auth; /* its accounts service (group_accounts.c) */
     /* The group's moderation word list when its admins set one (group_set_words), else NULL: the
      * configuration's list (app.words) applies. */
     wordlist_t *words;
@@ -95,6 +96,16 @@ int group_delete(group_t *g);
 int group_set_words(group_t *g, json_t *words);
 /* {"words": [...], "source": "admin" | "config"}: a new reference. */
 json_t *group_words_json(const group_t *g);
+
+/* group_accounts.c: the group's accounts service over its store, with the app's mailer; seeds
+ * the banned list from the configuration and, with app->bootstrap_sysops, creates a "sysop"
+ * account with a one-time password (logged) if the group has no sysop. 0 or an AUTH_E* / -errno
+ * (logged). close: pending operations report shutting_down; NULL-safe, idempotent. */
+int group_accounts_open(group_t *g);
+void group_accounts_close(group_t *g);
+/* After app->public_url changed: every group's validation links start there ("/g/NAME" added for
+ * groups other than the default). */
+void groups_accounts_url(app_t *app);
 
 /* {"name","title","hosts":[...],"from_config","rooms","sessions"}: a new reference. */
 json_t *group_json(const group_t *g);

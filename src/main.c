@@ -18,6 +18,8 @@
 #include "util/log.h"
 #include "util/xmalloc.h"
 
+#include <sodium.h>
+
 #define FD_RESERVE 64
 
 static const char usage[] =
@@ -30,10 +32,13 @@ static const char usage[] =
     "      --port-file FILE   write the bound port number to FILE once listening\n"
     "      --log-level LEVEL  debug, info, warn or error (default info)\n"
     "      --log-file FILE    log to FILE instead of standard error\n"
+    "      --create-sysop NAME  create (or promote) the sysop account NAME of the default chat\n"
+    "                         group and exit; the password comes from $PARLEY_SYSOP_PASSWORD\n"
+    "                         or is generated and printed\n"
     "  -h, --help             show this help and exit\n"
     "  -V, --version          show the version and exit\n";
 
-enum { OPT_PORT_FILE = 256, OPT_LOG_LEVEL, OPT_LOG_FILE };
+enum { OPT_PORT_FILE = 256, OPT_LOG_LEVEL, OPT_LOG_FILE, OPT_CREATE_SYSOP };
 
 static const struct option long_opts[] = {
     {"config", required_argument, NULL, 'c'},
@@ -43,10 +48,13 @@ static const struct option long_opts[] = {
     {"port-file", required_argument, NULL, OPT_PORT_FILE},
     {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
     {"log-file", required_argument, NULL, OPT_LOG_FILE},
+    {"create-sysop", required_argument, NULL, OPT_CREATE_SYSOP},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0},
 };
+
+static const char *create_sysop; /* --create-sysop NAME */
 
 /* Returns 0 to go on, 1 to exit successfully, -1 on a usage error. */
 static int parse_args(int argc, char **argv, config_t *cfg)
@@ -86,6 +94,7 @@ static int parse_args(int argc, char **argv, config_t *cfg)
         case OPT_PORT_FILE: config_set_str(&cfg->port_file, optarg); break;
         case OPT_LOG_LEVEL: config_set_str(&cfg->log_level, optarg); break;
         case OPT_LOG_FILE: config_set_str(&cfg->log_file, optarg); break;
+        case OPT_CREATE_SYSOP: create_sysop = optarg; break;
         default: break;
         }
     }
@@ -97,6 +106,7 @@ static int parse_args(int argc, char **argv, config_t *cfg)
 }
 
 static app_t app;
+static mail_template_t mail_tmpl;
 static uv_signal_t sig_term, sig_int, sig_hup;
 
 static void close_http(conn_t *c, void *ud)
@@ -116,6 +126,7 @@ static void shutdown_server(void)
     list_foreach(it, &app.groups)
     {
         group_t *g = list_entry(it, group_t, link);
+        group_accounts_close(g); /* waiting logins answer "shutting down" */
         store_close(g->store);
         g->store = NULL;
     }
@@ -211,6 +222,43 @@ out:
     return rc;
 }
 
+/* The validation mail: its template and (unless only creating a sysop) the mailer, shared by the
+ * groups' accounts services. 0 or a negative errno (logged). */
+static int setup_mail(config_t *cfg)
+{
+    char err[256];
+    int rc = mail_template_init(&mail_tmpl, cfg->mail.template_file, err, sizeof err);
+    if (rc < 0) {
+        log_error("mail template: %s", err);
+        return rc;
+    }
+    app.mail_tmpl = &mail_tmpl;
+    if (!create_sysop && (rc = mailer_new(app.loop, &cfg->mail, &app.mailer)) < 0)
+        return rc;
+    return 0;
+}
+
+/* --create-sysop NAME in the default group. The exit status. */
+static int run_create_sysop(void)
+{
+    char pw[PASSWORD_MAX + 1];
+    const char *env = getenv("PARLEY_SYSOP_PASSWORD");
+    if (env && env[0])
+        snprintf(pw, sizeof pw, "%s", env);
+    else
+        password_random(pw, 21);
+    int rc = auth_create_sysop(group_default(&app)->auth, create_sysop, pw);
+    if (rc < 0)
+        fprintf(stderr, "parleyd: cannot create sysop '%s': %s\n", create_sysop,
+                auth_err_message(rc));
+    else if (env && env[0])
+        printf("sysop '%s' ready (password from PARLEY_SYSOP_PASSWORD)\n", create_sysop);
+    else
+        printf("sysop '%s' ready with the password %s\n", create_sysop, pw);
+    sodium_memzero(pw, sizeof pw);
+    return rc < 0 ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
     config_t cfg;
@@ -259,8 +307,14 @@ int main(int argc, char **argv)
     app.started_ms = app_now_ms();
 
     app.words = words;
-    if (groups_open(&app) < 0)
+    app.public_url = cfg.public_url[0] ? xstrdup(cfg.public_url) : NULL;
+    app.bootstrap_sysops = !create_sysop;
+    if (setup_mail(&cfg) < 0 || groups_open(&app) < 0)
         goto out_groups;
+    if (create_sysop) {
+        exit_code = run_create_sysop();
+        goto out_groups;
+    }
 
     server_options_t nopt = {
         .max_connections = cfg.max_connections,
@@ -271,6 +325,12 @@ int main(int argc, char **argv)
     if ((rc = server_listen(app.server, host, port, &bound)) < 0) {
         log_error("cannot listen on %s: %s", cfg.listen, uv_strerror(rc));
         goto out_server;
+    }
+    if (app.public_url == NULL) {
+        char url[64];
+        snprintf(url, sizeof url, "http://localhost:%d", bound);
+        app.public_url = xstrdup(url);
+        groups_accounts_url(&app);
     }
     if (cfg.port_file && (rc = write_port_file(cfg.port_file, bound)) < 0) {
         log_error("cannot write port file %s: %s", cfg.port_file, strerror(-rc));
@@ -300,6 +360,9 @@ out_server:
     server_free(app.server);
 out_groups:
     groups_close(&app); /* stores are NULL after a clean shutdown */
+    mailer_free(app.mailer);
+    mail_template_deinit(&mail_tmpl);
+    free(app.public_url);
     uv_run(&loop, UV_RUN_DEFAULT);
     if (uv_loop_close(&loop) != 0)
         log_warn("loop closed with open handles");

@@ -268,6 +268,8 @@ bool core_session_sysop(const session_t *s);
  * the client connects (a change after hello re-evaluates the session's rights). */
 void core_session_set_address(session_t *s, const char *address);
 
+/* A reserved nick is refused (CORE_ENICKRESERVED) unless the session is identified as the account
+ * of that name (the bootstrap sysop account is called "sysop"). */
 int core_hello(session_t *s, const char *nick, const char *colour /* NULL: from the nick */);
 bool core_session_ready(const session_t *s); /* hello done */
 const char *core_session_nick(const session_t *s);

@@ -169,13 +169,23 @@ int core_hello(session_t *s, const char *nick, const char *colour)
     if (s->ready)
         return CORE_EALREADYHELLO;
     int rc = core_check_nick(nick);
-    if (rc < 0)
+    if (rc < 0 && rc != CORE_ENICKRESERVED)
         return rc;
     if (colour && !core_valid_colour(colour))
         return CORE_EBADCOLOUR;
     char *fold = nick__fold(nick);
     if (fold == NULL)
         return CORE_ENICKINVALID;
+    if (rc == CORE_ENICKRESERVED) {
+        /* A reserved nick ("sysop") is allowed only to the account of that name. */
+        char *acc = s->account ? nick__fold(s->account) : NULL;
+        bool own = acc && strcmp(acc, fold) == 0;
+        free(acc);
+        if (!own) {
+            free(fold);
+            return CORE_ENICKRESERVED;
+        }
+    }
     session_t *other;
     HASH_FIND(hh_nick, c->nicks, fold, strlen(fold), other);
     if (other) {

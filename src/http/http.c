@@ -30,8 +30,15 @@ struct http_conn {
     bool started;     /* a byte of the current request has arrived */
     bool head_done;
     bool handed_over;
+    http_later_t *later; /* an answer pending (http_later) */
+    buf_t stash;         /* bytes that arrived meanwhile */
     const conn_handler_t *next_handler;
     void *next_data;
+};
+
+struct http_later {
+    http_conn_t *h; /* NULL once the connection closed */
+    http_request_t req;
 };
 
 static llhttp_settings_t settings;
@@ -247,7 +254,7 @@ static void fail(http_conn_t *h, int status, const char *text)
     respond_raw(h, status, "text/plain; charset=utf-8", line, (size_t)n, NULL, true, false);
 }
 
-enum dispatch_result { D_KEEP, D_CLOSED, D_HANDED_OVER };
+enum dispatch_result { D_KEEP, D_CLOSED, D_HANDED_OVER, D_LATER };
 
 /* Builds the request view and routes it. After D_CLOSED, h is gone. */
 static enum dispatch_result dispatch(http_conn_t *h)
@@ -282,12 +289,17 @@ static enum dispatch_result dispatch(http_conn_t *h)
     if (h->handed_over)
         return D_HANDED_OVER;
     reset_request(h);
+    if (h->later)
+        return D_LATER; /* the header timer restarts with the answer */
     conn_timer_start(c, (uint64_t)h->app->cfg->header_timeout * 1000);
     return D_KEEP;
 }
 
 static void free_http(http_conn_t *h)
 {
+    if (h->later)
+        h->later->h = NULL;
+    buf_deinit(&h->stash);
     buf_deinit(&h->head);
     buf_deinit(&h->body);
     free(h);
@@ -313,6 +325,11 @@ static void http_on_read(conn_t *c, const char *data, size_t len)
 {
     http_conn_t *h = conn_data(c);
     const char *p = data, *end = data + len;
+    if (h->later) {
+        if (buf_append(&h->stash, data, len) < 0)
+            fail(h, 413, "too much sent while a request is pending");
+        return;
+    }
     while (p < end) {
         llhttp_errno_t err = llhttp_execute(&h->parser, p, (size_t)(end - p));
         if (err == HPE_OK)
@@ -323,6 +340,10 @@ static void http_on_read(conn_t *c, const char *data, size_t len)
             enum dispatch_result d = dispatch(h);
             if (d == D_CLOSED)
                 return;
+            if (d == D_LATER) {
+                buf_append(&h->stash, pos, (size_t)(end - pos)); /* within the stash's max */
+                return;
+            }
             if (d == D_HANDED_OVER) {
                 const conn_handler_t *next = h->next_handler;
                 conn_set_handler(c, next, h->next_data);
@@ -376,8 +397,44 @@ void http_accept(app_t *app, conn_t *c)
     h->conn = c;
     buf_init(&h->head, HTTP_MAX_HEAD);
     buf_init(&h->body, HTTP_MAX_BODY);
+    buf_init(&h->stash, HTTP_MAX_HEAD + HTTP_MAX_BODY + 4096);
     llhttp_init(&h->parser, HTTP_REQUEST, &settings);
     h->parser.data = h;
     conn_set_handler(c, &http_handler, h);
     conn_timer_start(c, (uint64_t)app->cfg->header_timeout * 1000);
+}
+
+http_later_t *http_later(const http_request_t *r)
+{
+    http_later_t *l = xcalloc(1, sizeof *l);
+    l->h = r->hc;
+    l->req = *r;
+    l->req.target = l->req.path = l->req.query = l->req.body = "";
+    l->req.body_len = 0;
+    r->hc->later = l;
+    return l;
+}
+
+const http_request_t *http_later_request(http_later_t *l)
+{
+    return l->h && !conn_closing(l->h->conn) ? &l->req : NULL;
+}
+
+void http_later_end(http_later_t *l)
+{
+    http_conn_t *h = l->h;
+    free(l);
+    if (h == NULL)
+        return;
+    h->later = NULL;
+    conn_t *c = h->conn;
+    if (conn_closing(c))
+        return;
+    conn_timer_start(c, (uint64_t)h->app->cfg->header_timeout * 1000);
+    if (h->stash.len > 0) {
+        size_t len;
+        char *data = buf_steal(&h->stash, &len);
+        http_on_read(c, data, len); /* may close c and free h */
+        free(data);
+    }
 }

@@ -59,6 +59,17 @@ void http_respond_error(const http_request_t *r, int status, const char *code, c
  * state is freed and bytes that followed the request are passed to the new handler's on_read. */
 void http_hand_over(const http_request_t *r, const conn_handler_t *h, void *data);
 
+/* Answering later (a handler waiting for a password hash or a brute-force delay). http_later()
+ * keeps the request's answer pending after the handler returns; the request's headers and body are
+ * gone then (copy what you need first), and the connection reads no further request until the
+ * answer. Answer with http_later_request() and any http_respond*(), then call http_later_end(),
+ * which frees the handle and resumes the connection (pipelined requests are handled then). */
+typedef struct http_later http_later_t;
+http_later_t *http_later(const http_request_t *r);
+/* The request to answer, or NULL if the connection has closed meanwhile (just end it then). */
+const http_request_t *http_later_request(http_later_t *l);
+void http_later_end(http_later_t *l);
+
 const char *http_status_text(int status);
 
 /* The router (router.c): answers one complete request. */

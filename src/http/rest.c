@@ -19,7 +19,7 @@ static bool is_method(const http_request_t *r, const char *m)
     return strcmp(r->method_name, m) == 0;
 }
 
-static void not_allowed(const http_request_t *r, const char *allow)
+void rest_not_allowed(const http_request_t *r, const char *allow)
 {
     char extra[64];
     snprintf(extra, sizeof(extra), "Allow: %s\r\n", allow);
@@ -39,8 +39,7 @@ static void add_room(void *ud, room_t *room)
         json_array_append_new(ud, json_room_summary(room));
 }
 
-/* Looks up key in a query string "a=1&b=2"; copies the raw value into out. */
-static bool query_get(const char *query, const char *key, char *out, size_t outlen)
+bool rest_query_get(const char *query, const char *key, char *out, size_t outlen)
 {
     size_t kl = strlen(key);
     for (const char *p = query; p && *p;) {
@@ -63,7 +62,7 @@ static int query_uint(const char *query, const char *key, unsigned long long lo,
                       unsigned long long hi, unsigned long long *out)
 {
     char v[32];
-    if (!query_get(query, key, v, sizeof(v)))
+    if (!rest_query_get(query, key, v, sizeof(v)))
         return 0;
     char *end;
     errno = 0;
@@ -126,9 +125,21 @@ static bool token_ok(const http_request_t *r, const char *token)
 
 bool rest_require_admin(const http_request_t *r)
 {
+    if (rest_sysop(r))
+        return true;
+    if (rest_has_account(r)) {
+        http_respond_error(r, 403, "forbidden", "this needs a sysop of the chat group");
+        return false;
+    }
+    return rest_require_admin_token(r);
+}
+
+bool rest_require_admin_token(const http_request_t *r)
+{
     const char *token = http_app(r)->cfg->admin_token;
     if (token == NULL || token[0] == '\0') {
-        http_respond_error(r, 403, "forbidden", "the admin API is off (no admin_token)");
+        http_respond_error(r, 403, "forbidden",
+                           "the admin API needs a sysop's token (and there is no admin_token)");
         return false;
     }
     if (!token_ok(r, token)) {
@@ -209,6 +220,14 @@ void rest_handle(const http_request_t *r)
     const char *p = r->path;
     static const char rooms[] = "/api/v1/rooms";
     static const char groups[] = "/api/v1/admin/groups";
+    if (strncmp(p, "/api/v1/auth/", 13) == 0) {
+        rest_auth_handle(r);
+        return;
+    }
+    if (strcmp(p, "/api/v1/admin/banned") == 0) {
+        rest_banned_handle(r);
+        return;
+    }
     if (strncmp(p, groups, sizeof(groups) - 1) == 0 &&
         (p[sizeof(groups) - 1] == '\0' || p[sizeof(groups) - 1] == '/')) {
         rest_groups(r, p + sizeof(groups) - 1);
@@ -230,7 +249,7 @@ void rest_handle(const http_request_t *r)
         } else if (is_method(r, "POST")) {
             post_room(r);
         } else {
-            not_allowed(r, "GET, POST");
+            rest_not_allowed(r, "GET, POST");
         }
         return;
     }
@@ -254,7 +273,7 @@ void rest_handle(const http_request_t *r)
             return;
         }
         if (!is_method(r, "GET")) {
-            not_allowed(r, "GET");
+            rest_not_allowed(r, "GET");
             return;
         }
         if (room == NULL) {
@@ -354,7 +373,7 @@ static void metrics(const http_request_t *r)
 void rest_handle_ops(const http_request_t *r)
 {
     if (!is_method(r, "GET") && !is_method(r, "HEAD")) {
-        not_allowed(r, "GET, HEAD");
+        rest_not_allowed(r, "GET, HEAD");
         return;
     }
     if (strcmp(r->path, "/metrics") == 0)

@@ -13,8 +13,9 @@
 
 #define PREFIX "/api/v1/admin"
 
-/* Who may use the admin API: today the bearer of admin_token. rest_require_admin answers a refusal
- * itself (403 while the admin API is off, 401 for a missing or wrong token). */
+/* Who may use the admin API: a sysop of the group or the bearer of admin_token. rest_require_admin
+ * answers a refusal itself (403 for a non-sysop account or without admin_token, 401 for a missing
+ * or wrong token). */
 static bool admin_ok(const http_request_t *r)
 {
     return rest_require_admin(r);

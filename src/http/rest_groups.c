@@ -98,7 +98,7 @@ void rest_groups(const http_request_t *r, const char *sub)
         http_respond_error(r, 404, "not_found", "no such resource");
         return;
     }
-    if (!rest_require_admin(r))
+    if (!rest_require_admin_token(r))
         return;
     if (sub[0] == '\0' || strcmp(sub, "/") == 0) {
         if (strcmp(m, "GET") == 0)

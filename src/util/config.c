@@ -23,6 +23,7 @@ void config_init(config_t *cfg)
     config_set_str(&cfg->data_dir, "./var");
     config_set_str(&cfg->web_root, "./web");
     config_set_str(&cfg->admin_token, "");
+    config_set_str(&cfg->public_url, "");
     config_set_str(&cfg->log_file, "");
     config_set_str(&cfg->log_level, "info");
     cfg->max_connections = 19000;
@@ -51,6 +52,16 @@ void config_init(config_t *cfg)
     config_set_str(&cfg->moderation.word_file, "");
     cfg->access.registered = 3; /* participant */
     cfg->access.guests = 3;
+    config_set_str(&cfg->accounts.banned, "");
+    cfg->accounts.session_days = 30;
+    cfg->accounts.validation_hours = 48;
+    cfg->accounts.hash_limits = 1; /* interactive */
+    cfg->accounts.login_free_failures = 3;
+    cfg->accounts.login_delay_ms = 1000;
+    cfg->accounts.login_max_delay_ms = 30000;
+    cfg->accounts.login_max_failures = 20;
+    cfg->accounts.login_window = 900;
+    cfg->allow_guests = 1;
 }
 
 void config_deinit(config_t *cfg)
@@ -59,6 +70,8 @@ void config_deinit(config_t *cfg)
     free(cfg->data_dir);
     free(cfg->web_root);
     free(cfg->admin_token);
+    free(cfg->public_url);
+    free(cfg->accounts.banned);
     free(cfg->port_file);
     free(cfg->log_file);
     free(cfg->log_level);
@@ -186,6 +199,8 @@ static const char *const starttls_names[] = {"off", "try", "required", NULL};
 static const char *const bool_names[] = {"false", "true", NULL};
 static const char *const right_names[] = {"none",        "read_only", "moderated",
                                           "participant", "host",      NULL};
+static const char *const hash_limit_names[] = {"min", "interactive", "moderate", "sensitive", NULL};
+static const char *const yes_no_names[] = {"no", "yes", NULL};
 
 static const struct key keys[] = {
     STR("server", "listen", listen),
@@ -223,6 +238,17 @@ static const struct key keys[] = {
     ENUM("access", "registered", access.registered, right_names),
     ENUM("access", "guests", access.guests, right_names),
     ENUM("testing", "identity_in_hello", test_identity, bool_names),
+    STR("server", "public_url", public_url),
+    STR("accounts", "banned", accounts.banned),
+    NUM("accounts", "session_days", K_INT, accounts.session_days, 1, 3650),
+    NUM("accounts", "validation_hours", K_INT, accounts.validation_hours, 1, 24 * 365),
+    ENUM("accounts", "hash_limits", accounts.hash_limits, hash_limit_names),
+    NUM("accounts", "login_free_failures", K_INT, accounts.login_free_failures, 0, 1000),
+    NUM("accounts", "login_delay_ms", K_INT, accounts.login_delay_ms, 1, 600000),
+    NUM("accounts", "login_max_delay_ms", K_INT, accounts.login_max_delay_ms, 1, 600000),
+    NUM("accounts", "login_max_failures", K_INT, accounts.login_max_failures, 1, 100000),
+    NUM("accounts", "login_window", K_INT, accounts.login_window, 1, 7 * 24 * 3600),
+    ENUM("access", "allow_guests", allow_guests, yes_no_names),
 };
 
 /* Sets a K_ENUM key to the index of its name; 0 or -EINVAL (err holds "a, b or c"). */

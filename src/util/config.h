@@ -65,11 +65,25 @@ typedef struct config_access {
     int guests;
 } config_access_t;
 
+/* [accounts]: registration, login and the brute-force policy (src/auth/auth.h). */
+typedef struct config_accounts {
+    char *banned;         /* comma-separated addresses and domains seeded into the banned list */
+    int session_days;     /* session token lifetime */
+    int validation_hours; /* validation link and code lifetime */
+    int hash_limits;      /* password_limits_t: min, interactive, moderate, sensitive */
+    int login_free_failures;
+    int login_delay_ms;
+    int login_max_delay_ms;
+    int login_max_failures;
+    int login_window; /* seconds */
+} config_accounts_t;
+
 typedef struct config {
     char *listen; /* "HOST:PORT" */
     char *data_dir;
     char *web_root;
     char *admin_token; /* "" disables REST room creation */
+    char *public_url;  /* "": http://localhost:PORT */
     char *port_file;   /* NULL: none */
     char *log_file;    /* "" : stderr */
     char *log_level;
@@ -90,6 +104,8 @@ typedef struct config {
     /* [testing] identity_in_hello: hello may name an account (integration tests only, until
      * accounts log in with tokens). 0 or 1. */
     int test_identity;
+    config_accounts_t accounts;
+    int allow_guests; /* [access] allow_guests: 1 yes, 0 no (hello needs an account's token) */
     config_room_t *rooms;
     size_t nrooms;
     config_group_t *groups;

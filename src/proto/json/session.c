@@ -27,6 +27,7 @@ typedef struct jsess {
     /* flood control (see flood_allow) */
     bucket_t commands, messages;
     bucket_t violations; /* empties as rate-limited commands come faster than one a second */
+    int64_t account;     /* the account said hello with a token; 0: a guest */
 } jsess_t;
 
 static list_t sessions = {&sessions, &sessions};
@@ -185,25 +186,122 @@ static int test_identity(jsess_t *js, json_t *req)
     return core_session_identify(js->s, &id);
 }
 
+/* The accounts service of the client's chat group. */
+static auth_t *js_auth(const jsess_t *js)
+{
+    return ws_group(js->ws)->auth;
+}
+
+static core_identity_t identity_of(const store_account_t *acc)
+{
+    return (core_identity_t){.account = acc->name,
+                             .cls = acc->cls == 2 ? CORE_CLASS_REGISTERED : CORE_CLASS_PROVISIONAL,
+                             .sysop = acc->sysop};
+}
+
+static const char *class_name(core_class_t cls)
+{
+    return cls == CORE_CLASS_REGISTERED    ? "registered"
+           : cls == CORE_CLASS_PROVISIONAL ? "provisional"
+                                           : "guest";
+}
+
+static void restore_ignore(void *ud, const char *nick)
+{
+    core_ignore(ud, nick); /* a nick now invalid or reserved is skipped */
+}
+
+/* hello with a token: the session becomes the account, its nick the account's name. Answers
+ * itself (DEFERRED) when it refuses with an accounts error. */
+static int hello_account(jsess_t *js, json_t *id, const char *token, const char *nick,
+                         const char *colour)
+{
+    auth_t *a = js_auth(js);
+    store_account_t acc;
+    int rc = auth_token_account(a, token, &acc);
+    if (rc < 0) {
+        send_error(js, id, auth_err_code(rc), "the token is unknown or expired: log in again");
+        return DEFERRED;
+    }
+    if (nick && strcmp(nick, acc.name) != 0) {
+        send_error(js, id, "bad_request", "nick must be the account's name (or left out)");
+        rc = DEFERRED;
+    } else if (acc.cls != 2 && !ws_app(js->ws)->cfg->allow_guests) {
+        send_error(js, id, "validation_required",
+                   "this server admits validated accounts only: follow the link in your mail");
+        rc = DEFERRED;
+    }
+    if (rc == 0) {
+        core_identity_t ident = identity_of(&acc);
+        core_session_identify(js->s, &ident);
+        rc = core_hello(js->s, acc.name, colour ? colour : acc.colour);
+        if (rc < 0) {
+            core_identity_t guest = {0};
+            core_session_identify(js->s, &guest);
+        }
+    }
+    if (rc == 0) {
+        js->account = acc.id;
+        if (colour && (acc.colour == NULL || strcmp(acc.colour, colour) != 0))
+            auth_set_colour(a, acc.id, core_session_colour(js->s));
+        auth_ignores(a, acc.id, restore_ignore, js->s);
+    }
+    store_account_deinit(&acc);
+    return rc;
+}
+
 static int cmd_hello(jsess_t *js, json_t *req, json_t **result)
 {
-    const char *nick, *colour = NULL;
+    const char *nick = NULL, *colour = NULL, *token = NULL;
     json_t *c = json_object_get(req, "colour");
     json_t *n = json_object_get(req, "nick");
-    if (!json_is_string(n) || (c && !json_is_string(c)))
+    json_t *t = json_object_get(req, "token");
+    json_t *id = json_object_get(req, "id");
+    if ((t == NULL && !json_is_string(n)) || (n && !json_is_string(n)) ||
+        (c && !json_is_string(c)) || (t && !json_is_string(t)))
         return CORE_EBADREQ;
-    if (json_arg_str(req, "nick", &nick) < 0)
+    if (n && json_arg_str(req, "nick", &nick) < 0)
         return CORE_ENICKINVALID; /* an embedded NUL */
     if (c)
         colour = json_string_value(c);
-    int rc = core_session_ready(js->s) ? 0 : test_identity(js, req);
-    if (rc == 0)
+    if (core_session_ready(js->s))
+        return CORE_EALREADYHELLO;
+    int rc = 0;
+    if (t) {
+        token = json_string_value(t);
+        rc = hello_account(js, id, token, nick, colour);
+    } else if ((rc = test_identity(js, req)) < 0) {
+        /* a bad test identity: rc says why */
+    } else if (core_session_account(js->s) == NULL && !ws_app(js->ws)->cfg->allow_guests) {
+        send_error(js, id, "guests_not_allowed", "this server admits accounts only: log in");
+        rc = DEFERRED;
+    } else if (core_session_account(js->s) == NULL && core_check_nick(nick) == 0 &&
+               auth_name_is_account(js_auth(js), nick)) {
+        send_error(js, id, "nick_registered", "that nick is an account's name: log in to use it");
+        rc = DEFERRED;
+    } else {
         rc = core_hello(js->s, nick, colour);
-    if (rc < 0)
+    }
+    if (rc != 0)
         return rc;
-    *result = json_pack("{s:s,s:s}", "nick", core_session_nick(js->s), "colour",
-                        core_session_colour(js->s));
+    *result = json_pack("{s:s,s:s,s:s,s:b}", "nick", core_session_nick(js->s), "colour",
+                        core_session_colour(js->s), "class", class_name(core_session_class(js->s)),
+                        "sysop", core_session_sysop(js->s));
     return 0;
+}
+
+void json_account_changed(void *ud, const store_account_t *acc)
+{
+    core_identity_t ident = identity_of(acc);
+    list_foreach(it, &sessions)
+    {
+        jsess_t *js = list_entry(it, jsess_t, node);
+        if (js->account != acc->id)
+            continue;
+        core_session_identify(js->s, &ident);
+        send_obj(js, json_pack("{s:s,s:s,s:s,s:b}", "type", "account", "name", acc->name, "class",
+                               class_name(ident.cls), "sysop", ident.sysop));
+    }
 }
 
 struct room_list {
@@ -371,18 +469,28 @@ static int cmd_colour(jsess_t *js, json_t *req, json_t **result)
     int rc = core_set_colour(js->s, colour);
     if (rc < 0)
         return rc;
+    if (js->account)
+        auth_set_colour(js_auth(js), js->account, core_session_colour(js->s));
     *result = json_pack("{s:s}", "colour", core_session_colour(js->s));
     return 0;
 }
 
+/* An account's ignore list is kept in the store too, and restored at its next hello. */
+static int persist_ignore(jsess_t *js, json_t *req, int rc, bool on)
+{
+    if (rc == 0 && js->account)
+        auth_ignore(js_auth(js), js->account, json_string_value(json_object_get(req, "nick")), on);
+    return rc;
+}
+
 static int cmd_ignore(jsess_t *js, json_t *req, json_t **result)
 {
-    return json_private_ignore(js->s, req, result);
+    return persist_ignore(js, req, json_private_ignore(js->s, req, result), true);
 }
 
 static int cmd_unignore(jsess_t *js, json_t *req, json_t **result)
 {
-    return json_private_unignore(js->s, req, result);
+    return persist_ignore(js, req, json_private_unignore(js->s, req, result), false);
 }
 
 static int cmd_ignored(jsess_t *js, json_t *req, json_t **result)
