@@ -5,9 +5,9 @@
  * Threads: loop thread only. Password hashing runs on the service's own worker queue
  * (util/workq.h); the asynchronous calls report through an auth_cb, always later, never from
  * inside the call. A call that fails at once returns the error and does not call cb.
- * Errors: 0 or a negative AUTH_E* code; auth_err_code() names it for the protocols (docs/PROTOCOL.md,
- * "Accounts"), auth_err_status() gives its HTTP status.
- * Strings are borrowed for the duration of a call. */
+ * Errors: 0 or a negative AUTH_E* code; auth_err_code() names it for the protocols
+ * (docs/PROTOCOL.md, "Accounts"), auth_err_status() gives its HTTP status. Strings are borrowed for
+ * the duration of a call. */
 #ifndef PARLEY_AUTH_AUTH_H
 #define PARLEY_AUTH_AUTH_H
 
@@ -51,8 +51,8 @@ int auth_err_status(int err);
 
 typedef struct auth_config {
     password_limits_t hash_limits;
-    int session_days;     /* token lifetime */
-    int validation_hours; /* validation link and code lifetime */
+    int session_days;       /* token lifetime */
+    int validation_hours;   /* validation link and code lifetime */
     const char *public_url; /* "https://chat.example.org": the validation link's base (copied) */
     const mail_template_t *tmpl; /* the validation mail (borrowed; outlives the service) */
     /* Brute force (auth/throttle.h) */

@@ -1,0 +1,269 @@
+/* Unit tests for src/auth/auth: the accounts service over a real temporary store and loop (no
+ * mailer): registration checks, login and tokens, password change and revocation, validation by
+ * code, the brute-force refusal, shutdown with operations pending, the banned list, sysops. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "auth/auth.h"
+
+typedef struct fx {
+    char dir[64];
+    uv_loop_t loop;
+    store_t *st;
+    mail_template_t tmpl;
+    auth_t *a;
+    /* the last report */
+    int calls;
+    int status;
+    int retry;
+    char token[AUTH_TOKEN_LEN + 1];
+    char name[64];
+    int cls;
+    int changed;
+} fx_t;
+
+static int setup(void **state)
+{
+    fx_t *f = calloc(1, sizeof *f);
+    char err[128];
+    snprintf(f->dir, sizeof f->dir, "/tmp/parley-auth-XXXXXX");
+    if (mkdtemp(f->dir) == NULL)
+        return -1;
+    uv_loop_init(&f->loop);
+    store_options_t opt = {.dir = f->dir};
+    if (store_open(&f->loop, &opt, &f->st) < 0 ||
+        mail_template_init(&f->tmpl, NULL, err, sizeof err) < 0)
+        return -1;
+    auth_config_t cfg = {.hash_limits = PASSWORD_LIMITS_MIN,
+                         .session_days = 30,
+                         .validation_hours = 48,
+                         .public_url = "http://chat.test/",
+                         .tmpl = &f->tmpl,
+                         .login_free_failures = 1,
+                         .login_delay_ms = 5,
+                         .login_max_delay_ms = 10,
+                         .login_max_failures = 3,
+                         .login_window_s = 60};
+    if (auth_new(&f->loop, f->st, NULL, &cfg, &f->a) < 0)
+        return -1;
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fx_t *f = *state;
+    auth_free(f->a);
+    store_close(f->st);
+    uv_run(&f->loop, UV_RUN_DEFAULT);
+    uv_loop_close(&f->loop);
+    mail_template_deinit(&f->tmpl);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
+    int rc = system(cmd);
+    free(f);
+    return rc == 0 ? 0 : -1;
+}
+
+static void on_done(void *ud, int status, const auth_result_t *res)
+{
+    fx_t *f = ud;
+    f->calls++;
+    f->status = status;
+    f->retry = res->retry_after_s;
+    f->token[0] = '\0';
+    if (res->token)
+        snprintf(f->token, sizeof f->token, "%s", res->token);
+    if (res->account) {
+        snprintf(f->name, sizeof f->name, "%s", res->account->name);
+        f->cls = res->account->cls;
+    }
+}
+
+static void on_changed(void *ud, const store_account_t *acc)
+{
+    fx_t *f = ud;
+    f->changed++;
+}
+
+/* Runs the loop until the pending report arrives; returns its status. */
+static int wait(fx_t *f)
+{
+    int before = f->calls;
+    while (f->calls == before)
+        uv_run(&f->loop, UV_RUN_ONCE);
+    return f->status;
+}
+
+static int reg(fx_t *f, const char *name, const char *email, const char *pw)
+{
+    int rc = auth_register(f->a, name, email, pw, strlen(pw), on_done, f);
+    return rc < 0 ? rc : wait(f);
+}
+
+static int login(fx_t *f, const char *who, const char *pw)
+{
+    int rc = auth_login(f->a, who, pw, strlen(pw), "10.0.0.1", on_done, f);
+    return rc < 0 ? rc : wait(f);
+}
+
+static void test_register_and_login(void **state)
+{
+    fx_t *f = *state;
+    assert_int_equal(reg(f, "Alice", "Alice@Example.org", "password1"), 0);
+    assert_string_equal(f->name, "Alice");
+    assert_int_equal(f->cls, 1);
+    assert_int_equal(reg(f, "ALICE", "b@example.org", "password1"), AUTH_ENAMETAKEN);
+    assert_int_equal(reg(f, "bob", "alice@example.ORG", "password1"), AUTH_EEMAILTAKEN);
+    assert_int_equal(reg(f, "b", "b@example.org", "password1"), AUTH_ENICKINVALID);
+    assert_int_equal(reg(f, "guest", "b@example.org", "password1"), AUTH_ENICKRESERVED);
+    assert_int_equal(reg(f, "bob", "b@example.org", "pw"), AUTH_EWEAKPW);
+    assert_int_equal(reg(f, "bob", "b at example.org", "password1"), AUTH_EBADEMAIL);
+    assert_true(auth_name_is_account(f->a, "aLiCe"));
+    assert_false(auth_name_is_account(f->a, "bob"));
+
+    assert_int_equal(login(f, "alice", "password1"), 0);
+    assert_int_equal(strlen(f->token), AUTH_TOKEN_LEN);
+    char token[AUTH_TOKEN_LEN + 1];
+    strcpy(token, f->token);
+    store_account_t acc;
+    assert_int_equal(auth_token_account(f->a, token, &acc), 0);
+    assert_string_equal(acc.name, "Alice");
+    store_account_deinit(&acc);
+    assert_int_equal(login(f, "ALICE@example.org", "password1"), 0);
+    assert_int_equal(login(f, "alice", "password2"), AUTH_EUNAUTHORIZED);
+    assert_int_equal(login(f, "nobody", "password1"), AUTH_EUNAUTHORIZED);
+    assert_int_equal(auth_login(f->a, "", "x", 1, "1", on_done, f), AUTH_EBADREQ);
+
+    assert_int_equal(auth_logout(f->a, token), 0);
+    assert_int_equal(auth_token_account(f->a, token, &acc), AUTH_EUNAUTHORIZED);
+    assert_int_equal(auth_logout(f->a, token), AUTH_EUNAUTHORIZED);
+    assert_int_equal(auth_token_account(f->a, "short", &acc), AUTH_EUNAUTHORIZED);
+}
+
+static void test_password_change_revokes_others(void **state)
+{
+    fx_t *f = *state;
+    char t1[AUTH_TOKEN_LEN + 1], t2[AUTH_TOKEN_LEN + 1];
+    store_account_t acc;
+    assert_int_equal(reg(f, "carol", "c@example.org", "password1"), 0);
+    assert_int_equal(login(f, "carol", "password1"), 0);
+    strcpy(t1, f->token);
+    assert_int_equal(login(f, "carol", "password1"), 0);
+    strcpy(t2, f->token);
+    assert_int_equal(auth_password(f->a, t1, "password1", 9, "x", 1, on_done, f), AUTH_EWEAKPW);
+    assert_int_equal(auth_password(f->a, t1, "wrong-one", 9, "password2", 9, on_done, f), 0);
+    assert_int_equal(wait(f), AUTH_EUNAUTHORIZED);
+    assert_int_equal(auth_password(f->a, t1, "password1", 9, "password2", 9, on_done, f), 0);
+    assert_int_equal(wait(f), 0);
+    assert_int_equal(auth_token_account(f->a, t1, &acc), 0);
+    store_account_deinit(&acc);
+    assert_int_equal(auth_token_account(f->a, t2, &acc), AUTH_EUNAUTHORIZED);
+    assert_int_equal(login(f, "carol", "password2"), 0);
+}
+
+static void test_validate_by_code(void **state)
+{
+    fx_t *f = *state;
+    store_account_t acc;
+    char code[8], wrong[8];
+    int64_t expires;
+    auth_set_changed(f->a, on_changed, f);
+    assert_int_equal(reg(f, "dave", "d@example.org", "password1"), 0);
+    assert_int_equal(login(f, "dave", "password1"), 0);
+    assert_int_equal(auth_token_account(f->a, f->token, &acc), 0);
+    assert_int_equal(store_validation_get(f->st, acc.id, code, &expires), 0);
+    store_account_deinit(&acc);
+    snprintf(wrong, sizeof wrong, "%06d", (atoi(code) + 1) % 1000000);
+    assert_int_equal(auth_validate_code(f->a, f->token, wrong, NULL), AUTH_EBADCODE);
+    assert_int_equal(auth_validate_code(f->a, f->token, code, &acc), 0);
+    assert_int_equal(acc.cls, 2);
+    store_account_deinit(&acc);
+    assert_int_equal(f->changed, 1);
+    assert_int_equal(auth_validate_code(f->a, f->token, code, NULL), AUTH_EVALIDATED);
+    assert_int_equal(auth_resend(f->a, f->token), AUTH_EVALIDATED);
+    assert_int_equal(auth_validate_link(f->a, "nonsense", NULL), AUTH_EBADCODE);
+}
+
+static void test_brute_force_refusal(void **state)
+{
+    fx_t *f = *state;
+    assert_int_equal(reg(f, "erin", "e@example.org", "password1"), 0);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(login(f, "erin", "password0"), AUTH_EUNAUTHORIZED);
+    assert_int_equal(login(f, "erin", "password1"), AUTH_ETOOMANY);
+    assert_true(f->retry >= 1 && f->retry <= 60);
+}
+
+static void test_free_with_operations_pending(void **state)
+{
+    fx_t *f = *state;
+    assert_int_equal(reg(f, "fred", "f@example.org", "password1"), 0);
+    f->calls = 0;
+    assert_int_equal(auth_login(f->a, "fred", "password1", 9, "1", on_done, f), 0);
+    assert_int_equal(auth_register(f->a, "gina", "g@example.org", "password1", 9, on_done, f), 0);
+    auth_free(f->a);
+    f->a = NULL;
+    assert_int_equal(f->calls, 2); /* both reported, with AUTH_ECLOSED */
+    assert_int_equal(f->status, AUTH_ECLOSED);
+}
+
+static void collect(void *ud, const char *p)
+{
+    char *out = ud;
+    strcat(out, p);
+    strcat(out, " ");
+}
+
+static void test_banned_and_sysops(void **state)
+{
+    fx_t *f = *state;
+    char list[256] = "";
+    assert_int_equal(auth_ban(f->a, "Spam.Example"), 0);
+    assert_int_equal(auth_ban(f->a, "bad@example.com"), 0);
+    assert_int_equal(auth_ban(f->a, "spam.example"), AUTH_EEXIST);
+    assert_int_equal(auth_ban(f->a, "not valid"), AUTH_EBADREQ);
+    assert_int_equal(auth_ban(f->a, ".lead"), AUTH_EBADREQ);
+    assert_true(auth_email_banned(f->a, "x@a.b.SPAM.example"));
+    assert_true(auth_email_banned(f->a, "Bad@Example.com"));
+    assert_false(auth_email_banned(f->a, "good@example.com"));
+    assert_false(auth_email_banned(f->a, "x@notspam.example"));
+    assert_int_equal(reg(f, "hank", "h@spam.example", "password1"), AUTH_EBANNED);
+    assert_int_equal(auth_banned(f->a, collect, list), 0);
+    assert_string_equal(list, "bad@example.com spam.example ");
+    assert_int_equal(auth_unban(f->a, "spam.example"), 0);
+    assert_int_equal(auth_unban(f->a, "spam.example"), AUTH_ENOTFOUND);
+
+    int64_t n = -1;
+    assert_int_equal(auth_bootstrap(f->a), 0);
+    assert_int_equal(store_account_sysops(f->st, &n), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(auth_bootstrap(f->a), 0); /* once only */
+    assert_int_equal(store_account_sysops(f->st, &n), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(auth_create_sysop(f->a, "Boss", "boss password"), 0);
+    assert_int_equal(login(f, "boss", "boss password"), 0);
+    assert_int_equal(auth_create_sysop(f->a, "1x", "boss password"), AUTH_ENICKINVALID);
+    assert_int_equal(auth_create_sysop(f->a, "Other", "short"), AUTH_EWEAKPW);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_register_and_login, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_password_change_revokes_others, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_validate_by_code, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_brute_force_refusal, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_free_with_operations_pending, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_banned_and_sysops, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
