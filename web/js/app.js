@@ -12,6 +12,7 @@ import { createComposer } from './ui/composer.js';
 import { createStatus } from './ui/status.js';
 import { createMe } from './ui/me.js';
 import { createInvites } from './ui/invites.js';
+import { createAccount } from './ui/account.js';
 
 const ROOMS_REFRESH_MS = 15000;
 const TABLES_REFRESH_MS = 8000;
@@ -31,7 +32,8 @@ function act(promise) {
 }
 
 const isOnline = () => client.state === 'open';
-const login = createLogin(session, { onError: showError });
+const account = createAccount(session, { act, onNotice: showNotice });
+const login = createLogin(session, { onError: showError, account });
 const composer = createComposer(session, { act, isOnline });
 const onPrivate = (nick) => composer.setPrivate(nick);
 createStatus(client);

@@ -74,6 +74,8 @@ export class Session extends Emitter {
   joined = new Map();
   active = null;
   ignored = []; // nicknames we ignore, as the server lists them
+  token = null; // an account's session token: hello with it instead of a nickname
+  accountClass = 'guest'; // 'guest', 'provisional' or 'registered'
 
   #client;
   #rehelloFailures = 0;
@@ -98,8 +100,13 @@ export class Session extends Emitter {
 
   // Chooses our nickname and enters a first room. Errors of `hello` are thrown to the caller
   // (the login dialog shows them); errors entering the room are thrown too, after hello succeeded.
-  async login({ nick, colour, room, lurk }) {
-    const res = await this.#client.request('hello', colour ? { nick, colour } : { nick });
+  // With a token the session is the account's and the nickname its name.
+  async login({ nick, colour, room, lurk, token = null }) {
+    const args = token ? { token } : { nick };
+    if (colour) args.colour = colour;
+    const res = await this.#client.request('hello', args);
+    this.token = token;
+    this.accountClass = res.class ?? 'guest';
     this.nick = res.nick;
     this.colour = res.colour;
     this.emit('self');
@@ -370,6 +377,10 @@ export class Session extends Emitter {
 
   #onEvent(ev) {
     switch (ev.type) {
+      case 'account': // validated while connected
+        this.accountClass = ev.class;
+        this.emit('self');
+        break;
       case 'invited':
         this.emit('invited', ev);
         return;
@@ -511,8 +522,10 @@ export class Session extends Emitter {
   // setting. Our old connection may not be gone on the server yet, so nick_taken is retried.
   async #rejoin() {
     try {
-      const res = await this.#client.request('hello', { nick: this.nick, colour: this.colour });
+      const res = await this.#client.request('hello', this.token
+        ? { token: this.token, colour: this.colour } : { nick: this.nick, colour: this.colour });
       this.colour = res.colour;
+      this.accountClass = res.class ?? 'guest';
     } catch (err) {
       if (err.code === 'disconnected') return; // the next welcome tries again
       if (err.code === 'nick_taken' && ++this.#rehelloFailures < REHELLO_ATTEMPTS) {

@@ -10,7 +10,7 @@ const STORE_COLOUR = 'parley.colour';
 
 const NICK_ERRORS = new Set(['nick_invalid', 'nick_reserved', 'nick_taken', 'bad_request']);
 
-export function createLogin(session, { onError }) {
+export function createLogin(session, { onError, account }) {
   const overlay = $('#login');
   const form = $('#login-form');
   const nickInput = $('#nick-input');
@@ -65,7 +65,7 @@ export function createLogin(session, { onError }) {
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     const nick = nickInput.value.trim();
-    if (!nick) {
+    if (!nick && !$('#guest-fields').hidden) {
       showError({ code: 'nick_invalid', message: 'Please choose a nickname.' });
       return;
     }
@@ -73,8 +73,9 @@ export function createLogin(session, { onError }) {
     joinButton.disabled = true;
     joinButton.textContent = 'Joining…';
     try {
-      await session.login({ nick, colour, room: roomSelect.value, lurk: lurkBox.checked });
-      localStorage.setItem(STORE_NICK, nick);
+      const token = await account.tokenForJoin();
+      await session.login({ nick, colour, room: roomSelect.value, lurk: lurkBox.checked, token });
+      if (!token) localStorage.setItem(STORE_NICK, nick);
       if (colour) localStorage.setItem(STORE_COLOUR, colour);
       else localStorage.removeItem(STORE_COLOUR);
       hide();
@@ -83,6 +84,7 @@ export function createLogin(session, { onError }) {
         hide(); // hello worked; only entering the room failed
         onError(err);
       } else {
+        account.joinFailed(err);
         showError(err);
       }
     } finally {
