@@ -1,15 +1,18 @@
-/* The store: a thin dispatch over a backend (store_backend.h) plus the backend-independent writer.
+/* The store: a thin dispatch over a backend (store_backend.h) plus the backend-independent writer,
+ * which runs on a worker queue (util/workq.h).
  *
- * Appends are copied into a pending_t and pushed on `queue` under `mu`; the writer thread takes
- * everything queued at once (group commit), writes it with one backend transaction, moves the batch
- * with its statuses to `done` and wakes the loop through `async`. On the loop thread the async
- * callback moves `done` to `ready` and runs the callbacks in order. If a batch fails, its messages
- * are retried one per transaction, so a message that cannot be stored does not fail the others.
+ * Group commit: appends are copied into a pending_t and pushed on `queue` under `mu`. The first
+ * append that finds no flush job waiting submits one; when the queue's thread runs it, the job
+ * takes everything queued at once, writes it with one backend transaction and keeps the batch with
+ * its statuses; its done callback, on the loop thread, runs the callbacks in order. Appends that
+ * arrive while a batch is being written queue up for the next job, so a busy store commits in
+ * groups. If a batch fails, its messages are retried one per transaction, so a message that cannot
+ * be stored does not fail the others.
  *
- * Lifetime: store_close() may be called from inside a done callback. It then finishes the
- * remaining callbacks itself and leaves the final free to the dispatcher that is running
- * (`dispatching`/`free_pending`). The uv_async_t is allocated separately because it must outlive
- * the store until its close callback. */
+ * Lifetime: store_close() stops taking appends, then drains the queue (workq_free with drain: every
+ * job runs and reports), then closes the backend. It may be called from inside a done callback;
+ * the store's memory is then freed by the flush_done that is running (`dispatching`/
+ * `free_pending`). */
 #include "store/store.h"
 
 #include <stdlib.h>
@@ -18,6 +21,7 @@
 #include "store/store_backend.h"
 #include "util/list.h"
 #include "util/log.h"
+#include "util/workq.h"
 #include "util/xmalloc.h"
 
 typedef struct pending {
@@ -30,26 +34,29 @@ typedef struct pending {
 
 struct store {
     uv_loop_t *loop;
-    uv_async_t *async; /* owned; freed by its close callback */
     const store_backend_ops_t *ops;
     store_backend_t *be;
     int commit_delay_ms;
-    uv_thread_t thread;
+    workq_t *q; /* the writer */
 
     /* Shared with the writer thread, guarded by mu. */
     uv_mutex_t mu;
-    uv_cond_t cond;
-    list_t queue; /* appended, not yet taken by the writer */
-    list_t done;  /* written or failed, callbacks not yet run */
-    bool closing;
+    list_t queue;        /* appended, not yet taken by a flush job */
+    bool flush_waiting;  /* a flush job is submitted and has not taken the queue yet */
     store_stats_t stats; /* .queued counts appended but not yet written */
 
     /* Loop thread only. */
-    list_t ready;    /* callbacks being run, in order */
-    int dispatching; /* depth of store__dispatch() on the stack */
+    bool closing;    /* store_close() has begun: appends are refused */
+    int dispatching; /* depth of flush_done() on the stack */
     bool closed;     /* backend closed; only the free may be pending */
     bool free_pending;
 };
+
+/* One flush: the batch it took, with statuses, until its done callback has run. */
+typedef struct flush {
+    store_t *st;
+    list_t batch;
+} flush_t;
 
 static const store_backend_ops_t *pick_backend(const store_options_t *opt)
 {
@@ -128,96 +135,73 @@ static uint64_t write_batch(store_t *st, list_t *batch, size_t n)
     return commits;
 }
 
-static void writer_main(void *arg)
+/* Writer thread: takes everything queued and writes it. */
+static void flush_work(void *arg)
 {
-    store_t *st = arg;
+    flush_t *f = arg;
+    store_t *st = f->st;
+    size_t n = 0;
 
     uv_mutex_lock(&st->mu);
-    for (;;) {
-        while (list_empty(&st->queue) && !st->closing)
-            uv_cond_wait(&st->cond, &st->mu);
-        if (list_empty(&st->queue))
-            break; /* closing and drained */
+    while (!list_empty(&st->queue)) {
+        list_t *it = st->queue.next;
+        list_remove(it);
+        list_push_back(&f->batch, it);
+        n++;
+    }
+    st->flush_waiting = false;
+    uv_mutex_unlock(&st->mu);
+    if (n == 0)
+        return;
 
-        list_t batch;
-        size_t n = 0;
-        list_init(&batch);
-        while (!list_empty(&st->queue)) {
-            list_t *it = st->queue.next;
-            list_remove(it);
-            list_push_back(&batch, it);
-            n++;
-        }
-        uv_mutex_unlock(&st->mu);
+    if (st->commit_delay_ms > 0)
+        uv_sleep((unsigned)st->commit_delay_ms);
+    uint64_t commits = write_batch(st, &f->batch, n);
 
-        if (st->commit_delay_ms > 0)
-            uv_sleep((unsigned)st->commit_delay_ms);
-        uint64_t commits = write_batch(st, &batch, n);
-
-        uv_mutex_lock(&st->mu);
-        st->stats.commits += commits;
-        st->stats.queued -= n;
-        while (!list_empty(&batch)) {
-            pending_t *p = list_entry(batch.next, pending_t, node);
-            list_remove(&p->node);
-            if (p->status == 0)
-                st->stats.appended++;
-            else
-                st->stats.failed++;
-            list_push_back(&st->done, &p->node);
-        }
-        uv_async_send(st->async);
+    uv_mutex_lock(&st->mu);
+    st->stats.commits += commits;
+    st->stats.queued -= n;
+    list_foreach(it, &f->batch)
+    {
+        if (list_entry(it, pending_t, node)->status == 0)
+            st->stats.appended++;
+        else
+            st->stats.failed++;
     }
     uv_mutex_unlock(&st->mu);
 }
 
 static void store__free(store_t *st)
 {
-    uv_cond_destroy(&st->cond);
     uv_mutex_destroy(&st->mu);
     free(st);
 }
 
-/* Loop thread: runs every finished message's callback, in order. Re-entrant: a callback may call
- * store_close(), which drains `ready` itself; the outermost call then frees the store. */
-static void store__dispatch(store_t *st)
+/* Loop thread: the batch's callbacks, in order. A callback may call store_close(); the store is
+ * then freed here, once the outermost flush_done returns. The queue drains with workq_free(drain),
+ * so a flush is never cancelled with messages in its batch. */
+static void flush_done(void *arg, bool cancelled)
 {
-    uv_mutex_lock(&st->mu);
-    while (!list_empty(&st->done)) {
-        list_t *it = st->done.next;
-        list_remove(it);
-        list_push_back(&st->ready, it);
-    }
-    uv_mutex_unlock(&st->mu);
+    flush_t *f = arg;
+    store_t *st = f->st;
 
     st->dispatching++;
-    while (!list_empty(&st->ready)) {
-        pending_t *p = list_entry(st->ready.next, pending_t, node);
+    while (!list_empty(&f->batch)) {
+        pending_t *p = list_entry(f->batch.next, pending_t, node);
         list_remove(&p->node);
         if (p->cb)
             p->cb(p->ud, p->msg.id, p->status);
         free(p);
     }
+    free(f);
     st->dispatching--;
     if (st->dispatching == 0 && st->free_pending)
         store__free(st);
 }
 
-static void on_async(uv_async_t *h)
-{
-    if (h->data)
-        store__dispatch(h->data);
-}
-
-static void on_async_close(uv_handle_t *h)
-{
-    free(h);
-}
-
 int store_open(uv_loop_t *loop, const store_options_t *opt, store_t **out)
 {
     store_t *st = xcalloc(1, sizeof *st);
-    bool sync_inited = false, async_inited = false;
     int err = 0;
 
     *out = NULL;
@@ -225,32 +209,14 @@ int store_open(uv_loop_t *loop, const store_options_t *opt, store_t **out)
     st->ops = pick_backend(opt);
     st->commit_delay_ms = opt ? opt->commit_delay_ms : 0;
     list_init(&st->queue);
-    list_init(&st->done);
-    list_init(&st->ready);
     if (uv_mutex_init(&st->mu) != 0) {
-        err = STORE_EIO;
-        goto out;
+        free(st);
+        return STORE_EIO;
     }
-    if (uv_cond_init(&st->cond) != 0) {
-        uv_mutex_destroy(&st->mu);
-        err = STORE_EIO;
-        goto out;
-    }
-    sync_inited = true;
-
     err = st->ops->open(opt, &st->be);
     if (err < 0)
         goto out;
-
-    st->async = xmalloc(sizeof *st->async);
-    if (uv_async_init(loop, st->async, on_async) != 0) {
-        err = STORE_EIO;
-        goto out;
-    }
-    st->async->data = st;
-    async_inited = true;
-
-    if (uv_thread_create(&st->thread, writer_main, st) != 0) {
+    if (workq_new(loop, &st->q) < 0) {
         log_error("store: cannot start the writer thread");
         err = STORE_EIO;
         goto out;
@@ -260,44 +226,28 @@ int store_open(uv_loop_t *loop, const store_options_t *opt, store_t **out)
     st = NULL;
 out:
     if (st) {
-        if (async_inited) {
-            st->async->data = NULL;
-            uv_close((uv_handle_t *)st->async, on_async_close);
-        } else {
-            free(st->async);
-        }
         if (st->be)
             st->ops->close(st->be);
-        if (sync_inited)
-            store__free(st);
-        else
-            free(st);
+        store__free(st);
     }
     return err;
 }
 
 void store_close(store_t *st)
 {
-    if (st == NULL || st->closed)
+    if (st == NULL || st->closing)
         return;
-
-    uv_mutex_lock(&st->mu);
     st->closing = true;
-    uv_cond_signal(&st->cond);
-    uv_mutex_unlock(&st->mu);
-    uv_thread_join(&st->thread); /* the writer commits everything still queued first */
-
-    st->async->data = NULL;
-    uv_close((uv_handle_t *)st->async, on_async_close);
-    st->async = NULL;
+    /* Every queued message is written and reported before this returns (callbacks may still read;
+     * appends now fail with ECLOSED). */
+    workq_free(st->q, true);
+    st->q = NULL;
     st->ops->close(st->be);
     st->be = NULL;
     st->closed = true;
-
-    store__dispatch(st); /* callbacks may still use the store; calls now fail with ECLOSED */
     if (st->dispatching > 0)
-        st->free_pending = true; /* called from a callback: the running dispatcher frees */
-    else if (!st->free_pending)
+        st->free_pending = true; /* called from a callback: the running flush_done frees */
+    else
         store__free(st);
 }
 
@@ -400,23 +350,23 @@ int store_access_load(store_t *st, const store_access_cb_t *cb, void *ud)
 
 int store_msg_append(store_t *st, const store_msg_t *msg, store_done_cb cb, void *ud)
 {
-    if (st->closed)
+    if (st->closing)
         return STORE_ECLOSED;
     pending_t *p = pending_new(msg, cb, ud);
-    int err = 0;
 
     uv_mutex_lock(&st->mu);
-    if (st->closing) {
-        err = STORE_ECLOSED;
-    } else {
-        list_push_back(&st->queue, &p->node);
-        st->stats.queued++;
-        uv_cond_signal(&st->cond);
-        p = NULL;
-    }
+    list_push_back(&st->queue, &p->node);
+    st->stats.queued++;
+    bool submit = !st->flush_waiting;
+    st->flush_waiting = true;
     uv_mutex_unlock(&st->mu);
-    free(p);
-    return err;
+    if (submit) {
+        flush_t *f = xmalloc(sizeof *f);
+        f->st = st;
+        list_init(&f->batch);
+        workq_submit(st->q, flush_work, flush_done, f); /* cannot fail before store_close */
+    }
+    return 0;
 }
 
 int store_history(store_t *st, const char *room, uint32_t table, uint64_t before, int limit,

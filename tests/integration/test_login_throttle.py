@@ -17,6 +17,12 @@ login_window = 60
 """
 
 
+def register(port, name, email):
+    r = http_request(port, "POST", "/api/v1/auth/register",
+                     {"name": name, "email": email, "password": "right password"})
+    assert r.status == 201
+
+
 def attempt(port, name, password):
     start = time.monotonic()
     r = http_request(port, "POST", "/api/v1/auth/login", {"name": name, "password": password},
@@ -27,9 +33,7 @@ def attempt(port, name, password):
 def test_failed_logins_slow_down_then_refuse(parley):
     server = parley(CONFIG)
     port = server.port
-    r = http_request(port, "POST", "/api/v1/auth/register",
-                     {"name": "quinn", "email": "q@example.org", "password": "right password"})
-    assert r.status == 201
+    register(port, "quinn", "q@example.org")
     for _ in range(2):  # free failures
         r, _ = attempt(port, "quinn", "wrong guess 1")
         assert r.status == 401
@@ -55,9 +59,7 @@ def test_failed_logins_slow_down_then_refuse(parley):
 def test_unknown_names_count_and_success_resets(parley):
     server = parley(CONFIG)
     port = server.port
-    r = http_request(port, "POST", "/api/v1/auth/register",
-                     {"name": "rita", "email": "r@example.org", "password": "right password"})
-    assert r.status == 201
+    register(port, "rita", "r@example.org")
     for _ in range(2):
         assert attempt(port, "nobody", "some password")[0].status == 401
     assert "failed login for 'nobody' from 127.0.0.1" in server.stderr()

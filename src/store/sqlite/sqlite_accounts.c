@@ -51,9 +51,10 @@ static const struct {
                    "INSERT INTO accounts(name, fold, email, email_fold, pwhash, class, sysop, "
                    "must_change, colour, created_ms, validated_ms) "
                    "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"},
-    [W_ACC_UPDATE] = {true, "UPDATE accounts SET name = ?2, email = ?3, email_fold = ?4, "
+    /* The parameters of W_ACC_ADD (bind_account), ?2 and ?10 unused, plus the id. */
+    [W_ACC_UPDATE] = {true, "UPDATE accounts SET name = ?1, email = ?3, email_fold = ?4, "
                             "pwhash = ?5, class = ?6, sysop = ?7, must_change = ?8, colour = ?9, "
-                            "validated_ms = ?10 WHERE id = ?1"},
+                            "validated_ms = ?11 WHERE id = ?12"},
     [R_ACC_ID] = {false, "SELECT " ACCOUNT_COLS " FROM accounts WHERE id = ?1"},
     [R_ACC_FOLD] = {false, "SELECT " ACCOUNT_COLS " FROM accounts WHERE fold = ?1"},
     [R_ACC_EMAIL] = {false, "SELECT " ACCOUNT_COLS " FROM accounts WHERE email_fold = ?1"},
@@ -145,9 +146,9 @@ static void read_end(sqlite3_stmt *st)
     sqlite3_clear_bindings(st);
 }
 
-int sqlite_account_add(store_backend_t *be, store_account_t *a)
+/* Binds a's columns as ?1..?11 in W_ACC_ADD's order. */
+static void bind_account(sqlite3_stmt *st, const store_account_t *a)
 {
-    sqlite3_stmt *st = write_begin(be, W_ACC_ADD);
     sqlite__bind_str(st, 1, a->name);
     sqlite__bind_str(st, 2, a->fold);
     sqlite__bind_str(st, 3, a->email);
@@ -159,6 +160,12 @@ int sqlite_account_add(store_backend_t *be, store_account_t *a)
     sqlite__bind_str(st, 9, a->colour);
     sqlite3_bind_int64(st, 10, a->created_ms);
     sqlite3_bind_int64(st, 11, a->validated_ms);
+}
+
+int sqlite_account_add(store_backend_t *be, store_account_t *a)
+{
+    sqlite3_stmt *st = write_begin(be, W_ACC_ADD);
+    bind_account(st, a);
     int err = sqlite__step_done(st, "account add");
     if (err == 0)
         a->id = sqlite3_last_insert_rowid(be->wdb);
@@ -169,16 +176,8 @@ int sqlite_account_add(store_backend_t *be, store_account_t *a)
 int sqlite_account_update(store_backend_t *be, const store_account_t *a)
 {
     sqlite3_stmt *st = write_begin(be, W_ACC_UPDATE);
-    sqlite3_bind_int64(st, 1, a->id);
-    sqlite__bind_str(st, 2, a->name);
-    sqlite__bind_str(st, 3, a->email);
-    sqlite__bind_str(st, 4, a->email_fold);
-    sqlite__bind_str(st, 5, a->pwhash);
-    sqlite3_bind_int(st, 6, a->cls);
-    sqlite3_bind_int(st, 7, a->sysop);
-    sqlite3_bind_int(st, 8, a->must_change);
-    sqlite__bind_str(st, 9, a->colour);
-    sqlite3_bind_int64(st, 10, a->validated_ms);
+    bind_account(st, a);
+    sqlite3_bind_int64(st, 12, a->id);
     return write_end(be, st, "account update", true);
 }
 
