@@ -770,7 +770,10 @@ int auth_ban(auth_t *a, const char *pattern)
     int rc = ban_pattern(pattern, &p);
     if (rc < 0)
         return rc;
-    rc = store_banned_add(a->st, p);
+    bool listed = false;
+    rc = store_banned_has(a->st, p, &listed);
+    if (rc == 0)
+        rc = listed ? STORE_EEXIST : store_banned_add(a->st, p);
     if (rc == 0)
         log_info("auth: banned %s", p);
     free(p);
