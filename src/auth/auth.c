@@ -417,6 +417,42 @@ static void login_end(op_t *op, bool ok)
                  throttle_failures(a->thr, keys[1], uv_now(a->loop)));
 }
 
+/* A password hash renewal after a login with a hash made under other limits. */
+typedef struct rehash {
+    auth_t *a;
+    int64_t account;
+    char *old; /* the hash verified: replaced only if still the same */
+} rehash_t;
+
+static void rehashed(void *ud, int status, const char *hash)
+{
+    rehash_t *r = ud;
+    store_account_t acc;
+    if (status == 0 && store_account_by_id(r->a->st, r->account, &acc) == 0) {
+        if (acc.pwhash && strcmp(acc.pwhash, r->old) == 0) {
+            free(acc.pwhash);
+            acc.pwhash = xstrdup(hash);
+            if (store_account_update(r->a->st, &acc) == 0)
+                log_info("auth: password hash of '%s' renewed with the current limits", acc.name);
+        }
+        store_account_deinit(&acc);
+    }
+    free(r->old);
+    free(r);
+}
+
+static void rehash_start(auth_t *a, const op_t *op)
+{
+    rehash_t *r = xcalloc(1, sizeof *r);
+    r->a = a;
+    r->account = op->acc.id;
+    r->old = xstrdup(op->acc.pwhash);
+    if (password_hash(a->q, a->cfg.hash_limits, op->pw, op->pwlen, rehashed, r) < 0) {
+        free(r->old);
+        free(r);
+    }
+}
+
 static void login_verified(void *ud, int status, bool rehash)
 {
     op_t *op = ud;
@@ -432,6 +468,8 @@ static void login_verified(void *ud, int status, bool rehash)
         return;
     }
     login_end(op, true);
+    if (rehash)
+        rehash_start(a, op);
     char token[AUTH_TOKEN_LEN + 1];
     uint8_t hash[STORE_HASH_LEN];
     secret_new(token, hash);

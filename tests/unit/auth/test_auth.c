@@ -255,6 +255,28 @@ static void test_banned_and_sysops(void **state)
     assert_int_equal(auth_create_sysop(f->a, "Other", "short"), AUTH_EWEAKPW);
 }
 
+/* A hash made with other limits verifies, and is renewed with the configured ones after login. */
+static void test_rehash_after_login(void **state)
+{
+    fx_t *f = *state;
+    char hash[PASSWORD_HASH_MAX];
+    assert_int_equal(password_hash_sync(PASSWORD_LIMITS_INTERACTIVE, "password1", 9, hash), 0);
+    store_account_t acc = {.name = "Old", .fold = "old", .pwhash = hash, .cls = 2, .created_ms = 1};
+    assert_int_equal(store_account_add(f->st, &acc), 0);
+    assert_int_equal(login(f, "old", "password1"), 0);
+    store_account_t now;
+    do { /* the renewal runs after the answer, on the same queue */
+        uv_run(&f->loop, UV_RUN_ONCE);
+        assert_int_equal(store_account_by_id(f->st, acc.id, &now), 0);
+        bool same = strcmp(now.pwhash, hash) == 0;
+        store_account_deinit(&now);
+        if (!same)
+            break;
+    } while (true);
+    assert_int_equal(login(f, "old", "password1"), 0);
+    assert_int_equal(login(f, "old", "password2"), AUTH_EUNAUTHORIZED);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -264,6 +286,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_brute_force_refusal, setup, teardown),
         cmocka_unit_test_setup_teardown(test_free_with_operations_pending, setup, teardown),
         cmocka_unit_test_setup_teardown(test_banned_and_sysops, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rehash_after_login, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
