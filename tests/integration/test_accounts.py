@@ -358,6 +358,9 @@ async def test_first_start_one_time_sysop_password(parley):
     r = http_request(port, "POST", "/api/v1/rooms", {"name": "games"},
                      headers={"Authorization": f"Bearer {token}"})
     assert r.status == 403
+    async with await Client.connect(port) as c:
+        hello = await c.cmd("hello", token=token)
+        assert hello["nick"] == "sysop" and hello["sysop"] is False
     r, j = api(port, "POST", "password", {"old": m.group(1), "new": "a real password"}, token)
     assert r.status == 200 and j["account"]["must_change_password"] is False
     r = http_request(port, "POST", "/api/v1/rooms", {"name": "games"},

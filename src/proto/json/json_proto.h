@@ -42,8 +42,8 @@ int json_host_edit_table(session_t *s, json_t *req, json_t **result);
 /* The WebSocket handler of the JSON protocol (GET /ws). */
 extern const ws_handler_t json_ws_handler;
 
-/* auth_changed_fn: re-identifies the sessions of acc (validated while connected) and tells them
- * with an "account" event. */
+/* auth_changed_fn with ud = the auth_t that changed acc: re-identifies the sessions of acc in
+ * that service's group (validated while connected) and tells them with an "account" event. */
 void json_account_changed(void *ud, const store_account_t *acc);
 
 /* Closes every JSON WebSocket session with code and reason (shutdown). */

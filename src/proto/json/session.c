@@ -194,9 +194,11 @@ static auth_t *js_auth(const jsess_t *js)
 
 static core_identity_t identity_of(const store_account_t *acc)
 {
+    /* A sysop whose one-time password is not changed yet has no sysop rights (as over REST). */
+    bool registered = acc->cls == 2;
     return (core_identity_t){.account = acc->name,
-                             .cls = acc->cls == 2 ? CORE_CLASS_REGISTERED : CORE_CLASS_PROVISIONAL,
-                             .sysop = acc->sysop};
+                             .cls = registered ? CORE_CLASS_REGISTERED : CORE_CLASS_PROVISIONAL,
+                             .sysop = acc->sysop && registered && !acc->must_change};
 }
 
 static const char *class_name(core_class_t cls)
@@ -296,7 +298,7 @@ void json_account_changed(void *ud, const store_account_t *acc)
     list_foreach(it, &sessions)
     {
         jsess_t *js = list_entry(it, jsess_t, node);
-        if (js->account != acc->id)
+        if (js->account != acc->id || js_auth(js) != ud)
             continue;
         core_session_identify(js->s, &ident);
         send_obj(js, json_pack("{s:s,s:s,s:s,s:b}", "type", "account", "name", acc->name, "class",
