@@ -386,6 +386,7 @@ test('register, come back logged in, log out', async () => {
   if (expected >= 0) pageErrors.splice(expected, 1);
 
   // The token stays in the browser: a reload joins as the account without a password.
+  assert.ok(await erin.evaluate(() => localStorage.getItem('parley.token:/')));
   await erin.reload();
   await erin.locator('#account-signed').waitFor();
   assert.equal(await erin.locator('#account-who').textContent(), 'erin');
@@ -396,7 +397,7 @@ test('register, come back logged in, log out', async () => {
   // Logging out forgets the token: the join card offers the choice again.
   await erin.click('#logout-button');
   await erin.locator('#account-modes').waitFor();
-  assert.equal(await erin.evaluate(() => localStorage.getItem('parley.token')), null);
+  assert.equal(await erin.evaluate(() => localStorage.getItem('parley.token:/')), null);
   // Logging in again with the password works.
   await erin.locator('#connection-status[data-state="open"]').waitFor();
   await erin.check('input[name="mode"][value="login"]');

@@ -2,15 +2,17 @@
 // kept in localStorage (sent in hello instead of a nickname), the "check your e-mail" banner with
 // its code field for a provisional account, and logging out (docs/PROTOCOL.md, "Accounts").
 import { $ } from './dom.js';
+import { apiUrl, basePath } from '../base.js';
 
-const STORE_TOKEN = 'parley.token';
-const STORE_ACCOUNT = 'parley.account';
+// Accounts belong to a chat group: one token per group (its path prefix).
+const STORE_TOKEN = `parley.token:${basePath}`;
+const STORE_ACCOUNT = `parley.account:${basePath}`;
 
 // One call of the accounts REST API; resolves to the JSON answer or throws {code, message}.
 async function api(method, what, body, token) {
   const headers = { 'Content-Type': 'application/json' };
   if (token) headers.Authorization = `Bearer ${token}`;
-  const res = await fetch(`/api/v1/auth/${what}`, {
+  const res = await fetch(apiUrl(`api/v1/auth/${what}`), {
     method, headers, body: body ? JSON.stringify(body) : undefined,
   });
   const json = await res.json().catch(() => ({}));
