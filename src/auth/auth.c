@@ -216,14 +216,15 @@ static int secret_hash(const char *s, uint8_t hash[STORE_HASH_LEN])
 
 /* ---- the validation mail ---- */
 
+/* ud: the account's name (logged instead of the address, as the mailer does). */
 static void mail_done(void *ud, int status, const char *msg)
 {
-    char *to = ud;
+    char *name = ud;
     if (status == 0)
-        log_info("auth: validation mail sent to %s", to);
+        log_info("auth: validation mail for '%s' handed to the relay", name);
     else
-        log_warn("auth: validation mail to %s failed: %s", to, msg ? msg : "?");
-    free(to);
+        log_warn("auth: validation mail for '%s' failed: %s", name, msg ? msg : "?");
+    free(name);
 }
 
 /* Stores a new validation link and code for acc and mails them. */
@@ -251,13 +252,13 @@ static int validation_start(auth_t *a, const store_account_t *acc)
     if (rc == 0)
         rc = mail_render(a->cfg.tmpl->body, vars, nv, &body);
     if (rc == 0) {
-        char *to = xstrdup(acc->email);
-        rc = mailer_send(a->mailer, acc->email, subject, body, mail_done, to);
+        char *name = xstrdup(acc->name);
+        rc = mailer_send(a->mailer, acc->email, subject, body, mail_done, name);
         if (rc < 0)
-            free(to);
+            free(name);
     }
     if (rc < 0)
-        log_warn("auth: cannot send the validation mail to %s: %s", acc->email, strerror(-rc));
+        log_warn("auth: cannot send the validation mail for '%s': %s", acc->name, strerror(-rc));
     free(url);
     free(subject);
     free(body);

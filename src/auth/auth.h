@@ -24,7 +24,7 @@
 
 enum {
     AUTH_OK = 0,
-    AUTH_EBADREQ = -3000, /* bad_request */
+    AUTH_EBADREQ = -5000, /* bad_request */
     AUTH_ENAMETAKEN,      /* name_taken */
     AUTH_EEMAILTAKEN,     /* email_taken */
     AUTH_ENICKINVALID,    /* nick_invalid */

@@ -12,6 +12,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sodium.h>
+#include <time.h>
+
 #include "auth/auth.h"
 
 typedef struct fx {
@@ -277,6 +280,28 @@ static void test_rehash_after_login(void **state)
     assert_int_equal(login(f, "old", "password2"), AUTH_EUNAUTHORIZED);
 }
 
+/* An expired token is refused and deleted. */
+static void test_expired_token(void **state)
+{
+    fx_t *f = *state;
+    store_account_t acc;
+    assert_int_equal(reg(f, "ivy", "i@example.org", "password1"), 0);
+    assert_int_equal(login(f, "ivy", "password1"), 0);
+    assert_int_equal(auth_token_account(f->a, f->token, &acc), 0);
+    /* A second token for the account, expired a second ago (as the store would hold it). */
+    const char *old = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+    uint8_t hash[STORE_HASH_LEN];
+    int64_t account, expires;
+    crypto_hash_sha256(hash, (const unsigned char *)old, strlen(old));
+    int64_t now = (int64_t)time(NULL) * 1000;
+    assert_int_equal(store_token_add(f->st, hash, acc.id, now - 5000, now - 1000), 0);
+    store_account_deinit(&acc);
+    assert_int_equal(auth_token_account(f->a, old, &acc), AUTH_EUNAUTHORIZED);
+    assert_int_equal(store_token_get(f->st, hash, &account, &expires), STORE_ENOTFOUND);
+    assert_int_equal(auth_token_account(f->a, f->token, &acc), 0); /* the live one still works */
+    store_account_deinit(&acc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -287,6 +312,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_free_with_operations_pending, setup, teardown),
         cmocka_unit_test_setup_teardown(test_banned_and_sysops, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rehash_after_login, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_expired_token, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
