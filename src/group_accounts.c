@@ -49,6 +49,7 @@ int group_accounts_open(group_t *g)
     char url[1024];
     group_url(g, url, sizeof url);
     auth_config_t acfg = {
+        .name = g->name,
         .hash_limits = (password_limits_t)cfg->accounts.hash_limits,
         .session_days = cfg->accounts.session_days,
         .validation_hours = cfg->accounts.validation_hours,

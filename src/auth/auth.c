@@ -42,6 +42,7 @@ struct auth {
     list_t ops; /* op_t.link: operations that have not reported */
     auth_changed_fn changed;
     void *changed_ud;
+    char *name; /* for the log: the chat group's name */
 };
 
 typedef enum { OP_REGISTER, OP_LOGIN, OP_PASSWORD } op_kind_t;
@@ -239,7 +240,8 @@ static int validation_start(auth_t *a, const store_account_t *acc)
     if (rc < 0)
         return store_err(rc);
     if (a->mailer == NULL || !mailer_enabled(a->mailer) || acc->email == NULL) {
-        log_warn("auth: mail is disabled: account '%s' cannot be validated by mail", acc->name);
+        log_warn("auth[%s]: mail is disabled: account '%s' cannot be validated by mail", a->name,
+                 acc->name);
         return 0;
     }
     size_t n = strlen(a->public_url) + sizeof("/api/v1/auth/validate?token=") + AUTH_TOKEN_LEN;
@@ -258,7 +260,8 @@ static int validation_start(auth_t *a, const store_account_t *acc)
             free(name);
     }
     if (rc < 0)
-        log_warn("auth: cannot send the validation mail for '%s': %s", acc->name, strerror(-rc));
+        log_warn("auth[%s]: cannot send the validation mail for '%s': %s", a->name, acc->name,
+                 strerror(-rc));
     free(url);
     free(subject);
     free(body);
@@ -359,7 +362,7 @@ static void register_hashed(void *ud, int status, const char *hash)
         int src = store_account_add(a->st, &op->acc);
         rc = src == STORE_EEXIST ? AUTH_ENAMETAKEN : src < 0 ? store_err(src) : 0;
         if (rc == 0) {
-            log_info("auth: account '%s' registered (provisional)", op->acc.name);
+            log_info("auth[%s]: account '%s' registered (provisional)", a->name, op->acc.name);
             validation_start(a, &op->acc);
         } else {
             op->acc.id = 0;
@@ -378,7 +381,7 @@ int auth_register(auth_t *a, const char *name, const char *email, const char *pw
     if (rc == 0 && password_check(pw, pwlen) < 0)
         rc = AUTH_EWEAKPW;
     if (rc == 0 && banned_fold(a, email_fold)) {
-        log_warn("auth: registration of '%s' refused: %s is banned", name, email);
+        log_warn("auth[%s]: registration of '%s' refused: %s is banned", a->name, name, email);
         rc = AUTH_EBANNED;
     }
     if (rc == 0)
@@ -412,9 +415,9 @@ static void login_end(op_t *op, bool ok)
         throttle_end(a->thr, keys, ok, uv_now(a->loop));
     op->throttled = false;
     if (!ok)
-        log_warn("auth: failed login for '%s' from %s (%d failures for the name, %d for the "
+        log_warn("auth[%s]: failed login for '%s' from %s (%d failures for the name, %d for the "
                  "address)",
-                 op->who, op->addr, throttle_failures(a->thr, keys[0], uv_now(a->loop)),
+                 a->name, op->who, op->addr, throttle_failures(a->thr, keys[0], uv_now(a->loop)),
                  throttle_failures(a->thr, keys[1], uv_now(a->loop)));
 }
 
@@ -434,7 +437,8 @@ static void rehashed(void *ud, int status, const char *hash)
             free(acc.pwhash);
             acc.pwhash = xstrdup(hash);
             if (store_account_update(r->a->st, &acc) == 0)
-                log_info("auth: password hash of '%s' renewed with the current limits", acc.name);
+                log_info("auth[%s]: password hash of '%s' renewed with the current limits",
+                         r->a->name, acc.name);
         }
         store_account_deinit(&acc);
     }
@@ -481,7 +485,7 @@ static void login_verified(void *ud, int status, bool rehash)
         op_finish(op, store_err(rc), NULL);
         return;
     }
-    log_info("auth: '%s' logged in from %s", op->acc.name, op->addr);
+    log_info("auth[%s]: '%s' logged in from %s", a->name, op->acc.name, op->addr);
     auth_result_t res = {.account = &op->acc, .token = token, .expires_ms = expires};
     op_finish(op, 0, &res);
     sodium_memzero(token, sizeof token);
@@ -494,7 +498,8 @@ static void login_go(uv_timer_t *t)
     auth_t *a = op->a;
     if (op->refuse) {
         auth_result_t res = {.retry_after_s = op->retry_after};
-        log_warn("auth: login for '%s' from %s refused: too many failures", op->who, op->addr);
+        log_warn("auth[%s]: login for '%s' from %s refused: too many failures", a->name, op->who,
+                 op->addr);
         op_finish(op, op->refuse, &res);
         return;
     }
@@ -576,7 +581,7 @@ static void password_hashed(void *ud, int status, const char *hash)
     if (rc == 0) {
         store_account_deinit(&op->acc);
         op->acc = now;
-        log_info("auth: '%s' changed the password; other sessions revoked", now.name);
+        log_info("auth[%s]: '%s' changed the password; other sessions revoked", a->name, now.name);
     } else {
         store_account_deinit(&now);
     }
@@ -593,7 +598,8 @@ static void password_checked(void *ud, int status, bool rehash)
     if (rc == 0)
         return;
     if (rc == AUTH_EUNAUTHORIZED)
-        log_warn("auth: wrong old password in a password change for '%s'", op->acc.name);
+        log_warn("auth[%s]: wrong old password in a password change for '%s'", a->name,
+                 op->acc.name);
     op_finish(op, rc == -ECANCELED ? AUTH_ECLOSED : rc, NULL);
 }
 
@@ -671,7 +677,7 @@ static int validate(auth_t *a, store_account_t *acc)
     if (rc < 0)
         return store_err(rc);
     store_validation_del(a->st, acc->id);
-    log_info("auth: account '%s' validated", acc->name);
+    log_info("auth[%s]: account '%s' validated", a->name, acc->name);
     if (a->changed)
         a->changed(a->changed_ud, acc);
     return 0;
@@ -725,7 +731,7 @@ int auth_validate_code(auth_t *a, const char *token, const char *code, store_acc
               sodium_memcmp(want, code, 6) == 0;
     throttle_end(a->thr, keys, ok, now);
     if (!ok) {
-        log_warn("auth: wrong validation code for '%s'", acc.name);
+        log_warn("auth[%s]: wrong validation code for '%s'", a->name, acc.name);
         return fill_out(&acc, out, rc < 0 && rc != STORE_ENOTFOUND ? store_err(rc) : AUTH_EBADCODE);
     }
     return fill_out(&acc, out, validate(a, &acc));
@@ -814,7 +820,7 @@ int auth_ban(auth_t *a, const char *pattern)
     if (rc == 0)
         rc = listed ? STORE_EEXIST : store_banned_add(a->st, p);
     if (rc == 0)
-        log_info("auth: banned %s", p);
+        log_info("auth[%s]: banned %s", a->name, p);
     free(p);
     return rc == STORE_EEXIST ? AUTH_EEXIST : rc < 0 ? store_err(rc) : 0;
 }
@@ -827,7 +833,7 @@ int auth_unban(auth_t *a, const char *pattern)
         return rc == AUTH_EBADREQ ? AUTH_ENOTFOUND : rc;
     rc = store_banned_del(a->st, p);
     if (rc == 0)
-        log_info("auth: unbanned %s", p);
+        log_info("auth[%s]: unbanned %s", a->name, p);
     free(p);
     return rc == STORE_ENOTFOUND ? AUTH_ENOTFOUND : rc < 0 ? store_err(rc) : 0;
 }
@@ -884,7 +890,7 @@ int auth_create_sysop(auth_t *a, const char *name, const char *pw)
 {
     int rc = sysop_put(a, name, pw, false);
     if (rc == 0)
-        log_info("auth: '%s' is a sysop", name);
+        log_info("auth[%s]: '%s' is a sysop", a->name, name);
     return rc;
 }
 
@@ -900,9 +906,9 @@ int auth_bootstrap(auth_t *a)
     password_random(pw, sizeof pw);
     rc = sysop_put(a, "sysop", pw, true);
     if (rc == 0)
-        log_warn("auth: no sysop account existed: created 'sysop' with the one-time password %s "
-                 "(log in and change it: POST /api/v1/auth/password)",
-                 pw);
+        log_warn("auth[%s]: no sysop account existed: created 'sysop' with the one-time password "
+                 "%s (log in and change it: POST /api/v1/auth/password)",
+                 a->name, pw);
     sodium_memzero(pw, sizeof pw);
     return rc;
 }
@@ -920,6 +926,7 @@ int auth_new(uv_loop_t *loop, store_t *store, mailer_t *mailer, const auth_confi
     a->st = store;
     a->mailer = mailer;
     a->cfg = *cfg;
+    a->name = xstrdup(cfg->name ? cfg->name : "-");
     auth_set_public_url(a, cfg->public_url);
     list_init(&a->ops);
     throttle_config_t tc = {
@@ -934,6 +941,7 @@ int auth_new(uv_loop_t *loop, store_t *store, mailer_t *mailer, const auth_confi
     if (rc < 0) {
         throttle_free(a->thr);
         free(a->public_url);
+        free(a->name);
         free(a);
         return rc;
     }
@@ -967,5 +975,6 @@ void auth_free(auth_t *a)
         op_finish(list_entry(a->ops.next, op_t, link), AUTH_ECLOSED, NULL);
     throttle_free(a->thr);
     free(a->public_url);
+    free(a->name);
     free(a);
 }

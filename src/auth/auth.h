@@ -50,6 +50,7 @@ int auth_err_status(int err);
 #define AUTH_TOKEN_LEN 43 /* base64url of 32 random bytes */
 
 typedef struct auth_config {
+    const char *name; /* for log lines, "auth[NAME]: ..." (copied): the chat group */
     password_limits_t hash_limits;
     int session_days;       /* token lifetime */
     int validation_hours;   /* validation link and code lifetime */

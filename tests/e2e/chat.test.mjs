@@ -2,6 +2,7 @@
 // Run it through run.sh, which starts the server and sets PARLEY_URL.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 
 const BASE = process.env.PARLEY_URL;
@@ -407,4 +408,34 @@ test('register, come back logged in, log out', async () => {
   await joined(erin);
   await erin.context().close();
   assert.deepEqual(pageErrors, [], 'no script errors in the pages');
+});
+
+test('the sysop signs in to the administration page with the one-time password', async () => {
+  const log = readFileSync(process.env.PARLEY_LOG, 'utf8');
+  const oneTime = log.match(/auth\[default\]: no sysop account existed: created 'sysop' with the one-time password (\S+)/)[1];
+  const errorsBefore = pageErrors.length;
+  const context = await browser.newContext({ viewport: { width: 1280, height: 760 } });
+  const page = await context.newPage();
+  page.setDefaultTimeout(10000);
+  page.on('pageerror', (e) => pageErrors.push(`sysop: ${e.message}`));
+  await page.goto(new URL('admin.html', BASE).href);
+  await page.fill('#sysop-name', 'sysop');
+  await page.fill('#sysop-password', oneTime);
+  await page.click('#sysop-form button[type="submit"]');
+  await page.locator('#sysop-change').waitFor();
+  await page.fill('#sysop-new', 'my own sysop password');
+  await page.click('#sysop-change button[type="submit"]');
+  await page.locator('#admin-panels').waitFor();
+  await page.locator('#tab-groups').waitFor({ state: 'hidden' }); // chat groups need the admin token
+  await page.click('.admin-tabs button[data-panel="banned"]');
+  await page.fill('#banned-form input[name="pattern"]', 'spam.example');
+  await page.click('#banned-form button[type="submit"]');
+  await page.locator('#banned-list li[data-pattern="spam.example"]').waitFor();
+  const res = await page.request.post(new URL('api/v1/auth/register', BASE).href,
+    { data: { name: 'spammer', email: 'x@mail.spam.example', password: 'long enough' } });
+  assert.equal(res.status(), 403);
+  await page.locator('#banned-list li[data-pattern="spam.example"] button').click();
+  await page.locator('#banned-list li[data-pattern="spam.example"]').waitFor({ state: 'detached' });
+  await context.close();
+  assert.deepEqual(pageErrors.slice(errorsBefore), [], 'no script errors in the admin page');
 });

@@ -51,7 +51,7 @@ done
 port=$(head -n 1 "$tmp/port")
 
 rc=0
-PARLEY_URL="http://127.0.0.1:$port/" node --test "$here/chat.test.mjs" || rc=$?
+PARLEY_URL="http://127.0.0.1:$port/" PARLEY_LOG="$tmp/parleyd.log" node --test "$here/chat.test.mjs" || rc=$?
 if [ "$rc" -ne 0 ]; then
     echo "e2e: FAILED; the last lines of the server log:" >&2
     tail -n 40 "$tmp/parleyd.log" >&2 2>/dev/null || true

@@ -1,5 +1,6 @@
-// The administration page: sign in with the admin token, then manage this chat group's rooms and
-// moderated word list and (in the default group) the chat groups themselves.
+// The administration page: sign in with the admin token or as the group's sysop, then manage this
+// chat group's rooms, moderated word list and banned e-mail list and (in the default group, with
+// the admin token) the chat groups themselves.
 import { basePath } from '../base.js';
 import { $, el, plural } from '../ui/dom.js';
 import { showError, showNotice } from '../ui/toast.js';
@@ -38,7 +39,7 @@ async function signedIn() {
   $('#admin-signin').hidden = true;
   $('#admin-signout').hidden = false;
   $('#admin-panels').hidden = false;
-  await Promise.all([loadRooms(), loadWords(), loadGroups()]);
+  await Promise.all([loadRooms(), loadWords(), loadBanned(), loadGroups()]);
 }
 
 $('#signin-form').addEventListener('submit', (e) => {
@@ -48,6 +49,43 @@ $('#signin-form').addEventListener('submit', (e) => {
   signedIn();
 });
 $('#admin-signout').addEventListener('click', () => signedOut());
+
+// A sysop signs in with name and password; the session token then serves as the admin token. A
+// one-time password (the first start's) must be changed first.
+let sysopPassword = null;
+$('#sysop-form').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  const name = $('#sysop-name').value.trim();
+  const password = $('#sysop-password').value;
+  try {
+    const res = await api('POST', 'api/v1/auth/login', { name, password });
+    if (!res.account.sysop) throw new Error(`${res.account.name} is not a sysop of this group.`);
+    setToken(res.token);
+    $('#sysop-password').value = '';
+    if (res.account.must_change_password) {
+      sysopPassword = password;
+      $('#sysop-form').hidden = true;
+      $('#sysop-change').hidden = false;
+      return;
+    }
+    signedIn();
+  } catch (err) {
+    signedOut(err.message);
+  }
+});
+$('#sysop-change').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  try {
+    await api('POST', 'api/v1/auth/password', { old: sysopPassword, new: $('#sysop-new').value });
+    sysopPassword = null;
+    $('#sysop-new').value = '';
+    $('#sysop-change').hidden = true;
+    $('#sysop-form').hidden = false;
+    signedIn();
+  } catch (err) {
+    showError(err);
+  }
+});
 
 // ---- tabs ----
 
@@ -114,6 +152,32 @@ $('#words-reset').addEventListener('click', async () => {
   }
 });
 
+// ---- banned e-mail ----
+
+async function loadBanned() {
+  const { banned } = await api('GET', 'api/v1/admin/banned');
+  $('#banned-list').replaceChildren(...banned.map((p) => el('li', { dataset: { pattern: p } },
+    el('code', { text: p }),
+    el('button', { type: 'button', class: 'danger', onclick: () => unban(p) }, 'Remove'))));
+}
+
+async function unban(pattern) {
+  if (await run(api('DELETE', 'api/v1/admin/banned', { pattern }))) {
+    showNotice(`${pattern} may register again`);
+    await run(loadBanned());
+  }
+}
+
+$('#banned-form').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  const pattern = e.target.pattern.value.trim();
+  if (await run(api('POST', 'api/v1/admin/banned', { pattern }))) {
+    showNotice(`${pattern} banned`);
+    e.target.reset();
+    await run(loadBanned());
+  }
+});
+
 // ---- chat groups (managed from the default group only) ----
 
 const splitHosts = (text) => text.split(/[\s,]+/).map((h) => h.trim()).filter(Boolean);
@@ -123,7 +187,15 @@ async function loadGroups() {
     $('#tab-groups').hidden = true;
     return;
   }
-  const { groups } = await api('GET', 'api/v1/admin/groups');
+  let groups;
+  try {
+    ({ groups } = await api('GET', 'api/v1/admin/groups'));
+  } catch (err) {
+    // A sysop (signed in already, so the token works): chat groups are the admin token's.
+    if (err.status !== 401 && err.status !== 403) throw err;
+    $('#tab-groups').hidden = true;
+    return;
+  }
   $('#groups-body').replaceChildren(...groups.map((g) => {
     const hosts = el('input', { value: g.hosts.join(', '), 'aria-label': `hosts of ${g.name}`, disabled: g.from_config });
     const actions = g.from_config
