@@ -113,9 +113,6 @@ static const char *const migrations[] = {
     "  tbl INTEGER NOT NULL,"
     "  topic TEXT NOT NULL,"
     "  PRIMARY KEY(room, tbl));",
-    /* 4: accounts again, for databases that passed 2 while it was a placeholder (every statement
-     * of accounts_schema is "IF NOT EXISTS"). */
-    accounts_schema,
 };
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 

@@ -196,38 +196,12 @@ static void test_ignores_and_banned(void **state)
     assert_int_equal(store_banned_del(f->st, "bad@example.com"), STORE_ENOTFOUND);
 }
 
-/* A database that went through migration 2 while it was a placeholder (main before the accounts
- * merge: user_version 4 without account tables) gets them from migration 4. */
-static void test_placeholder_database_gets_accounts(void **state)
-{
-    fx_t *f = *state;
-    char path[128];
-    sqlite3 *db;
-    store_close(f->st);
-    uv_run(&f->loop, UV_RUN_DEFAULT);
-    snprintf(path, sizeof path, "%s/parley.db", f->dir);
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(db,
-                                  "DROP TABLE tokens; DROP TABLE validations; DROP TABLE ignores;"
-                                  "DROP TABLE banned; DROP TABLE accounts;"
-                                  "PRAGMA user_version = 4;",
-                                  NULL, NULL, NULL),
-                     SQLITE_OK);
-    sqlite3_close(db);
-    store_options_t opt = {.dir = f->dir};
-    assert_int_equal(store_open(&f->loop, &opt, &f->st), 0);
-    store_account_t a = alice();
-    assert_int_equal(store_account_add(f->st, &a), 0);
-    assert_int_equal(store_banned_add(f->st, "spam.example"), 0);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_accounts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tokens_and_validations, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ignores_and_banned, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_placeholder_database_gets_accounts, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
