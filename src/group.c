@@ -11,6 +11,7 @@
 
 #define REGISTRY_KEY  "groups"
 #define WORDS_KEY     "moderation.words"
+#define ACCESS_KEY    "access"
 #define MAX_HOST_NAME 253
 
 const char *group_strerror(int err)
@@ -27,6 +28,9 @@ const char *group_strerror(int err)
     case GROUP_ECONFIG: return "the group is defined in the configuration file";
     case GROUP_ENOTFOUND: return "no such group";
     case GROUP_ETOOMANYHOSTS: return "too many hosts";
+    case GROUP_ESETTINGS:
+        return "settings are an object of allow_guests (true, false or null), registered and "
+               "guests (none, read_only, moderated, participant, host or null)";
     case GROUP_EWORDS: return "words must be an array of at most 10000 strings of 1 to 200 bytes";
     default: return "unknown error";
     }
@@ -293,6 +297,140 @@ json_t *group_words_json(const group_t *g)
     return json_pack("{s:O,s:s}", "words", g->app->config_words, "source", "config");
 }
 
+bool group_allow_guests(const group_t *g)
+{
+    return g->allow_guests >= 0 ? g->allow_guests == 1 : g->app->cfg->allow_guests == 1;
+}
+
+static core_right_t effective(int8_t own, int config_value)
+{
+    return (core_right_t)(own >= 0 ? own : config_value);
+}
+
+/* Installs g's default rights in its core (re-evaluating everyone inside). */
+static void settings_apply(group_t *g)
+{
+    const config_t *cfg = g->app->cfg;
+    core_set_defaults(g->core, effective(g->registered_right, cfg->access.registered),
+                      effective(g->guests_right, cfg->access.guests));
+}
+
+/* Reads one key of a settings object: 0 and *out unchanged when absent, -1 (null: back to the
+ * configuration) or the value; GROUP_ESETTINGS for a bad one. */
+static int settings_key(json_t *obj, const char *key, int8_t *out)
+{
+    json_t *v = json_object_get(obj, key);
+    core_right_t right;
+    if (v == NULL)
+        return 0;
+    if (json_is_null(v))
+        *out = -1;
+    else if (strcmp(key, "allow_guests") == 0 && json_is_boolean(v))
+        *out = json_is_true(v) ? 1 : 0;
+    else if (strcmp(key, "allow_guests") != 0 && json_is_string(v) &&
+             core_right_parse(json_string_value(v), &right) == 0)
+        *out = (int8_t)right;
+    else
+        return GROUP_ESETTINGS;
+    return 0;
+}
+
+/* Parses a settings object over the three values; false for an unknown key or a bad value. */
+static bool settings_parse(json_t *obj, int8_t *allow, int8_t *registered, int8_t *guests)
+{
+    const char *key;
+    json_t *v;
+    if (!json_is_object(obj))
+        return false;
+    json_object_foreach(obj, key, v)
+    {
+        if (strcmp(key, "allow_guests") != 0 && strcmp(key, "registered") != 0 &&
+            strcmp(key, "guests") != 0)
+            return false;
+    }
+    return settings_key(obj, "allow_guests", allow) == 0 &&
+           settings_key(obj, "registered", registered) == 0 &&
+           settings_key(obj, "guests", guests) == 0;
+}
+
+static json_t *settings_stored(const group_t *g)
+{
+    json_t *o = json_object();
+    if (g->allow_guests >= 0)
+        json_object_set_new(o, "allow_guests", json_boolean(g->allow_guests == 1));
+    if (g->registered_right >= 0)
+        json_object_set_new(o, "registered",
+                            json_string(core_right_name((core_right_t)g->registered_right)));
+    if (g->guests_right >= 0)
+        json_object_set_new(o, "guests",
+                            json_string(core_right_name((core_right_t)g->guests_right)));
+    return o;
+}
+
+/* Loads the access settings kept for g; a stored value that no longer parses is logged and
+ * ignored. */
+static int settings_load(group_t *g)
+{
+    json_t *o;
+    g->allow_guests = g->registered_right = g->guests_right = -1;
+    int rc = setting_json(g->store, ACCESS_KEY, &o);
+    if (rc < 0)
+        return rc;
+    if (rc > 0 && !settings_parse(o, &g->allow_guests, &g->registered_right, &g->guests_right)) {
+        log_error("group %s: the stored access settings are invalid; using the configuration's",
+                  g->name);
+        g->allow_guests = g->registered_right = g->guests_right = -1;
+    }
+    json_decref(o);
+    if (g->registered_right >= 0 || g->guests_right >= 0)
+        settings_apply(g);
+    return 0;
+}
+
+int group_patch_settings(group_t *g, json_t *patch)
+{
+    int8_t allow = g->allow_guests, reg = g->registered_right, guests = g->guests_right;
+    if (!settings_parse(patch, &allow, &reg, &guests))
+        return GROUP_ESETTINGS;
+    int8_t old[3] = {g->allow_guests, g->registered_right, g->guests_right};
+    g->allow_guests = allow;
+    g->registered_right = reg;
+    g->guests_right = guests;
+    json_t *o = settings_stored(g);
+    char *s = json_object_size(o) ? json_dumps(o, JSON_COMPACT) : NULL;
+    json_decref(o);
+    int rc = store_setting_put(g->store, ACCESS_KEY, s);
+    free(s);
+    if (rc < 0) {
+        g->allow_guests = old[0];
+        g->registered_right = old[1];
+        g->guests_right = old[2];
+        return GROUP_ESTORE;
+    }
+    settings_apply(g);
+    log_info("group %s: access settings changed: guests %s, registered %s, guests' right %s",
+             g->name, group_allow_guests(g) ? "admitted" : "not admitted",
+             core_right_name(effective(g->registered_right, g->app->cfg->access.registered)),
+             core_right_name(effective(g->guests_right, g->app->cfg->access.guests)));
+    return 0;
+}
+
+json_t *group_settings_json(const group_t *g)
+{
+    const config_t *cfg = g->app->cfg;
+    json_t *over = json_array();
+    if (g->allow_guests >= 0)
+        json_array_append_new(over, json_string("allow_guests"));
+    if (g->registered_right >= 0)
+        json_array_append_new(over, json_string("registered"));
+    if (g->guests_right >= 0)
+        json_array_append_new(over, json_string("guests"));
+    return json_pack("{s:b,s:s,s:s,s:o}", "allow_guests", group_allow_guests(g), "registered",
+                     core_right_name(effective(g->registered_right, cfg->access.registered)),
+                     "guests", core_right_name(effective(g->guests_right, cfg->access.guests)),
+                     "overridden", over);
+}
+
 /* Builds a group: its store under its directory, bus and core, its rooms (the stored ones, the
  * configured ones, and a "lobby" when it has none), and links it into the app. */
 static int group_open(app_t *app, const group_spec_t *spec, bool from_config, group_t **out)
@@ -332,7 +470,7 @@ static int group_open(app_t *app, const group_spec_t *spec, bool from_config, gr
     };
     g->bus = bus_inproc_new();
     g->core = core_new(&ccfg, g->store, g->bus);
-    if (words_load(g) < 0) {
+    if (words_load(g) < 0 || settings_load(g) < 0) {
         err = GROUP_ESTORE;
         goto out;
     }

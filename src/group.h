@@ -41,7 +41,11 @@ typedef struct group {
     /* The group's moderation word list when its admins set one (group_set_words), else NULL: the
      * configuration's list (app.words) applies. */
     wordlist_t *words;
-    json_t *words_json;   /* the words as given, a JSON array; NULL with words */
+    json_t *words_json; /* the words as given, a JSON array; NULL with words */
+    /* Access settings its admins set (group_patch_settings), each -1 while the configuration's
+     * [access] value applies: whether guests are admitted, and the default rights
+     * (core_right_t) of registered accounts and of guests. */
+    int8_t allow_guests, registered_right, guests_right;
     unsigned connections; /* protocol sessions attached now (WebSocket) */
     list_t link;          /* app.groups, in name order (the default group first) */
     UT_hash_handle hh;    /* app.group_index by name */
@@ -64,7 +68,8 @@ enum {
     GROUP_ECONFIG = -3007,    /* defined in the configuration file */
     GROUP_ENOTFOUND = -3008,
     GROUP_ETOOMANYHOSTS = -3009,
-    GROUP_EWORDS = -3010, /* not an array of at most GROUP_MAX_WORDS strings of 1..200 bytes */
+    GROUP_EWORDS = -3010,    /* not an array of at most GROUP_MAX_WORDS strings of 1..200 bytes */
+    GROUP_ESETTINGS = -3011, /* a settings patch with an unknown key or a bad value */
 };
 
 const char *group_strerror(int err);
@@ -106,6 +111,15 @@ void group_accounts_close(group_t *g);
 /* After app->public_url changed: every group's validation links start there ("/g/NAME" added for
  * groups other than the default). */
 void groups_accounts_url(app_t *app);
+
+/* Whether the group admits guests (its own setting, else the configuration's). */
+bool group_allow_guests(const group_t *g);
+/* Applies a PATCH of the group's access settings: {"allow_guests": bool, "registered": right,
+ * "guests": right}, any subset, null = back to the configuration's. Kept in the group's store;
+ * the default rights apply at once to everyone inside. GROUP_ESETTINGS for a bad patch. */
+int group_patch_settings(group_t *g, json_t *patch);
+/* {"allow_guests", "registered", "guests", "overridden": [keys set by the admins]}. */
+json_t *group_settings_json(const group_t *g);
 
 /* {"name","title","hosts":[...],"from_config","rooms","sessions"}: a new reference. */
 json_t *group_json(const group_t *g);

@@ -524,6 +524,14 @@ void access__reeval_room(room_t *r)
     free(v);
 }
 
+void core_set_defaults(core_t *c, core_right_t registered, core_right_t guests)
+{
+    c->cfg.access_defaults = true;
+    c->cfg.registered_default = registered;
+    c->cfg.guests_default = guests;
+    access__reeval_all(c);
+}
+
 void access__reeval_all(core_t *c)
 {
     list_foreach(it, &c->rooms_by_name)

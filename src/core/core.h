@@ -166,6 +166,9 @@ void core_free(core_t *c);
 /* Replaces the moderation word list (borrowed, as in core_config_t; NULL: none). The old list may
  * be freed once this returns: the core keeps no other reference to it. */
 void core_set_words(core_t *c, const wordlist_t *words);
+/* Replaces the rights of registered accounts and of guests where no access list applies
+ * (core_config_t's defaults); everyone inside is re-evaluated at once. */
+void core_set_defaults(core_t *c, core_right_t registered, core_right_t guests);
 
 typedef struct core_stats {
     uint64_t rooms;

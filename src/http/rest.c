@@ -237,6 +237,10 @@ void rest_handle(const http_request_t *r)
         rest_words(r);
         return;
     }
+    if (strcmp(p, "/api/v1/admin/settings") == 0) {
+        rest_settings(r);
+        return;
+    }
     if (strncmp(p, "/api/v1/admin", 13) == 0 && (p[13] == '\0' || p[13] == '/')) {
         rest_admin_handle(r); /* folders, rooms, access lists, user groups, bans */
         return;

@@ -22,6 +22,8 @@ void rest_group_error(const http_request_t *r, int err);
 
 /* rest_settings.c: /api/v1/admin/words (GET, PUT, DELETE) of the request's group. */
 void rest_words(const http_request_t *r);
+/* rest_settings.c: /api/v1/admin/settings (GET, PATCH) of the request's group. */
+void rest_settings(const http_request_t *r);
 
 /* rest_groups.c: /api/v1/admin/groups[/NAME] (GET, POST; GET, PATCH, DELETE). */
 void rest_groups(const http_request_t *r, const char *sub);

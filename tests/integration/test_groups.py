@@ -264,3 +264,57 @@ async def test_each_group_has_its_own_word_list(parley):
     await b.say("kids", "gosh")
     await b.fail("moderated", "say", room="kids", text="heck")
     await b.close()
+
+
+async def test_each_group_has_its_own_access_settings(parley):
+    s = parley(CONFIG)
+    url = "/api/v1/admin/settings"
+    assert http_get(s.port, f"/g/acme{url}").status == 401
+    defaults = {"allow_guests": True, "registered": "participant", "guests": "participant",
+                "overridden": []}
+    assert http_get(s.port, f"/g/acme{url}", headers=AUTH).json() == defaults
+    for body in [["x"], {"allow_guests": "no"}, {"guests": "god"}, {"colour": "red"},
+                 {"registered": 3}]:
+        r = http_request(s.port, "PATCH", f"/g/acme{url}", body=body, headers=AUTH)
+        assert r.status == 400 and r.json()["error"]["code"] == "bad_request", body
+
+    g = await Client.connect(s.port, "gary", path="/g/acme/ws")
+    d = await Client.connect(s.port, "dora")  # a guest of the default group
+    try:
+        await g.enter("support")
+        await d.enter("lobby")
+        # guests' default right drops to read-only: gary lurks at once, dora is untouched
+        r = http_request(s.port, "PATCH", f"/g/acme{url}", headers=AUTH,
+                         body={"guests": "read_only"})
+        assert r.status == 200 and r.json()["guests"] == "read_only"
+        assert r.json()["overridden"] == ["guests"]
+        ev = await g.event("rights", room="support")
+        assert ev["right"] == "read_only"
+        await g.fail("read_only", "say", room="support", text="hi")
+        await d.say("lobby", "still talking")
+
+        # guests no longer admitted: acme's guests are closed, new ones refused; default unaffected
+        r = http_request(s.port, "PATCH", f"/g/acme{url}", headers=AUTH,
+                         body={"allow_guests": False})
+        assert r.status == 200 and r.json()["allow_guests"] is False
+        await g.wait_closed()
+        assert g.close_code == 1008
+        h = await Client.connect(s.port, path="/g/acme/ws")
+        await h.fail("guests_not_allowed", "hello", nick="harry")
+        await h.close()
+        await d.ping()
+    finally:
+        await close_all([g, d])
+
+    s.restart()
+    got = http_get(s.port, f"/g/acme{url}", headers=AUTH).json()
+    assert got == {"allow_guests": False, "registered": "participant", "guests": "read_only",
+                   "overridden": ["allow_guests", "guests"]}
+    assert http_get(s.port, url, headers=AUTH).json() == defaults
+    r = http_request(s.port, "PATCH", f"/g/acme{url}", headers=AUTH,
+                     body={"allow_guests": None, "guests": None})
+    assert r.json() == defaults
+    g = await Client.connect(s.port, "gary", path="/g/acme/ws")
+    await g.enter("support")
+    await g.say("support", "back")
+    await g.close()

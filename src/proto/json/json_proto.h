@@ -46,6 +46,11 @@ extern const ws_handler_t json_ws_handler;
  * that service's group (validated while connected) and tells them with an "account" event. */
 void json_account_changed(void *ud, const store_account_t *acc);
 
+/* Closes the sessions of chat group g that said no hello with a token (guests, and connections
+ * that said no hello yet), with code and reason (guests no longer admitted). */
+struct group;
+void json_ws_close_guests(const struct group *g, uint16_t code, const char *reason);
+
 /* Closes every JSON WebSocket session with code and reason (shutdown). */
 void json_ws_close_all(uint16_t code, const char *reason);
 

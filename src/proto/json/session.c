@@ -228,7 +228,7 @@ static int hello_account(jsess_t *js, json_t *id, const char *token, const char 
     if (nick && strcmp(nick, acc.name) != 0) {
         send_error(js, id, "bad_request", "nick must be the account's name (or left out)");
         rc = DEFERRED;
-    } else if (acc.cls != 2 && !ws_app(js->ws)->cfg->allow_guests) {
+    } else if (acc.cls != 2 && !group_allow_guests(ws_group(js->ws))) {
         send_error(js, id, "validation_required",
                    "this server admits validated accounts only: follow the link in your mail");
         rc = DEFERRED;
@@ -274,7 +274,7 @@ static int cmd_hello(jsess_t *js, json_t *req, json_t **result)
         rc = hello_account(js, id, token, nick, colour);
     } else if ((rc = test_identity(js, req)) < 0) {
         /* a bad test identity: rc says why */
-    } else if (core_session_account(js->s) == NULL && !ws_app(js->ws)->cfg->allow_guests) {
+    } else if (core_session_account(js->s) == NULL && !group_allow_guests(ws_group(js->ws))) {
         send_error(js, id, "guests_not_allowed", "this server admits accounts only: log in");
         rc = DEFERRED;
     } else if (core_session_account(js->s) == NULL && core_check_nick(nick) == 0 &&
@@ -734,6 +734,16 @@ static void on_close(ws_t *ws)
 }
 
 const ws_handler_t json_ws_handler = {on_open, on_text, on_close};
+
+void json_ws_close_guests(const group_t *g, uint16_t code, const char *reason)
+{
+    list_foreach_safe(it, tmp, &sessions)
+    {
+        jsess_t *js = list_entry(it, jsess_t, node);
+        if (ws_group(js->ws) == g && js->account == 0)
+            ws_close(js->ws, code, reason);
+    }
+}
 
 void json_ws_close_all(uint16_t code, const char *reason)
 {
