@@ -32,13 +32,14 @@ static const char usage[] =
     "      --port-file FILE   write the bound port number to FILE once listening\n"
     "      --log-level LEVEL  debug, info, warn or error (default info)\n"
     "      --log-file FILE    log to FILE instead of standard error\n"
-    "      --create-sysop NAME  create (or promote) the sysop account NAME of the default chat\n"
-    "                         group and exit; the password comes from $PARLEY_SYSOP_PASSWORD\n"
+    "      --create-sysop NAME  create (or promote) the sysop account NAME of a chat group\n"
+    "                         and exit; the password comes from $PARLEY_SYSOP_PASSWORD\n"
     "                         or is generated and printed\n"
+    "      --group GROUP      the chat group of --create-sysop (default: the default group)\n"
     "  -h, --help             show this help and exit\n"
     "  -V, --version          show the version and exit\n";
 
-enum { OPT_PORT_FILE = 256, OPT_LOG_LEVEL, OPT_LOG_FILE, OPT_CREATE_SYSOP };
+enum { OPT_PORT_FILE = 256, OPT_LOG_LEVEL, OPT_LOG_FILE, OPT_CREATE_SYSOP, OPT_GROUP };
 
 static const struct option long_opts[] = {
     {"config", required_argument, NULL, 'c'},
@@ -49,12 +50,14 @@ static const struct option long_opts[] = {
     {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
     {"log-file", required_argument, NULL, OPT_LOG_FILE},
     {"create-sysop", required_argument, NULL, OPT_CREATE_SYSOP},
+    {"group", required_argument, NULL, OPT_GROUP},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0},
 };
 
 static const char *create_sysop; /* --create-sysop NAME */
+static const char *sysop_group;  /* --group GROUP; NULL: the default group */
 
 /* Returns 0 to go on, 1 to exit successfully, -1 on a usage error. */
 static int parse_args(int argc, char **argv, config_t *cfg)
@@ -95,8 +98,13 @@ static int parse_args(int argc, char **argv, config_t *cfg)
         case OPT_LOG_LEVEL: config_set_str(&cfg->log_level, optarg); break;
         case OPT_LOG_FILE: config_set_str(&cfg->log_file, optarg); break;
         case OPT_CREATE_SYSOP: create_sysop = optarg; break;
+        case OPT_GROUP: sysop_group = optarg; break;
         default: break;
         }
+    }
+    if (sysop_group && !create_sysop) {
+        fprintf(stderr, "parleyd: --group goes with --create-sysop\n%s", usage);
+        return -1;
     }
     if (optind < argc) {
         fprintf(stderr, "parleyd: unexpected argument '%s'\n%s", argv[optind], usage);
@@ -238,23 +246,29 @@ static int setup_mail(config_t *cfg)
     return 0;
 }
 
-/* --create-sysop NAME in the default group. The exit status. */
+/* --create-sysop NAME in the default group or --group's. The exit status. */
 static int run_create_sysop(void)
 {
     char pw[PASSWORD_MAX + 1];
+    group_t *g = sysop_group ? group_find(&app, sysop_group) : group_default(&app);
+    if (g == NULL) {
+        fprintf(stderr, "parleyd: no chat group '%s'\n", sysop_group);
+        return 1;
+    }
     const char *env = getenv("PARLEY_SYSOP_PASSWORD");
     if (env && env[0])
         snprintf(pw, sizeof pw, "%s", env);
     else
         password_random(pw, 21);
-    int rc = auth_create_sysop(group_default(&app)->auth, create_sysop, pw);
+    int rc = auth_create_sysop(g->auth, create_sysop, pw);
     if (rc < 0)
         fprintf(stderr, "parleyd: cannot create sysop '%s': %s\n", create_sysop,
                 auth_err_message(rc));
     else if (env && env[0])
-        printf("sysop '%s' ready (password from PARLEY_SYSOP_PASSWORD)\n", create_sysop);
+        printf("sysop '%s' of group %s ready (password from PARLEY_SYSOP_PASSWORD)\n",
+               create_sysop, g->name);
     else
-        printf("sysop '%s' ready with the password %s\n", create_sysop, pw);
+        printf("sysop '%s' of group %s ready with the password %s\n", create_sysop, g->name, pw);
     sodium_memzero(pw, sizeof pw);
     return rc < 0 ? 1 : 0;
 }

@@ -1,8 +1,11 @@
 """Accounts belong to a chat group: each group has its own accounts, tokens, sysop (bootstrapped
 with its own one-time password), banned list and validation links (docs/PROTOCOL.md, "Accounts")."""
 
+import os
 import re
+import subprocess
 
+from conftest import PARLEYD
 from parley_client import Client, http_get, http_request
 from smtp_sink import SmtpSink
 
@@ -100,3 +103,29 @@ def test_banned_list_and_links_per_group(parley):
         assert r.json()["account"]["class"] == "registered"
     finally:
         smtp.stop()
+
+
+def test_create_sysop_in_a_chat_group(parley):
+    s = parley(CONFIG, start=False)
+    base = [PARLEYD, "--data-dir", str(s.data_dir), "--config", str(s.config_file)]
+    env = dict(os.environ, PARLEY_SYSOP_PASSWORD="acme boss pass")
+    p = subprocess.run(base + ["--create-sysop", "boss", "--group", "acme"], env=env,
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    assert "sysop 'boss' of group acme ready" in p.stdout
+    p = subprocess.run(base + ["--create-sysop", "boss", "--group", "nope"], env=env,
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode != 0 and "no chat group 'nope'" in p.stderr
+    p = subprocess.run(base + ["--group", "acme"], env=env, capture_output=True, text=True,
+                       timeout=60)
+    assert p.returncode == 2 and "--group goes with --create-sysop" in p.stderr
+
+    s.start()
+    login = {"name": "boss", "password": "acme boss pass"}
+    r = call(s.port, "POST", "/g/acme/api/v1/auth/login", login)
+    assert r.status == 200 and r.json()["account"]["sysop"] is True
+    token = r.json()["token"]
+    # a sysop of acme, not of the default group
+    assert call(s.port, "POST", "/api/v1/auth/login", login).status == 401
+    assert call(s.port, "GET", "/g/acme/api/v1/admin/settings", token=token).status == 200
+    assert call(s.port, "GET", "/api/v1/admin/settings", token=token).status in (401, 403)
