@@ -67,6 +67,7 @@ int group_accounts_open(group_t *g)
         return rc;
     }
     auth_set_changed(g->auth, json_account_changed, g->auth);
+    auth_set_revoked(g->auth, json_tokens_revoked, g->auth);
     if ((rc = seed_banned(g)) < 0)
         return rc;
     if (g->app->bootstrap_sysops && (rc = auth_bootstrap(g->auth)) < 0) {

@@ -42,6 +42,8 @@ struct auth {
     list_t ops; /* op_t.link: operations that have not reported */
     auth_changed_fn changed;
     void *changed_ud;
+    auth_revoked_fn revoked;
+    void *revoked_ud;
     char *name; /* for the log: the chat group's name */
 };
 
@@ -213,6 +215,14 @@ static int secret_hash(const char *s, uint8_t hash[STORE_HASH_LEN])
         return -1;
     crypto_hash_sha256(hash, (const unsigned char *)s, AUTH_TOKEN_LEN);
     return 0;
+}
+
+/* A token hash's tag for auth_revoked_fn. */
+static uint64_t hash_tag(const uint8_t hash[STORE_HASH_LEN])
+{
+    uint64_t tag;
+    memcpy(&tag, hash, sizeof tag);
+    return tag ? tag : 1; /* 0 means "no token" */
 }
 
 /* ---- the validation mail ---- */
@@ -578,6 +588,8 @@ static void password_hashed(void *ud, int status, const char *hash)
     }
     if (rc == 0)
         rc = store_tokens_del_account(a->st, now.id, op->keep);
+    if (rc == 0 && a->revoked)
+        a->revoked(a->revoked_ud, now.id, hash_tag(op->keep), true);
     if (rc == 0) {
         store_account_deinit(&op->acc);
         op->acc = now;
@@ -658,9 +670,14 @@ int auth_token_account(auth_t *a, const char *token, store_account_t *out)
 int auth_logout(auth_t *a, const char *token)
 {
     uint8_t hash[STORE_HASH_LEN];
+    int64_t account, expires;
     if (secret_hash(token, hash) < 0)
         return AUTH_EUNAUTHORIZED;
-    int rc = store_token_del(a->st, hash);
+    int rc = store_token_get(a->st, hash, &account, &expires);
+    if (rc == 0)
+        rc = store_token_del(a->st, hash);
+    if (rc == 0 && a->revoked)
+        a->revoked(a->revoked_ud, account, hash_tag(hash), false);
     return rc == STORE_ENOTFOUND ? AUTH_EUNAUTHORIZED : rc < 0 ? store_err(rc) : 0;
 }
 
@@ -958,6 +975,18 @@ void auth_set_public_url(auth_t *a, const char *url)
     while (ul > 0 && a->public_url[ul - 1] == '/')
         a->public_url[--ul] = '\0';
     a->cfg.public_url = a->public_url;
+}
+
+void auth_set_revoked(auth_t *a, auth_revoked_fn fn, void *ud)
+{
+    a->revoked = fn;
+    a->revoked_ud = ud;
+}
+
+uint64_t auth_token_tag(const char *token)
+{
+    uint8_t hash[STORE_HASH_LEN];
+    return secret_hash(token, hash) < 0 ? 0 : hash_tag(hash);
 }
 
 void auth_set_changed(auth_t *a, auth_changed_fn fn, void *ud)

@@ -75,6 +75,16 @@ typedef void (*auth_changed_fn)(void *ud, const store_account_t *acc);
 int auth_new(uv_loop_t *loop, store_t *store, mailer_t *mailer, const auth_config_t *cfg,
              auth_t **out);
 void auth_set_changed(auth_t *a, auth_changed_fn fn, void *ud);
+
+/* Told when session tokens of an account stop being valid, so that connections that said hello
+ * with them can be closed: with all_but false, the one token whose tag (auth_token_tag) is tag
+ * (a logout); with all_but true, every token of the account except the one tagged tag (a
+ * password change keeps the token it was made with). */
+typedef void (*auth_revoked_fn)(void *ud, int64_t account, uint64_t tag, bool all_but);
+void auth_set_revoked(auth_t *a, auth_revoked_fn fn, void *ud);
+/* A token's tag: 64 bits of its hash, enough to tell an account's tokens apart (0 for a string
+ * that is not a token). */
+uint64_t auth_token_tag(const char *token);
 /* Replaces the validation links' base (copied). */
 void auth_set_public_url(auth_t *a, const char *url);
 /* Stops the hashing queue; every operation still running reports AUTH_ECLOSED. NULL: no-op. */

@@ -11,7 +11,7 @@ import subprocess
 import pytest
 
 from conftest import PARLEYD
-from parley_client import Client, http_get, http_request
+from parley_client import Client, close_all, http_get, http_request
 from smtp_sink import SmtpSink
 
 FAST = "[accounts]\nhash_limits = min\n"
@@ -376,3 +376,43 @@ async def test_first_start_one_time_sysop_password(parley):
         await c.close()
     server.restart()
     assert "one-time password" not in server.stderr()
+
+
+async def test_revoked_tokens_close_their_connections(parley):
+    """A logout closes the connection made with that token; a password change closes one made
+    with another of the account's tokens; everyone else stays."""
+    server = parley(FAST)
+    port = server.port
+    register(port, "gina", "gina@example.org")
+    register(port, "hank", "hank@example.org")
+    t1, t2, t3 = (login(port, "gina")["token"] for _ in range(3))
+
+    async def hello(token):
+        c = await Client.connect(port)
+        await c.cmd("hello", token=token)
+        return c
+
+    ch = await hello(login(port, "hank")["token"])
+    c1 = await hello(t1)
+    clients = [ch, c1]
+    try:
+        r, _ = api(port, "POST", "logout", None, t1)
+        assert r.status == 200
+        await c1.wait_closed()
+        assert c1.close_code == 1008 and c1.close_reason == "logged out: log in again"
+        c2 = await hello(t2)
+        clients.append(c2)
+        r, j = api(port, "POST", "password", {"old": "correct horse", "new": "battery staple"}, t3)
+        assert r.status == 200, j
+        await c2.wait_closed()
+        assert c2.close_code == 1008
+        assert c2.close_reason == "the password was changed: log in again"
+        await ch.ping()  # another account
+        c = await Client.connect(port)
+        clients.append(c)
+        await c.fail("unauthorized", "hello", token=t2)  # revoked
+        c3 = await hello(t3)  # the token that changed the password stays good
+        clients.append(c3)
+        await c3.ping()
+    finally:
+        await close_all(clients)

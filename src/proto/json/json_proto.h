@@ -45,6 +45,9 @@ extern const ws_handler_t json_ws_handler;
 /* auth_changed_fn with ud = the auth_t that changed acc: re-identifies the sessions of acc in
  * that service's group (validated while connected) and tells them with an "account" event. */
 void json_account_changed(void *ud, const store_account_t *acc);
+/* auth_revoked_fn (ud: the group's auth_t): closes the connections that said hello with revoked
+ * tokens (close 1008). */
+void json_tokens_revoked(void *ud, int64_t account, uint64_t tag, bool all_but);
 
 /* Closes the sessions of chat group g that said no hello with a token (guests, and connections
  * that said no hello yet), with code and reason (guests no longer admitted). */

@@ -28,6 +28,7 @@ typedef struct jsess {
     bucket_t commands, messages;
     bucket_t violations; /* empties as rate-limited commands come faster than one a second */
     int64_t account;     /* the account said hello with a token; 0: a guest */
+    uint64_t token_tag; /* which of the account's tokens (auth_token_tag), to close on revocation */
 } jsess_t;
 
 static list_t sessions = {&sessions, &sessions};
@@ -244,6 +245,7 @@ static int hello_account(jsess_t *js, json_t *id, const char *token, const char 
     }
     if (rc == 0) {
         js->account = acc.id;
+        js->token_tag = auth_token_tag(token);
         if (colour && (acc.colour == NULL || strcmp(acc.colour, colour) != 0))
             auth_set_colour(a, acc.id, core_session_colour(js->s));
         auth_ignores(a, acc.id, restore_ignore, js->s);
@@ -290,6 +292,18 @@ static int cmd_hello(jsess_t *js, json_t *req, json_t **result)
                         core_session_colour(js->s), "class", class_name(core_session_class(js->s)),
                         "sysop", core_session_sysop(js->s));
     return 0;
+}
+
+void json_tokens_revoked(void *ud, int64_t account, uint64_t tag, bool all_but)
+{
+    list_foreach_safe(it, tmp, &sessions)
+    {
+        jsess_t *js = list_entry(it, jsess_t, node);
+        if (js->account != account || js_auth(js) != ud || (js->token_tag == tag) == all_but)
+            continue;
+        ws_close(js->ws, 1008,
+                 all_but ? "the password was changed: log in again" : "logged out: log in again");
+    }
 }
 
 void json_account_changed(void *ud, const store_account_t *acc)
