@@ -71,6 +71,7 @@ test('two people chat in the lobby', async (t) => {
     await joined(alice);
     assert.equal(await alice.textContent('#me-nick'), 'alice');
     await member(alice, 'alice').waitFor();
+    assert.equal(await alice.locator('#admin-link').isHidden(), true, 'no Administration link for a guest');
   });
 
   await t.test('a nickname that is taken is refused inline', async () => {
@@ -247,7 +248,7 @@ test('a chat group under /g/NAME/ is its own chat server', async () => {
   assert.deepEqual(pageErrors.slice(errorsBefore), [], 'no script errors in the group page');
 });
 
-test('the administration page manages rooms, the word list and chat groups', async (t) => {
+test('the administration page manages folders, rooms, access lists, user groups, the word list and chat groups', async (t) => {
   const errorsBefore = pageErrors.length;
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
@@ -256,6 +257,18 @@ test('the administration page manages rooms, the word list and chat groups', asy
   page.on('console', (m) => m.type() === 'error' && !/status of 401/.test(m.text()) &&
     pageErrors.push(`admin: console: ${m.text()}`));
   await page.goto(new URL('admin.html', BASE).href);
+  // The REST API as the panels should have left it.
+  const adminGet = async (path) => {
+    const res = await page.request.get(new URL(`api/v1/admin/${path}`, BASE).href,
+      { headers: { Authorization: 'Bearer e2e-admin-token' } });
+    assert.equal(res.status(), 200, `GET ${path}: ${await res.text()}`);
+    return res.json();
+  };
+  const roomOf = async (name) => (await (await page.request.get(new URL(`api/v1/rooms/${name}`, BASE).href)).json()).room;
+  const folderPaths = (node) => [node.path, ...node.folders.flatMap(folderPaths)];
+  const notice = (text) => page.locator('#toasts .toast.notice').filter({ hasText: text }).last().waitFor();
+  const tab = (name) => page.click(`.admin-tabs button[data-panel="${name}"]`);
+  const byWho = (a, b) => a.who.localeCompare(b.who);
 
   await t.test('a wrong token is refused', async () => {
     await page.fill('#signin-token', 'wrong');
@@ -264,22 +277,173 @@ test('the administration page manages rooms, the word list and chat groups', asy
     assert.equal(await page.locator('#admin-panels').isHidden(), true);
   });
 
-  await t.test('the admin token opens the panels', async () => {
+  await t.test('the admin token opens the panels on the folder tree', async () => {
     await page.fill('#signin-token', 'e2e-admin-token');
     await page.click('#signin-form button[type="submit"]');
-    await page.locator('#rooms-body tr[data-room="lobby"]').waitFor();
+    await page.locator('#tree-body tr.folder-row[data-folder="/"]').waitFor();
+    await page.locator('#tree-body tr.room-row[data-room="lobby"]').waitFor();
   });
 
-  await t.test('a new room appears in the list and for chatters', async () => {
-    await page.fill('#room-form input[name="name"]', 'quiz');
-    await page.fill('#room-form input[name="title"]', 'Quiz night');
-    await page.check('#room-form input[name="moderated"]');
+  await t.test('a folder is created and a room made in it and edited', async () => {
+    await page.fill('#folder-form input[name="path"]', '/events');
+    await page.click('#folder-form button[type="submit"]');
+    await page.locator('#tree-body tr.folder-row[data-folder="/events"]').waitFor();
+    assert.ok(folderPaths((await adminGet('folders')).folder).includes('/events'));
+
+    await page.click('#tree-body tr[data-folder="/events"] .folder-new-room');
+    assert.equal(await page.inputValue('#room-form select[name="folder"]'), '/events');
+    await page.fill('#room-form input[name="name"]', 'gallery');
+    await page.fill('#room-form input[name="title"]', 'Gallery');
     await page.click('#room-form button[type="submit"]');
-    const row = page.locator('#rooms-body tr[data-room="quiz"]');
+    const row = page.locator('#tree-body tr.room-row[data-room="gallery"]');
     await row.waitFor();
-    assert.match(await row.textContent(), /Quiz night/);
-    const res = await page.request.get(new URL('api/v1/rooms/quiz', BASE).href);
-    assert.equal((await res.json()).room.moderated, true);
+    // shown under its folder
+    const order = await page.$$eval('#tree-body tr', (rows) => rows.map((r) => r.dataset.folder ?? r.dataset.room));
+    assert.equal(order[order.indexOf('gallery') - 1], '/events');
+    assert.equal((await roomOf('gallery')).folder, '/events');
+
+    await row.locator('.room-edit').click();
+    await row.locator('input[name="topic"]').fill('Pictures only');
+    await row.locator('input[name="capacity"]').fill('12');
+    await row.locator('input[name="moderated"]').check();
+    await row.locator('.room-save').click();
+    await page.locator('#tree-body tr.room-row:not(.editing)[data-room="gallery"]').filter({ hasText: 'Pictures only' }).waitFor();
+    const room = await roomOf('gallery');
+    assert.deepEqual([room.title, room.topic, room.capacity, room.moderated], ['Gallery', 'Pictures only', 12, true]);
+  });
+
+  await t.test('a folder is moved with its rooms; empty ones are deleted', async () => {
+    const events = page.locator('#tree-body tr[data-folder="/events"]');
+    assert.equal(await events.locator('.folder-delete').isDisabled(), true, 'a folder with a room cannot be deleted');
+    await events.locator('.folder-rename').click();
+    await events.locator('input[name="path"]').fill('/shows');
+    await events.locator('.folder-save').click();
+    await page.locator('#tree-body tr.folder-row[data-folder="/shows"]').waitFor();
+    assert.equal((await roomOf('gallery')).folder, '/shows');
+
+    await page.fill('#folder-form input[name="path"]', '/scratch');
+    await page.click('#folder-form button[type="submit"]');
+    const scratch = page.locator('#tree-body tr.folder-row[data-folder="/scratch"]');
+    await scratch.waitFor();
+    page.once('dialog', (d) => d.accept());
+    await scratch.locator('.folder-delete').click();
+    await scratch.waitFor({ state: 'detached' });
+    assert.ok(!folderPaths((await adminGet('folders')).folder).includes('/scratch'));
+
+    await page.fill('#room-form input[name="name"]', 'spare');
+    await page.click('#room-form button[type="submit"]');
+    const spare = page.locator('#tree-body tr.room-row[data-room="spare"]');
+    await spare.waitFor();
+    page.once('dialog', (d) => d.accept());
+    await spare.locator('.room-delete').click();
+    await spare.waitFor({ state: 'detached' });
+    const res = await page.request.get(new URL('api/v1/rooms/spare', BASE).href);
+    assert.equal(res.status(), 404);
+    await page.evaluate(() => document.querySelector('#toasts').replaceChildren());
+    await page.screenshot({ path: SCREENSHOT.replace(/\.png$/, '-admin.png'), fullPage: true });
+  });
+
+  let gwen;
+  await t.test("a room's access list makes it read-only for guests, then hides it", async () => {
+    await tab('acl');
+    await page.selectOption('#acl-object', 'room:gallery');
+    await page.locator('#acl-status[data-state="inherits"][data-from=""]').filter({ hasText: 'room gallery' }).waitFor();
+    await page.click('#acl-add');
+    await page.selectOption('#acl-body tr:nth-child(1) select[name="who"]', 'guests');
+    await page.selectOption('#acl-body tr:nth-child(1) select[name="right"]', 'read_only');
+    await page.click('#acl-add');
+    await page.selectOption('#acl-body tr:nth-child(2) select[name="who"]', 'registered');
+    await page.selectOption('#acl-body tr:nth-child(2) select[name="right"]', 'participant');
+    await page.click('#acl-add');
+    await page.fill('#acl-body tr:nth-child(3) input[name="name"]', 'erin');
+    await page.selectOption('#acl-body tr:nth-child(3) select[name="right"]', 'host');
+    await page.click('#acl-save');
+    await page.locator('#acl-status[data-state="own"]').waitFor();
+    assert.equal(await page.locator('#acl-body tr').count(), 3);
+    const { acl } = await adminGet('acl/room/gallery');
+    assert.deepEqual(acl.sort(byWho), [
+      { who: 'guests', right: 'read_only' },
+      { who: 'registered', right: 'participant' },
+      { who: 'user', name: 'erin', right: 'host' },
+    ]);
+    await page.evaluate(() => document.querySelector('#toasts').replaceChildren());
+    await page.screenshot({ path: SCREENSHOT.replace(/\.png$/, '-admin-acl.png'), fullPage: true });
+
+    // A guest sees the room marked read-only and enters it as a lurker.
+    gwen = await openPage('gwen');
+    await join(gwen, 'gwen');
+    await joined(gwen);
+    const listed = gwen.locator('#room-list [data-room="gallery"]');
+    await listed.locator('.tag-read-only').waitFor();
+    await listed.locator('.room-open').click();
+    await gwen.locator('#room-tabs [data-tab="gallery"].active').waitFor();
+    await gwen.locator('#lurk-notice[data-right="read_only"]').waitFor();
+    assert.ok(await gwen.locator('#message-input').isDisabled());
+    assert.equal(await gwen.locator('#unlurk-button').isHidden(), true);
+
+    // none: the room is taken from the guest at once and no longer listed.
+    await page.selectOption('#acl-body tr:nth-child(1) select[name="right"]', 'none');
+    await page.click('#acl-save');
+    await notice('Access list of room gallery saved');
+    assert.deepEqual((await adminGet('acl/room/gallery')).acl.find((e) => e.who === 'guests'), { who: 'guests', right: 'none' });
+    await gwen.locator('#room-tabs [data-tab="gallery"]').waitFor({ state: 'detached' });
+    await listed.waitFor({ state: 'detached' });
+  });
+
+  await t.test('a table inherits from its room, a room from its folder', async () => {
+    await page.fill('#acl-table', '2');
+    await page.press('#acl-table', 'Enter');
+    await page.locator('#acl-status[data-state="inherits"][data-from="room/gallery"]').waitFor();
+    assert.match(await page.textContent('#acl-inherited'), /guests: none/);
+    assert.equal((await adminGet('acl/room/gallery/table/2')).acl, null);
+    await page.fill('#acl-table', '');
+    await page.press('#acl-table', 'Enter');
+    await page.locator('#acl-status[data-state="own"]').waitFor();
+    page.once('dialog', (d) => d.accept());
+    await page.click('#acl-remove');
+    await page.locator('#acl-status[data-state="inherits"][data-from=""]').waitFor();
+    assert.equal((await adminGet('acl/room/gallery')).acl, null);
+
+    await page.selectOption('#acl-object', 'folder:/shows');
+    await page.locator('#acl-status[data-state="inherits"]').filter({ hasText: 'folder /shows' }).waitFor();
+    await page.click('#acl-add');
+    await page.selectOption('#acl-body tr:nth-child(1) select[name="who"]', 'guests');
+    await page.selectOption('#acl-body tr:nth-child(1) select[name="right"]', 'read_only');
+    await page.click('#acl-save');
+    await page.locator('#acl-status[data-state="own"]').filter({ hasText: 'folder /shows' }).waitFor();
+    await page.selectOption('#acl-object', 'room:gallery');
+    await page.locator('#acl-status[data-state="inherits"][data-from="folder/shows"]').waitFor();
+    assert.deepEqual((await adminGet('acl/folder/shows')).acl, [{ who: 'guests', right: 'read_only' }]);
+    // A user entry without a name is refused before asking the server.
+    await page.click('#acl-add');
+    await page.click('#acl-save');
+    await page.locator('#toasts .toast[data-code="invalid"]').filter({ hasText: 'needs a name' }).waitFor();
+    assert.equal((await adminGet('acl/room/gallery')).acl, null);
+    await gwen.context().close();
+  });
+
+  await t.test('a user group is created, changed and deleted', async () => {
+    await tab('usergroups');
+    await page.fill('#usergroup-form input[name="name"]', 'staff');
+    await page.fill('#usergroup-form textarea[name="members"]', 'erin, ann\nbob\n');
+    await page.click('#usergroup-form button[type="submit"]');
+    const row = page.locator('#usergroups-body tr[data-user-group="staff"]');
+    await row.filter({ hasText: 'bob' }).waitFor();
+    let group = (await adminGet('user-groups')).groups.find((g) => g.name === 'staff');
+    assert.deepEqual(group.members.sort(), ['ann', 'bob', 'erin']);
+    await row.locator('.usergroup-edit').click();
+    assert.equal(await page.inputValue('#usergroup-form input[name="name"]'), 'staff');
+    await page.fill('#usergroup-form textarea[name="members"]', 'erin');
+    await page.click('#usergroup-form button[type="submit"]');
+    await row.filter({ hasNotText: 'bob' }).waitFor();
+    group = (await adminGet('user-groups')).groups.find((g) => g.name === 'staff');
+    assert.deepEqual(group.members, ['erin']);
+    await page.evaluate(() => document.querySelector('#toasts').replaceChildren());
+    await page.screenshot({ path: SCREENSHOT.replace(/\.png$/, '-admin-usergroups.png'), fullPage: true });
+    page.once('dialog', (d) => d.accept());
+    await row.locator('.usergroup-delete').click();
+    await row.waitFor({ state: 'detached' });
+    assert.equal((await adminGet('user-groups')).groups.some((g) => g.name === 'staff'), false);
   });
 
   await t.test('the word list is saved and reset', async () => {
@@ -303,7 +467,8 @@ test('the administration page manages rooms, the word list and chat groups', asy
     assert.equal(await row.locator('input').inputValue(), 'beta.example, chat.beta.example');
     const res = await page.request.get(new URL('g/beta/api/v1/rooms', BASE).href);
     assert.deepEqual((await res.json()).rooms.map((r) => r.name), ['lobby']);
-    await page.screenshot({ path: SCREENSHOT.replace(/\.png$/, '-admin.png') });
+    await page.evaluate(() => document.querySelector('#toasts').replaceChildren());
+    await page.screenshot({ path: SCREENSHOT.replace(/\.png$/, '-admin-groups.png') });
     page.once('dialog', (d) => d.accept());
     await row.locator('.group-delete').click();
     await row.waitFor({ state: 'detached' });
@@ -377,6 +542,7 @@ test('register, come back logged in, log out', async () => {
   await erin.click('#join-button');
   await joined(erin);
   assert.equal(await erin.locator('#me-nick').textContent(), 'erin');
+  assert.equal(await erin.locator('#admin-link').isHidden(), true, 'no Administration link for a non-sysop');
   // A new account is provisional: the banner asks for the code from the mail.
   await erin.locator('#validate-banner').waitFor();
   await erin.fill('#validate-code', '000000');
@@ -436,6 +602,44 @@ test('the sysop signs in to the administration page with the one-time password',
   assert.equal(res.status(), 403);
   await page.locator('#banned-list li[data-pattern="spam.example"] button').click();
   await page.locator('#banned-list li[data-pattern="spam.example"]').waitFor({ state: 'detached' });
+
+  // In the chat the sysop gets the Administration link (erin, a plain account, did not).
+  const chat = await openPage('sysop-chat');
+  await chat.check('input[name="mode"][value="login"]');
+  await chat.fill('#account-name', 'sysop');
+  await chat.fill('#account-password', 'my own sysop password');
+  await chat.click('#join-button');
+  await joined(chat);
+  await chat.locator('#admin-link').waitFor();
+  assert.equal(new URL(await chat.locator('#admin-link').evaluate((a) => a.href)).pathname, '/admin.html');
+
+  // The sysop (a host everywhere) ejects a guest with a ban; the Bans panel lifts it.
+  const mallory = await openPage('mallory');
+  await join(mallory, 'mallory');
+  await joined(mallory);
+  await member(chat, 'mallory').locator('.member-eject').waitFor();
+  chat.once('dialog', (d) => d.accept('10'));
+  await member(chat, 'mallory').locator('.member-eject').click();
+  await mallory.locator('#toasts .toast.notice').filter({ hasText: 'sysop ejected you' }).waitFor();
+  await mallory.context().close();
+  await page.click('.admin-tabs button[data-panel="bans"]');
+  const ban = page.locator('#bans-body tr[data-who="nick:mallory"][data-room="lobby"]');
+  await ban.waitFor();
+  assert.match(await ban.textContent(), /mallory.*lobby.*whole room.*sysop/s);
+  await page.evaluate(() => document.querySelector('#toasts').replaceChildren());
+  await page.screenshot({ path: SCREENSHOT.replace(/\.png$/, '-admin-bans.png'), fullPage: true });
+  await ban.locator('.ban-lift').click();
+  await ban.waitFor({ state: 'detached' });
+  await page.locator('#bans-empty').waitFor();
+  const bans = await (await page.request.get(new URL('api/v1/admin/bans', BASE).href,
+    { headers: { Authorization: 'Bearer e2e-admin-token' } })).json();
+  assert.deepEqual(bans.bans, []);
+  // Lifted: the same guest (same nickname, same address) may enter the lobby again.
+  const back = await openPage('mallory again');
+  await join(back, 'mallory');
+  await joined(back);
+  await back.context().close();
+  await chat.context().close();
   await context.close();
   assert.deepEqual(pageErrors.slice(errorsBefore), [], 'no script errors in the admin page');
 });

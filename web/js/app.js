@@ -1,5 +1,5 @@
 // Parley's web client: wires the protocol client, the session and the views together.
-import { wsUrl } from './base.js';
+import { apiUrl, wsUrl } from './base.js';
 import { ParleyClient } from './client.js';
 import { Session } from './session.js';
 import { $, el, lockIcon } from './ui/dom.js';
@@ -51,6 +51,11 @@ client.on('stray', showError);
 session.on('error', showError);
 session.on('notice', showNotice);
 session.on('logged-out', ({ error }) => login.show(error));
+// The administration page of this chat group, for its sysops only (the server checks the token).
+$('#admin-link').href = apiUrl('admin.html');
+session.on('self', () => {
+  $('#admin-link').hidden = !(session.nick && session.sysop);
+});
 session.on('joined', () => {
   const unread = [...session.joined.values()].reduce((n, r) => n + r.unread, 0);
   const room = session.room(session.active);

@@ -57,6 +57,11 @@ class JoinedRoom {
     return this.right === 'host';
   }
 
+  // Read-only here: by choice (entered as a lurker) or because our right is read_only.
+  get readOnly() {
+    return this.lurk || this.right === 'read_only';
+  }
+
   // A private room (for two, by invitation) is named ~private-N; no other room name starts with ~.
   get private() {
     return this.name.startsWith('~');
@@ -76,6 +81,7 @@ export class Session extends Emitter {
   ignored = []; // nicknames we ignore, as the server lists them
   token = null; // an account's session token: hello with it instead of a nickname
   accountClass = 'guest'; // 'guest', 'provisional' or 'registered'
+  sysop = false; // a sysop of this chat group (hello's answer): the Administration link shows
 
   #client;
   #rehelloFailures = 0;
@@ -107,6 +113,7 @@ export class Session extends Emitter {
     const res = await this.#client.request('hello', args);
     this.token = token;
     this.accountClass = res.class ?? 'guest';
+    this.sysop = res.sysop === true;
     this.nick = res.nick;
     this.colour = res.colour;
     this.emit('self');
@@ -379,6 +386,7 @@ export class Session extends Emitter {
     switch (ev.type) {
       case 'account': // validated while connected
         this.accountClass = ev.class;
+        this.sysop = ev.sysop === true;
         this.emit('self');
         break;
       case 'invited':
@@ -526,6 +534,7 @@ export class Session extends Emitter {
         ? { token: this.token, colour: this.colour } : { nick: this.nick, colour: this.colour });
       this.colour = res.colour;
       this.accountClass = res.class ?? 'guest';
+      this.sysop = res.sysop === true;
     } catch (err) {
       if (err.code === 'disconnected') return; // the next welcome tries again
       if (err.code === 'nick_taken' && ++this.#rehelloFailures < REHELLO_ATTEMPTS) {
@@ -560,6 +569,7 @@ export class Session extends Emitter {
 
   #loggedOut(error) {
     this.nick = null;
+    this.sysop = false;
     this.ignored = [];
     this.#rehelloFailures = 0;
     for (const name of [...this.joined.keys()]) this.#forget(name);

@@ -2,6 +2,7 @@
 // administrator signed in with. Errors reject with {code, message, status} from the server's
 // {"error": {...}} body.
 import { apiUrl } from '../base.js';
+import { showError } from '../ui/toast.js';
 
 const TOKEN_KEY = 'parley.admin.token';
 
@@ -40,3 +41,34 @@ export async function api(method, path, body) {
   }
   return data;
 }
+
+// Runs one of the page's actions: resolves to whether it worked. A failure is shown as a toast
+// with the server's message, except a refused token, which signs the administrator out (the
+// handler is set by admin.js).
+let unauthorized = () => {};
+
+export function onUnauthorized(fn) {
+  unauthorized = fn;
+}
+
+export function run(promise) {
+  return promise.then(() => true, (err) => {
+    if (err.status === 401) unauthorized('Your token was not accepted; sign in again.');
+    else showError(err);
+    return false;
+  });
+}
+
+// A mistake found before asking the server, shown like the server's own errors.
+export function invalid(message) {
+  const err = new Error(message);
+  err.code = 'invalid';
+  return err;
+}
+
+// Folder paths and user-group names as the server checks them (docs/OPERATIONS.md).
+export const NAME_RE = /^[a-z0-9][a-z0-9_-]{0,31}$/;
+export const RIGHTS = ['none', 'read_only', 'moderated', 'participant', 'host'];
+export const rightLabel = (right) => right.replace('_', ' ');
+export const folderUrl = (path) => (path === '/' ? '' : path);
+export const splitNames = (text) => text.split(/[,\r\n]+/).map((n) => n.trim()).filter(Boolean);

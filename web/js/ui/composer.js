@@ -27,11 +27,17 @@ export function createComposer(session, { act, isOnline }) {
 
   function update() {
     const room = session.room(session.active);
-    const lurking = Boolean(room?.lurk);
+    const lurking = Boolean(room?.readOnly);
     const usable = Boolean(room) && !lurking && isOnline();
     input.disabled = !usable;
     send.disabled = !usable;
     lurkNotice.hidden = !lurking;
+    // Lurking by choice can be undone; a read-only right cannot.
+    const forced = room?.right === 'read_only';
+    lurkNotice.dataset.right = room?.right ?? '';
+    $('#lurk-text').textContent = forced ? 'This room is read-only for you: you can read along but not talk.'
+      : 'You are lurking: you can read along but not talk.';
+    $('#unlurk-button').hidden = forced;
     input.placeholder = !room ? 'Enter a room to talk'
       : !isOnline() ? 'Offline — waiting for the connection…'
         : pmTo ? `Private message to ${pmTo.nick}…`
@@ -89,6 +95,7 @@ export function createComposer(session, { act, isOnline }) {
     if (!input.disabled) input.focus();
   });
   session.on('joined', update);
+  session.on('rights', update);
   // A private target who left our table can no longer be reached.
   session.on('table', ({ room }) => {
     const r = session.room(room);

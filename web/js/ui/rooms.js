@@ -27,7 +27,8 @@ export function createRooms(session, { act }) {
     el('span', { class: 'room-name' },
       el('span', { class: 'room-hash', text: '#' }), summary.title,
       summary.moderated ? el('span', { class: 'tag tag-moderated', text: 'moderated' }) : null,
-      joined?.lurk ? el('span', { class: 'tag', text: 'lurking' }) : null),
+      joined?.readOnly ? el('span', { class: 'tag', text: 'lurking' }) : null,
+      !joined?.readOnly && summary.right === 'read_only' ? el('span', { class: 'tag tag-read-only', text: 'read-only' }) : null),
     summary.topic ? el('span', { class: 'room-topic', text: summary.topic }) : null),
     el('span', { class: 'room-users', title: plural(summary.users, 'person', 'people') }, String(summary.users)),
     joined ? null : el('button', {
@@ -49,7 +50,7 @@ export function createRooms(session, { act }) {
     el('button', { type: 'button', class: 'tab-open', onclick: () => session.setActive(room.name) },
       room.private ? lockIcon('tab-lock') : null,
       room.summary.title,
-      room.lurk ? el('span', { class: 'tag', text: 'lurking' }) : null,
+      room.readOnly ? el('span', { class: 'tag', text: 'lurking' }) : null,
       room.unread ? el('span', { class: 'unread', text: room.unread > 99 ? '99+' : String(room.unread) }) : null),
     el('button', {
       type: 'button', class: 'tab-close', dataset: { leave: room.name },

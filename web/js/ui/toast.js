@@ -23,6 +23,16 @@ const HEADINGS = {
   no_such_invite: 'Invitation no longer valid',
   offline: 'Offline',
   disconnected: 'Connection lost',
+  // the administration page
+  invalid: 'Please check the form',
+  forbidden: 'Not allowed',
+  not_empty: 'Not empty',
+  room_exists: 'That room exists already',
+  folder_exists: 'That folder exists already',
+  no_such_folder: 'No such folder',
+  no_such_user_group: 'No such user group',
+  no_such_ban: 'No such ban',
+  bad_request: 'Not accepted',
 };
 
 // Shows something that happened, not an error (e.g. an invitation was declined).
