@@ -446,6 +446,32 @@ test('the administration page manages folders, rooms, access lists, user groups,
     assert.equal((await adminGet('user-groups')).groups.some((g) => g.name === 'staff'), false);
   });
 
+  await t.test('guests are switched off for the group, then back to the configuration', async () => {
+    await tab('settings');
+    const allow = page.locator('#settings-form input[name="allow_guests"]');
+    await page.locator('#settings-form [data-setting="allow_guests"][data-source="config"]').waitFor();
+    assert.equal(await allow.isChecked(), true);
+    assert.equal(await page.inputValue('#settings-form select[name="guests"]'), 'participant');
+    await allow.uncheck();
+    page.once('dialog', (d) => d.accept());
+    await page.click('#settings-form button[type="submit"]');
+    await page.locator('#settings-form [data-setting="allow_guests"][data-source="admin"]').waitFor();
+    const settings = await adminGet('settings');
+    assert.equal(settings.allow_guests, false);
+    assert.deepEqual(settings.overridden, ['allow_guests']);
+    await page.evaluate(() => document.querySelector('#toasts').replaceChildren());
+    await page.screenshot({ path: SCREENSHOT.replace(/\.png$/, '-admin-guests.png'), fullPage: true });
+    const guest = await openPage('ursula');
+    await join(guest, 'ursula');
+    await guest.locator('#login-error[data-code="guests_not_allowed"]').waitFor();
+    await guest.context().close();
+    await page.click('#settings-form [data-setting="allow_guests"] .setting-reset');
+    await page.locator('#settings-form [data-setting="allow_guests"][data-source="config"]').waitFor();
+    assert.equal(await allow.isChecked(), true);
+    assert.deepEqual(await adminGet('settings'),
+      { allow_guests: true, registered: 'participant', guests: 'participant', overridden: [] });
+  });
+
   await t.test('the word list is saved and reset', async () => {
     await page.click('.admin-tabs button[data-panel="words"]');
     await page.fill('#words-text', 'fiddlesticks\n  drat  \n');

@@ -1,7 +1,7 @@
 // The administration page: sign in with the admin token or as the group's sysop, then manage this
-// chat group's folders and rooms, access lists, user groups, bans, moderated word list and banned
-// e-mail list and (in the default group, with the admin token) the chat groups themselves. Each
-// panel is its own module; this one signs in and out and switches between them.
+// chat group's folders and rooms, access lists, user groups, bans, guest settings, moderated word
+// list and banned e-mail list and (in the default group, with the admin token) the chat groups
+// themselves. Each panel is its own module; this one signs in and out and switches between them.
 import { basePath } from '../base.js';
 import { $ } from '../ui/dom.js';
 import { showError } from '../ui/toast.js';
@@ -10,6 +10,7 @@ import { loadTree } from './folders.js';
 import './acl.js';
 import { loadUserGroups } from './usergroups.js';
 import { loadBans } from './bans.js';
+import { loadSettings } from './settings.js';
 import { loadWords } from './words.js';
 import { loadBanned } from './banned.js';
 import { loadGroups } from './groups.js';
@@ -40,7 +41,7 @@ async function signedIn() {
   $('#admin-signin').hidden = true;
   $('#admin-signout').hidden = false;
   $('#admin-panels').hidden = false;
-  await Promise.all([loadTree(), loadUserGroups(), loadBans(), loadWords(), loadBanned(), loadGroups(groupName)]
+  await Promise.all([loadTree(), loadUserGroups(), loadBans(), loadSettings(), loadWords(), loadBanned(), loadGroups(groupName)]
     .map((p) => run(p)));
 }
 
@@ -92,7 +93,7 @@ $('#sysop-change').addEventListener('submit', async (e) => {
 // ---- tabs ----
 
 // Opening a panel shows it fresh where others change things too (people come and go, hosts ban).
-const REFRESH = { folders: loadTree, acl: loadTree, bans: loadBans, usergroups: loadUserGroups };
+const REFRESH = { folders: loadTree, acl: loadTree, bans: loadBans, usergroups: loadUserGroups, settings: loadSettings };
 
 for (const tab of document.querySelectorAll('.admin-tabs button')) {
   tab.addEventListener('click', () => {
