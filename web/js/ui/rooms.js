@@ -69,5 +69,10 @@ export function createRooms(session, { act }) {
     renderList();
     renderTabs();
   });
+  // a right going to or from read-only changes the "lurking" tags
+  session.on('rights', () => {
+    renderList();
+    renderTabs();
+  });
   renderTabs();
 }
