@@ -44,6 +44,7 @@ struct auth {
     void *changed_ud;
     auth_revoked_fn revoked;
     void *revoked_ud;
+    auth_stats_t stats;
     char *name; /* for the log: the chat group's name */
 };
 
@@ -373,6 +374,7 @@ static void register_hashed(void *ud, int status, const char *hash)
         rc = src == STORE_EEXIST ? AUTH_ENAMETAKEN : src < 0 ? store_err(src) : 0;
         if (rc == 0) {
             log_info("auth[%s]: account '%s' registered (provisional)", a->name, op->acc.name);
+            a->stats.registrations++;
             validation_start(a, &op->acc);
         } else {
             op->acc.id = 0;
@@ -424,6 +426,8 @@ static void login_end(op_t *op, bool ok)
     if (op->throttled)
         throttle_end(a->thr, keys, ok, uv_now(a->loop));
     op->throttled = false;
+    if (!ok)
+        a->stats.login_failures++;
     if (!ok)
         log_warn("auth[%s]: failed login for '%s' from %s (%d failures for the name, %d for the "
                  "address)",
@@ -496,6 +500,7 @@ static void login_verified(void *ud, int status, bool rehash)
         return;
     }
     log_info("auth[%s]: '%s' logged in from %s", a->name, op->acc.name, op->addr);
+    a->stats.logins++;
     auth_result_t res = {.account = &op->acc, .token = token, .expires_ms = expires};
     op_finish(op, 0, &res);
     sodium_memzero(token, sizeof token);
@@ -557,6 +562,7 @@ int auth_login(auth_t *a, const char *who, const char *pw, size_t pwlen, const c
     int64_t delay = throttle_begin(a->thr, keys, uv_now(a->loop), &op->retry_after);
     if (delay < 0) {
         op->refuse = AUTH_ETOOMANY;
+        a->stats.login_refused++;
         delay = 0;
     } else {
         op->throttled = true;
@@ -695,6 +701,7 @@ static int validate(auth_t *a, store_account_t *acc)
         return store_err(rc);
     store_validation_del(a->st, acc->id);
     log_info("auth[%s]: account '%s' validated", a->name, acc->name);
+    a->stats.validations++;
     if (a->changed)
         a->changed(a->changed_ud, acc);
     return 0;
@@ -975,6 +982,11 @@ void auth_set_public_url(auth_t *a, const char *url)
     while (ul > 0 && a->public_url[ul - 1] == '/')
         a->public_url[--ul] = '\0';
     a->cfg.public_url = a->public_url;
+}
+
+void auth_get_stats(const auth_t *a, auth_stats_t *out)
+{
+    *out = a->stats;
 }
 
 void auth_set_revoked(auth_t *a, auth_revoked_fn fn, void *ud)

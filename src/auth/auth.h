@@ -149,6 +149,16 @@ int auth_create_sysop(auth_t *a, const char *name, const char *pw);
  * to the log, that must be changed. */
 int auth_bootstrap(auth_t *a);
 
+/* Counters for /metrics. */
+typedef struct auth_stats {
+    uint64_t registrations;  /* accounts registered */
+    uint64_t validations;    /* accounts validated (link or code) */
+    uint64_t logins;         /* successful logins */
+    uint64_t login_failures; /* wrong name or password */
+    uint64_t login_refused;  /* refused past the brute-force limit (too_many_attempts) */
+} auth_stats_t;
+void auth_get_stats(const auth_t *a, auth_stats_t *out);
+
 /* "provisional" or "registered" for a store class. */
 const char *auth_class_name(int cls);
 

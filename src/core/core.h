@@ -176,6 +176,10 @@ typedef struct core_stats {
     uint64_t sessions;    /* sessions that said hello */
     uint64_t messages_in; /* says and pms accepted */
     uint64_t deliveries;  /* events handed to sessions */
+    uint64_t moderated;   /* says and pms refused by the word list */
+    uint64_t ejections;   /* people ejected by hosts */
+    uint64_t bans;        /* ejections that came with a ban */
+    uint64_t broadcasts;  /* host broadcasts */
 } core_stats_t;
 void core_get_stats(const core_t *c, core_stats_t *out);
 

@@ -68,6 +68,9 @@ int core_eject(session_t *s, room_t *r, const char *nick, bool table, int64_t ba
              table ? " table " : "", table ? dm->table->name : "", (long long)ban_secs);
     session__drop(dm, "ejected");
     session__send(dst, &ev);
+    c->stats.ejections++;
+    if (ban_secs > 0)
+        c->stats.bans++;
     if (ban_secs > 0)
         access__reeval_room(r); /* the same account elsewhere, or a guest on the same address */
     if (until)
@@ -99,6 +102,7 @@ int core_broadcast(session_t *s, room_t *r, const char *text, size_t len, int64_
         room__publish(t, &ev);
         core_event_release(&ev);
     }
+    s->core->stats.broadcasts++;
     if (ts)
         *ts = ev.ts;
     return 0;

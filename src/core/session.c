@@ -458,8 +458,10 @@ int core_say(session_t *s, room_t *r, const char *text, size_t len, uint64_t *ms
     rc = core__check_text(c, text, len);
     if (rc < 0)
         return rc;
-    if (right == CORE_RIGHT_MODERATED && wordlist_match(c->cfg.words, text, len))
+    if (right == CORE_RIGHT_MODERATED && wordlist_match(c->cfg.words, text, len)) {
+        c->stats.moderated++;
         return CORE_EMODERATED;
+    }
 
     table_t *t = m->table;
     core_event_t ev = {
@@ -536,8 +538,10 @@ int core_pm(session_t *s, room_t *r, const char *to, const char *text, size_t le
     rc = core__check_text(c, text, len);
     if (rc < 0)
         return rc;
-    if (right == CORE_RIGHT_MODERATED && wordlist_match(c->cfg.words, text, len))
+    if (right == CORE_RIGHT_MODERATED && wordlist_match(c->cfg.words, text, len)) {
+        c->stats.moderated++;
         return CORE_EMODERATED;
+    }
 
     core_event_t ev = {
         .type = EV_PRIVATE,

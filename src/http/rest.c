@@ -310,6 +310,7 @@ static void metrics(const http_request_t *r)
     server_stats_t *ss = server_stats(app->server);
     core_stats_t cs = {0};
     store_stats_t st = {0};
+    auth_stats_t as = {0};
     unsigned ngroups = 0;
     list_foreach(it, &app->groups)
     {
@@ -324,6 +325,19 @@ static void metrics(const http_request_t *r)
         cs.sessions += c1.sessions;
         cs.messages_in += c1.messages_in;
         cs.deliveries += c1.deliveries;
+        cs.moderated += c1.moderated;
+        cs.ejections += c1.ejections;
+        cs.bans += c1.bans;
+        cs.broadcasts += c1.broadcasts;
+        if (g->auth) {
+            auth_stats_t a1;
+            auth_get_stats(g->auth, &a1);
+            as.registrations += a1.registrations;
+            as.validations += a1.validations;
+            as.logins += a1.logins;
+            as.login_failures += a1.login_failures;
+            as.login_refused += a1.login_refused;
+        }
         st.appended += s1.appended;
         st.failed += s1.failed;
         st.commits += s1.commits;
@@ -348,6 +362,19 @@ static void metrics(const http_request_t *r)
            cs.messages_in);
     metric(&b, "parley_messages_out_total", "counter", "Events delivered to sessions.",
            cs.deliveries);
+    metric(&b, "parley_moderated_total", "counter",
+           "Says and private messages refused by the moderated word list.", cs.moderated);
+    metric(&b, "parley_ejections_total", "counter", "People ejected by hosts.", cs.ejections);
+    metric(&b, "parley_bans_total", "counter", "Ejections that came with a ban.", cs.bans);
+    metric(&b, "parley_broadcasts_total", "counter", "Host broadcasts.", cs.broadcasts);
+    metric(&b, "parley_registrations_total", "counter", "Accounts registered.", as.registrations);
+    metric(&b, "parley_validations_total", "counter", "Accounts validated by e-mail.",
+           as.validations);
+    metric(&b, "parley_logins_total", "counter", "Successful logins.", as.logins);
+    metric(&b, "parley_login_failures_total", "counter", "Logins with a wrong name or password.",
+           as.login_failures);
+    metric(&b, "parley_logins_refused_total", "counter",
+           "Logins refused past the brute-force limit (too_many_attempts).", as.login_refused);
     metric(&b, "parley_bytes_in_total", "counter", "Bytes read from clients.", ss->bytes_in);
     metric(&b, "parley_bytes_out_total", "counter", "Bytes written to clients.", ss->bytes_out);
     metric(&b, "parley_slow_readers_dropped_total", "counter",
