@@ -1,6 +1,6 @@
 /* The admin API of chat groups: /api/v1/admin/groups (docs/PROTOCOL.md, "Chat groups"). Only the
- * default group's administrators manage groups: under another group's prefix or host the resource
- * does not exist. */
+ * default group's administrators (its sysops, or the admin_token) manage groups: under another
+ * group's prefix or host the resource does not exist. */
 #include <string.h>
 
 #include "group.h"
@@ -98,7 +98,7 @@ void rest_groups(const http_request_t *r, const char *sub)
         http_respond_error(r, 404, "not_found", "no such resource");
         return;
     }
-    if (!rest_require_admin_token(r))
+    if (!rest_require_admin(r))
         return;
     if (sub[0] == '\0' || strcmp(sub, "/") == 0) {
         if (strcmp(m, "GET") == 0)

@@ -1,6 +1,7 @@
 """Chat groups: several virtual chat servers in one parleyd, chosen by path prefix or Host header,
 each with its own rooms, people, history and store; and the admin API that manages them."""
 
+import os
 import subprocess
 
 import websockets
@@ -187,6 +188,43 @@ def test_admin_api_off_without_token(parley):
     s = parley()
     r = http_get(s.port, "/api/v1/admin/groups")
     assert r.status == 403 and r.json()["error"]["code"] == "forbidden"
+
+
+def test_sysops_of_the_default_group_manage_groups(parley):
+    """No admin_token: the default group's sysop manages groups; acme's sysop and an ordinary
+    account do not."""
+    s = parley("[accounts]\nhash_limits = min\n[group acme]\n", start=False)
+    base = [PARLEYD, "--data-dir", str(s.data_dir), "--config", str(s.config_file)]
+    env = dict(os.environ, PARLEY_SYSOP_PASSWORD="sysop password")
+    for args in (["--create-sysop", "root"], ["--create-sysop", "boss", "--group", "acme"]):
+        p = subprocess.run(base + args, env=env, capture_output=True, text=True, timeout=60)
+        assert p.returncode == 0, p.stderr
+    s.start()
+
+    def token(prefix, name):
+        r = http_request(s.port, "POST", f"{prefix}/api/v1/auth/login",
+                         body={"name": name, "password": "sysop password"})
+        assert r.status == 200, r.body
+        return {"Authorization": f"Bearer {r.json()['token']}"}
+
+    root, boss = token("", "root"), token("/g/acme", "boss")
+    r = http_request(s.port, "POST", "/api/v1/auth/register",
+                     body={"name": "pat", "email": "pat@example.org", "password": "long enough"})
+    assert r.status == 201
+    # a provisional account logs in too, but is nobody's sysop
+    r = http_request(s.port, "POST", "/api/v1/auth/login",
+                     body={"name": "pat", "password": "long enough"})
+    pat = {"Authorization": f"Bearer {r.json()['token']}"}
+
+    r = http_request(s.port, "POST", "/api/v1/admin/groups", headers=root, body={"name": "beta"})
+    assert r.status == 201, r.body
+    assert [g["name"] for g in http_get(s.port, "/api/v1/admin/groups", headers=root).json()[
+        "groups"]] == ["default", "acme", "beta"]
+    assert http_get(s.port, "/api/v1/admin/groups", headers=boss).status == 403  # not here
+    assert http_get(s.port, "/api/v1/admin/groups", headers=pat).status == 403
+    assert http_get(s.port, "/g/acme/api/v1/admin/groups", headers=boss).status == 404
+    r = http_request(s.port, "DELETE", "/api/v1/admin/groups/beta", headers=root)
+    assert r.status == 204
 
 
 def test_bad_group_configuration_refuses_to_start(tmp_path):

@@ -1,5 +1,5 @@
-// The "Chat groups" panel, in the default group only and with the admin token (sysops do not
-// manage chat groups): list, create, change the hosts of and delete chat groups.
+// The "Chat groups" panel, in the default group only (its sysops and the admin token manage chat
+// groups): list, create, change the hosts of and delete chat groups.
 import { $, el } from '../ui/dom.js';
 import { showNotice } from '../ui/toast.js';
 import { api, run } from './api.js';
@@ -15,7 +15,7 @@ export async function loadGroups(groupName) {
   try {
     ({ groups } = await api('GET', 'api/v1/admin/groups'));
   } catch (err) {
-    // A sysop (signed in already, so the token works): chat groups are the admin token's.
+    // not allowed here (the API answers 401/403): no panel
     if (err.status !== 401 && err.status !== 403) throw err;
     $('#tab-groups').hidden = true;
     return;
