@@ -49,6 +49,12 @@ static int who_parse(const char *name, core_who_t *out)
     return CORE_EBADACL;
 }
 
+char *access__account_fold(const char *account)
+{
+    char *fold = nick__fold(account);
+    return fold ? fold : xstrdup(account);
+}
+
 /* ---- groups ---- */
 
 static struct ugroup *group_find(const core_t *c, const char *name)
@@ -63,9 +69,10 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static bool group_has(const struct ugroup *g, const char *account)
+/* account_fold: as access__account_fold gives it. */
+static bool group_has(const struct ugroup *g, const char *account_fold)
 {
-    return bsearch(&account, g->members, g->n, sizeof(*g->members), cmp_str) != NULL;
+    return bsearch(&account_fold, g->folds, g->nfolds, sizeof(*g->folds), cmp_str) != NULL;
 }
 
 static void group_free(core_t *c, struct ugroup *g)
@@ -74,6 +81,9 @@ static void group_free(core_t *c, struct ugroup *g)
     for (size_t i = 0; i < g->n; i++)
         free(g->members[i]);
     free(g->members);
+    for (size_t i = 0; i < g->nfolds; i++)
+        free(g->folds[i]);
+    free(g->folds);
     free(g->name);
     free(g);
 }
@@ -111,6 +121,17 @@ static void group_put(core_t *c, const char *name, const char *const *accounts, 
             free(g->members[i]);
         else
             g->members[g->n++] = g->members[i];
+    }
+    /* Lookups compare as account names do: "ZOË" in a group is the account "Zoë". */
+    g->folds = xmalloc((g->n ? g->n : 1) * sizeof(*g->folds));
+    for (size_t i = 0; i < g->n; i++)
+        g->folds[i] = access__account_fold(g->members[i]);
+    qsort(g->folds, g->n, sizeof(*g->folds), cmp_str);
+    for (size_t i = 0; i < g->n; i++) {
+        if (g->nfolds > 0 && strcmp(g->folds[g->nfolds - 1], g->folds[i]) == 0)
+            free(g->folds[i]);
+        else
+            g->folds[g->nfolds++] = g->folds[i];
     }
     HASH_ADD_KEYPTR(hh, c->groups, g->name, strlen(g->name), g);
 }
@@ -173,8 +194,10 @@ void access__acl_free(struct acl *a)
 {
     if (a == NULL)
         return;
-    for (size_t i = 0; i < a->n; i++)
+    for (size_t i = 0; i < a->n; i++) {
         free(a->e[i].name);
+        free(a->e[i].fold);
+    }
     free(a);
 }
 
@@ -197,26 +220,45 @@ static int acl_build(const core_acl_entry_t *e, size_t n, struct acl **out)
             if (e[j].who == e[i].who && (!named || strcmp(e[j].name, e[i].name) == 0))
                 return CORE_EBADACL; /* one entry per user, group or class */
     }
+    /* One entry per account also as account names compare ("Ann" and "ann" are one). */
+    for (size_t i = 0; i < n; i++) {
+        if (e[i].who != CORE_WHO_USER)
+            continue;
+        char *fi = access__account_fold(e[i].name);
+        bool dup = false;
+        for (size_t j = 0; j < i && !dup; j++) {
+            if (e[j].who != CORE_WHO_USER)
+                continue;
+            char *fj = access__account_fold(e[j].name);
+            dup = strcmp(fi, fj) == 0;
+            free(fj);
+        }
+        free(fi);
+        if (dup)
+            return CORE_EBADACL;
+    }
     if (n == 0)
         return 0;
     struct acl *a = xcalloc(1, sizeof(*a) + n * sizeof(a->e[0]));
     a->n = n;
     for (size_t i = 0; i < n; i++) {
         bool named = e[i].who == CORE_WHO_USER || e[i].who == CORE_WHO_GROUP;
-        a->e[i] = (struct acl_entry){(uint8_t)e[i].who, (uint8_t)e[i].right,
-                                     named ? xstrdup(e[i].name) : NULL};
+        a->e[i] = (struct acl_entry){
+            (uint8_t)e[i].who, (uint8_t)e[i].right, named ? xstrdup(e[i].name) : NULL,
+            e[i].who == CORE_WHO_USER ? access__account_fold(e[i].name) : NULL};
     }
     *out = a;
     return 0;
 }
 
-/* The right a list gives s (NULL: an anonymous guest). */
+/* The right a list gives s (NULL: an anonymous guest). Account names compare folded, as they
+ * do everywhere (an entry for "hank" names the account "Hank"). */
 static core_right_t acl_eval(const core_t *c, const struct acl *a, const session_t *s)
 {
-    const char *account = s ? s->account : NULL;
+    const char *account = s ? s->account_fold : NULL;
     if (account) {
         for (size_t i = 0; i < a->n; i++)
-            if (a->e[i].who == CORE_WHO_USER && strcmp(a->e[i].name, account) == 0)
+            if (a->e[i].who == CORE_WHO_USER && strcmp(a->e[i].fold, account) == 0)
                 return (core_right_t)a->e[i].right;
         int best = -1;
         for (size_t i = 0; i < a->n; i++) {

@@ -60,6 +60,7 @@ struct acl_entry {
     uint8_t who;   /* core_who_t */
     uint8_t right; /* core_right_t */
     char *name;    /* CORE_WHO_USER, CORE_WHO_GROUP */
+    char *fold;    /* CORE_WHO_USER: the name as account names compare (access__account_fold) */
 };
 struct acl {
     size_t n;
@@ -100,6 +101,8 @@ struct ugroup {
     char *name;
     char **members; /* sorted (strcmp), no duplicates */
     size_t n;
+    char **folds; /* the members as account names compare, sorted (strcmp), for lookups */
+    size_t nfolds;
     UT_hash_handle hh; /* core.groups */
 };
 
@@ -167,6 +170,7 @@ struct session {
     bool sysop;
     uint64_t addr;          /* hash of the client's address (guest bans); 0: unknown */
     char *account;          /* NULL: a guest */
+    char *account_fold;     /* account as account names compare (access__account_fold) */
     list_t members;         /* member.in_session */
     list_t says;            /* say_pending.in_session: says waiting for the store */
     UT_hash_handle hh_nick; /* core.nicks by fold */
@@ -244,6 +248,9 @@ void access__reeval_all(core_t *c);
 /* The room's conf of table number (created if create), or NULL. */
 struct tconf *access__tconf(room_t *r, uint32_t number, bool create);
 void access__acl_free(struct acl *a);
+/* An account name as account names compare (NFKC + case folding, like nicknames: "Zoë", "ZOË"
+ * and "zoë" are one account); a malloc'd copy of the name itself if it cannot be folded. */
+char *access__account_fold(const char *account);
 /* Frees r's access lists, table confs and bans (room__destroy). */
 void access__room_clear(room_t *r);
 /* Adds (or replaces) a ban on r and stores it. */

@@ -186,16 +186,17 @@ int core_table_update(core_t *c, room_t *r, uint32_t table, const char *topic)
     return 0;
 }
 
+/* A host of the room or, by the table's own list, of that table. A table where s has none does
+ * not exist for it (no_such_table, as for hop), also when s is no host at all: forbidden would
+ * tell that the table is there. */
 int core_edit_table(session_t *s, room_t *r, uint32_t table, const char *topic)
 {
     int rc = need_host(s, r, 0);
-    if (rc == CORE_EFORBIDDEN && table && core_right(s, r, table) >= CORE_RIGHT_HOST)
-        rc = 0; /* host of that table by its own list */
-    if (rc < 0)
+    if (rc < 0 && rc != CORE_EFORBIDDEN)
         return rc;
     if (table == 0 || table > CORE_MAX_TABLE || core_right(s, r, table) == CORE_RIGHT_NONE)
         return CORE_ENOTABLE;
-    if (core_right(s, r, table) < CORE_RIGHT_HOST)
+    if (r->priv || core_right(s, r, table) < CORE_RIGHT_HOST)
         return CORE_EFORBIDDEN;
     return core_table_update(s->core, r, table, topic);
 }

@@ -154,6 +154,7 @@ void core_session_free(session_t *s)
     private__session_gone(s);
     ignore__free(s->ignores);
     free(s->account);
+    free(s->account_fold);
     if (s->ready)
         HASH_DELETE(hh_nick, c->nicks, s);
     c->nsessions--;
@@ -214,7 +215,9 @@ int core_session_identify(session_t *s, const core_identity_t *id)
         return CORE_EBADREQ;
     char *account = id->account ? xstrdup(id->account) : NULL;
     free(s->account);
+    free(s->account_fold);
     s->account = account;
+    s->account_fold = account ? access__account_fold(account) : NULL;
     s->cls = (uint8_t)id->cls;
     s->sysop = id->sysop;
     if (s->ready)

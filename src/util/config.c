@@ -196,7 +196,6 @@ struct key {
     }
 
 static const char *const starttls_names[] = {"off", "try", "required", NULL};
-static const char *const bool_names[] = {"false", "true", NULL};
 static const char *const right_names[] = {"none",        "read_only", "moderated",
                                           "participant", "host",      NULL};
 static const char *const hash_limit_names[] = {"min", "interactive", "moderate", "sensitive", NULL};
@@ -237,7 +236,6 @@ static const struct key keys[] = {
     STR("moderation", "word_file", moderation.word_file),
     ENUM("access", "registered", access.registered, right_names),
     ENUM("access", "guests", access.guests, right_names),
-    ENUM("testing", "identity_in_hello", test_identity, bool_names),
     STR("server", "public_url", public_url),
     STR("accounts", "banned", accounts.banned),
     NUM("accounts", "session_days", K_INT, accounts.session_days, 1, 3650),

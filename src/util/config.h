@@ -101,9 +101,6 @@ typedef struct config {
     config_mail_t mail;
     config_moderation_t moderation;
     config_access_t access;
-    /* [testing] identity_in_hello: hello may name an account (integration tests only, until
-     * accounts log in with tokens). 0 or 1. */
-    int test_identity;
     config_accounts_t accounts;
     int allow_guests; /* [access] allow_guests: 1 yes, 0 no (hello needs an account's token) */
     config_room_t *rooms;

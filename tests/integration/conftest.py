@@ -20,6 +20,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from parley_client import TIMEOUT, http_get, parse_metrics  # noqa: E402
+from smtp_sink import SmtpSink  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
 PARLEYD = os.environ.get("PARLEYD", str(REPO / "build" / "parleyd"))
@@ -173,6 +174,15 @@ def parley(tmp_path, request):
     if problems:
         pytest.fail("server problems:\n" + "\n".join(problems) + "\n"
                     + "\n".join(s.all_stderr()[-6000:] for s in servers), pytrace=False)
+
+
+@pytest.fixture
+def smtp():
+    """A real SMTP server on loopback that keeps the mail parleyd sends (smtp.config() is the
+    [mail] section to give the server)."""
+    sink = SmtpSink()
+    yield sink
+    sink.stop()
 
 
 @pytest.fixture

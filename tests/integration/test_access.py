@@ -2,10 +2,12 @@
 applied at once to people inside (none removes, read-only makes lurkers), host powers (eject with a
 ban and its expiry, broadcast, edits pushed to the room).
 
-Guests need no accounts. Where a test must tell a host from the others it uses the test aid
-`[testing] identity_in_hello` (hello carries "account"), since logins are not on this branch.
+Guests need no accounts; people who must be told apart from guests (a named host, registered
+members) are real accounts, registered over REST and validated by the link of their mail
+(accounts_kit.py). The whole permission matrix is in test_permissions.py.
 """
 
+from accounts_kit import FAST, Accounts, connect_account
 from conftest import dedent
 from parley_client import Client, close_all, connect_many, eventually, http_get, http_request
 
@@ -14,8 +16,6 @@ AUTH = {"Authorization": f"Bearer {TOKEN}"}
 BASE = f"""
 [server]
 admin_token = {TOKEN}
-[testing]
-identity_in_hello = true
 [room lobby]
 title = Lobby
 [room den]
@@ -34,12 +34,15 @@ def put_acl(server, path, entries):
     return r.json()
 
 
-async def account(port, nick, **extra):
-    """A client whose hello names an account (the test aid)."""
-    c = await Client.connect(port)
-    reply = await c.cmd("hello", nick=nick, account=nick, **extra)
-    c.nick, c.colour, c.label = reply["nick"], reply["colour"], nick
-    return c
+def with_accounts(parley, smtp, extra=""):
+    """A server with BASE that mails to smtp; returns (server, Accounts)."""
+    server = parley(FAST + smtp.config() + BASE + extra)
+    return server, Accounts(server, smtp)
+
+
+async def account(kit, name):
+    """A client signed in as a new registered (e-mail validated) account `name`."""
+    return await connect_account(kit.port, kit.registered(name))
 
 
 def room_names(rooms_reply):
@@ -192,10 +195,10 @@ def test_admin_acls_and_groups(parley):
 
 # ---- rights applied at once ------------------------------------------------------------------
 
-async def test_guests_none_hides_the_room_and_removes_them(parley):
-    server = parley(BASE)
+async def test_guests_none_hides_the_room_and_removes_them(parley, smtp):
+    server, kit = with_accounts(parley, smtp)
     gus, mia = await connect_many(server.port, ["gus", "mia"])
-    reg = await account(server.port, "reg")
+    reg = await account(kit, "reg")
     try:
         for c in (reg, gus, mia):
             await c.enter("lobby")
@@ -229,10 +232,10 @@ async def test_guests_none_hides_the_room_and_removes_them(parley):
         await close_all([gus, mia, reg])
 
 
-async def test_read_only_turns_members_into_lurkers_and_back(parley):
-    server = parley(BASE)
+async def test_read_only_turns_members_into_lurkers_and_back(parley, smtp):
+    server, kit = with_accounts(parley, smtp)
     gus = await Client.connect(server.port, "gus")
-    reg = await account(server.port, "reg")
+    reg = await account(kit, "reg")
     try:
         await reg.enter("lobby")
         await gus.enter("lobby")
@@ -280,15 +283,15 @@ async def test_table_lists_hide_tables(parley):
 
 # ---- host powers -----------------------------------------------------------------------------
 
-async def host_setup(server):
+async def host_setup(server, kit):
     """hank (named host of den, an account) and gus (a guest) at table 1, mia (an account) at
     table 2."""
     put_acl(server, "/room/den", [{"who": "user", "name": "hank", "right": "host"},
                                   {"who": "registered", "right": "participant"},
                                   {"who": "guests", "right": "participant"}])
-    hank = await account(server.port, "hank")
+    hank = await account(kit, "hank")
     gus = await Client.connect(server.port, "gus")
-    mia = await account(server.port, "mia")  # every test client shares 127.0.0.1: an address
+    mia = await account(kit, "mia")  # every test client shares 127.0.0.1: an address
     # ban on gus would catch a guest mia too
     assert (await hank.enter("den"))["right"] == "host"
     await gus.enter("den")
@@ -298,9 +301,9 @@ async def host_setup(server):
     return hank, gus, mia
 
 
-async def test_eject_with_ban_and_expiry(parley):
-    server = parley(BASE)
-    hank, gus, mia = await host_setup(server)
+async def test_eject_with_ban_and_expiry(parley, smtp):
+    server, kit = with_accounts(parley, smtp)
+    hank, gus, mia = await host_setup(server, kit)
     others = []
     try:
         # only hosts may; a host may not be ejected by one who is not a sysop
@@ -354,9 +357,9 @@ async def test_eject_with_ban_and_expiry(parley):
         await close_all([hank, gus, mia] + others)
 
 
-async def test_broadcast_reaches_every_table(parley):
-    server = parley(BASE)
-    hank, gus, mia = await host_setup(server)
+async def test_broadcast_reaches_every_table(parley, smtp):
+    server, kit = with_accounts(parley, smtp)
+    hank, gus, mia = await host_setup(server, kit)
     try:
         await gus.fail("forbidden", "broadcast", room="den", text="me too")
         await hank.fail("text_empty", "broadcast", room="den", text="  ")
@@ -370,9 +373,9 @@ async def test_broadcast_reaches_every_table(parley):
         await close_all([hank, gus, mia])
 
 
-async def test_edits_pushed_to_the_room(parley):
-    server = parley(BASE)
-    hank, gus, mia = await host_setup(server)
+async def test_edits_pushed_to_the_room(parley, smtp):
+    server, kit = with_accounts(parley, smtp)
+    hank, gus, mia = await host_setup(server, kit)
     try:
         await gus.fail("forbidden", "edit_room", room="den", topic="mine")
         await gus.fail("forbidden", "edit_table", room="den", table=1, topic="mine")
@@ -458,10 +461,10 @@ async def test_access_admin_per_chat_group(parley):
         await g.fail("no_such_room", "enter", room="support")
 
 
-async def test_host_commands_bad_input(parley):
+async def test_host_commands_bad_input(parley, smtp):
     """Every malformed host command gets a clear error and changes nothing."""
-    server = parley(BASE)
-    hank, gus, mia = await host_setup(server)
+    server, kit = with_accounts(parley, smtp)
+    hank, gus, mia = await host_setup(server, kit)
     try:
         for args in ({}, {"room": "den"}, {"room": "den", "nick": 5}, {"room": 1, "nick": "gus"},
                      {"room": "den", "nick": "gus", "ban": "60"},
@@ -490,10 +493,14 @@ async def test_host_commands_bad_input(parley):
         assert admin(server, "GET", "/bans").json() == {"bans": []}
         for c in (hank, gus, mia):
             await c.ping()
-        # the test aid's hello checks its arguments too
+        # hello checks a token's type, and an account in hello is only ever a token's
         c = await Client.connect(server.port)
-        await c.fail("bad_request", "hello", nick="zed", account=5)
-        await c.fail("bad_request", "hello", nick="zed", account="zed", sysop="yes")
+        await c.fail("bad_request", "hello", token=5)
+        await c.fail("bad_request", "hello", nick="zed", token=["x"])
+        reply = await c.cmd("hello", nick="zed", account="hank", sysop=True)  # (ignored)
+        assert (reply["class"], reply["sysop"]) == ("guest", False)
+        assert (await c.enter("den"))["right"] == "participant"
+        await c.fail("forbidden", "eject", room="den", nick="gus")
         await c.close()
     finally:
         await close_all([hank, gus, mia])

@@ -3,57 +3,14 @@ SMTP server on loopback (link and code), login, logout, password change and toke
 hello with a token, guests, the banned list, and the sysop bootstrap (docs/PROTOCOL.md,
 "Accounts"; docs/OPERATIONS.md, "Accounts")."""
 
-import json
 import os
 import re
 import subprocess
 
-import pytest
-
+from accounts_kit import (FAST, api, error_code, link_path, login, mail_link_and_code, register,
+                          sysop_token)
 from conftest import PARLEYD
 from parley_client import Client, close_all, http_get, http_request
-from smtp_sink import SmtpSink
-
-FAST = "[accounts]\nhash_limits = min\n"
-
-
-@pytest.fixture
-def smtp():
-    sink = SmtpSink()
-    yield sink
-    sink.stop()
-
-
-def api(port, method, what, body=None, token=None):
-    headers = {"Content-Type": "application/json"}
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
-    r = http_request(port, method, f"/api/v1/auth/{what}", body=body, headers=headers)
-    return r, (r.json() if r.body and r.content_type.startswith("application/json") else None)
-
-
-def register(port, name, email, password="correct horse", status=201):
-    r, j = api(port, "POST", "register", {"name": name, "email": email, "password": password})
-    assert r.status == status, (r.status, j)
-    return j
-
-
-def login(port, name, password="correct horse", status=200):
-    r, j = api(port, "POST", "login", {"name": name, "password": password})
-    assert r.status == status, (r.status, j)
-    return j
-
-
-def error_code(j):
-    return j["error"]["code"]
-
-
-def mail_link_and_code(smtp, to):
-    subject, body = smtp.wait_for(to)
-    link = re.search(r"(http://\S+/api/v1/auth/validate\?token=[A-Za-z0-9_-]+)", body)
-    code = re.search(r"\b(\d{6})\b", body)
-    assert link and code, body
-    return subject, link.group(1), code.group(1)
 
 
 def test_register_and_validate_by_link(parley, smtp):
@@ -66,7 +23,7 @@ def test_register_and_validate_by_link(parley, smtp):
     subject, link, code = mail_link_and_code(smtp, "alice@example.org")
     assert subject
     assert link.startswith(f"http://localhost:{port}/api/v1/auth/validate?token=")
-    path = link.split(str(port), 1)[1]
+    path = link_path(link)
     r = http_get(port, path)
     assert r.status == 200 and r.content_type.startswith("text/html")
     assert b"Your account is validated" in r.body
@@ -115,7 +72,7 @@ def test_resend_sends_a_new_mail(parley, smtp):
     _, link, code = mail_link_and_code(smtp, "carol@example.org")
     assert link != first_link
     # The old link no longer works; the new code does.
-    assert http_get(port, first_link.split(str(port), 1)[1]).status == 400
+    assert http_get(port, link_path(first_link)).status == 400
     r, j = api(port, "POST", "validate", {"code": code}, token)
     assert r.status == 200 and j["account"]["class"] == "registered"
 
@@ -290,7 +247,7 @@ async def test_guests_off(parley, smtp):
     try:
         await c.fail("guests_not_allowed", "hello", nick="guesty")
         await c.fail("validation_required", "hello", token=nina)
-        assert http_get(port, link.split(str(port), 1)[1]).status == 200
+        assert http_get(port, link_path(link)).status == 200
         hello = await c.cmd("hello", token=nina)
         assert hello["class"] == "registered"
         await c.enter("lobby")
@@ -301,12 +258,6 @@ async def test_guests_off(parley, smtp):
         await c.fail("validation_required", "hello", token=otto)
     finally:
         await c.close()
-
-
-def sysop_token(port, name, password):
-    j = login(port, name, password)
-    assert j["account"]["sysop"] is True
-    return j["token"]
 
 
 def test_create_sysop_command(parley):

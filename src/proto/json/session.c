@@ -169,24 +169,6 @@ static int arg_room(jsess_t *js, json_t *req, room_t **out)
 
 /* ---- commands ---- */
 
-/* A test aid ([testing] identity_in_hello, off by default): hello may carry "account" (a name),
- * "provisional" and "sysop" (booleans), so integration tests can tell people apart before accounts
- * can log in. */
-static int test_identity(jsess_t *js, json_t *req)
-{
-    const char *account;
-    json_t *prov = json_object_get(req, "provisional"), *sysop = json_object_get(req, "sysop");
-    if (!ws_app(js->ws)->cfg->test_identity || json_object_get(req, "account") == NULL)
-        return 0;
-    if (json_arg_str(req, "account", &account) < 0 || (prov && !json_is_boolean(prov)) ||
-        (sysop && !json_is_boolean(sysop)))
-        return CORE_EBADREQ;
-    core_identity_t id = {account,
-                          json_is_true(prov) ? CORE_CLASS_PROVISIONAL : CORE_CLASS_REGISTERED,
-                          json_is_true(sysop)};
-    return core_session_identify(js->s, &id);
-}
-
 /* The accounts service of the client's chat group. */
 static auth_t *js_auth(const jsess_t *js)
 {
@@ -274,13 +256,10 @@ static int cmd_hello(jsess_t *js, json_t *req, json_t **result)
     if (t) {
         token = json_string_value(t);
         rc = hello_account(js, id, token, nick, colour);
-    } else if ((rc = test_identity(js, req)) < 0) {
-        /* a bad test identity: rc says why */
-    } else if (core_session_account(js->s) == NULL && !group_allow_guests(ws_group(js->ws))) {
+    } else if (!group_allow_guests(ws_group(js->ws))) {
         send_error(js, id, "guests_not_allowed", "this server admits accounts only: log in");
         rc = DEFERRED;
-    } else if (core_session_account(js->s) == NULL && core_check_nick(nick) == 0 &&
-               auth_name_is_account(js_auth(js), nick)) {
+    } else if (core_check_nick(nick) == 0 && auth_name_is_account(js_auth(js), nick)) {
         send_error(js, id, "nick_registered", "that nick is an account's name: log in to use it");
         rc = DEFERRED;
     } else {

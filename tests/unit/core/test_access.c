@@ -429,8 +429,27 @@ static void test_entry_precedence_and_groups(void **state)
     CHECK_RC(core_acl_set(w.core, &missing, dup, 0), CORE_ENOROOM);
     CHECK_RC(core_acl_set(w.core, &nofolder, dup, 0), CORE_ENOFOLDER);
     CHECK(core_right(bea->s, r, 0) == CORE_RIGHT_HOST); /* unchanged */
-    fake_t *all[] = {ann, bea, cid, dan};
-    for (int i = 0; i < 4; i++)
+
+    /* account names compare as nicknames do (NFKC + case folding), in entries and groups */
+    snprintf(scen, sizeof(scen), "account names folded");
+    fake_t *zoe = person(&w, "Zo\xc3\xab", REGISTERED, false); /* Zoë */
+    fake_t *hal = person(&w, "HAL", REGISTERED, false);
+    const char *crew[] = {"ZO\xc3\x8b"}; /* ZOË */
+    assert_int_equal(core_group_set(w.core, "crew", crew, 1), 0);
+    core_acl_entry_t folded[] = {{CORE_WHO_USER, "hal", CORE_RIGHT_HOST},
+                                 {CORE_WHO_GROUP, "crew", CORE_RIGHT_READ_ONLY},
+                                 {CORE_WHO_REGISTERED, NULL, CORE_RIGHT_PARTICIPANT}};
+    set_acl(&w, NULL, "den", 0, folded, 3);
+    CHECK(core_right(hal->s, r, 0) == CORE_RIGHT_HOST);
+    CHECK(core_right(zoe->s, r, 0) == CORE_RIGHT_READ_ONLY);
+    HASH_FIND_STR(w.core->groups, "crew", g);
+    CHECK(g && strcmp(g->members[0], "ZO\xc3\x8b") == 0); /* listed as given */
+    /* one entry per account, however it is spelt */
+    core_acl_entry_t twice[] = {{CORE_WHO_USER, "hal", CORE_RIGHT_HOST},
+                                {CORE_WHO_USER, "Hal", CORE_RIGHT_NONE}};
+    CHECK_RC(core_acl_set(w.core, &ref, twice, 2), CORE_EBADACL);
+    fake_t *all[] = {ann, bea, cid, dan, zoe, hal};
+    for (int i = 0; i < 6; i++)
         fake_free(all[i]);
     aworld_deinit(&w);
 }
@@ -590,6 +609,9 @@ static void test_table_lists(void **state)
     CHECK_RC(core_enter(c->s, r, false, &t), 0);
     CHECK(table_number(t) == 4);
     CHECK_RC(core_hop(c->s, r, 2, NULL), CORE_ENOTABLE);
+    /* a table one has none at does not exist for it, for edit_table too (not forbidden) */
+    CHECK_RC(core_edit_table(c->s, r, 2, "x"), CORE_ENOTABLE);
+    CHECK_RC(core_edit_table(c->s, r, 3, "x"), CORE_EFORBIDDEN);
     CHECK_RC(core_leave(a->s, r), 0);
     fake_clear(c);
     CHECK_RC(core_hop(b->s, r, 1, &t), 0); /* read-only table 3 -> member at table 1 */
