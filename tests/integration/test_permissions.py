@@ -59,9 +59,18 @@ EXPECTED = {
 }
 
 
+# The rooms of the matrix: the right their list gives registered accounts and guests, and one more
+# whose list gives participant in a room flagged moderated (where everyone below host who may
+# write has moderated).
+MODERATED_ROOM = "participant in a moderated room"
+SETUPS = RIGHTS + (MODERATED_ROOM,)
+
+
 def effective_right(room_right, cls):
     """The right each class has in a room whose list gives `room_right` to registered accounts and
     guests: the host is named in the list, sysops are hosts everywhere, and a ban means none."""
+    if room_right == MODERATED_ROOM:
+        room_right = "moderated"
     return {"host": "host", "sysop": "host", "ejected": "none"}.get(cls, room_right)
 
 
@@ -175,9 +184,14 @@ class Matrix:
         assert (await self.evan.event("ejected", room="matrix"))["until"] == ok["until"]
         await self.hank.cmd("leave", room="matrix")
         # Now the right under test, set with the sysop's token.
-        put_acl(self.server, "/room/matrix", everyone + [registered(self.right),
-                                                         guests(self.right)],
+        right = "participant" if self.right == MODERATED_ROOM else self.right
+        put_acl(self.server, "/room/matrix", everyone + [registered(right), guests(right)],
                 token=kit.tokens["boss"])
+        if self.right == MODERATED_ROOM:
+            r = admin(self.server, "PATCH", "/rooms/matrix", {"moderated": True},
+                      token=kit.tokens["boss"])
+            assert r.status == 200 and r.json()["room"]["moderated"] is True, r
+            assert (await self.buddy.event("rights", room="matrix"))["right"] == "moderated"
         self.actors = {
             "guest": await self.connect("guest", "gus"),
             "provisional": await self.connect("provisional", "pia"),
@@ -275,9 +289,8 @@ class Matrix:
         topic = f"{actor.nick}'s room"
         got = await outcome(actor, "edit_room", room="matrix", topic=topic)
         if got == "ok":
-            ev = await buddy.event("room_updated")
-            if ev["room"]["topic"] != topic:
-                got = f"ok but room_updated {ev}"
+            await buddy.wait_for(lambda m: m.get("type") == "room_updated" and
+                                 m["room"]["topic"] == topic, what="room_updated")
         self.check(cls, "edit_room", got)
 
         text = f"broadcast by {actor.nick}"
@@ -307,9 +320,9 @@ class Matrix:
             await close_all(self.clients)
 
 
-@pytest.mark.parametrize("room_right", RIGHTS)
+@pytest.mark.parametrize("room_right", SETUPS)
 async def test_matrix(parley, smtp, room_right):
-    """right × class × action (5 × 6 × 11 cells); one server per right."""
+    """right × class × action ((5 + 1) × 6 × 11 cells); one server per right."""
     server, kit = start(parley, smtp, FLOOD_OFF)
     m = Matrix(server, kit, room_right)
     await m.run()
@@ -378,6 +391,18 @@ async def test_nested_folders_and_overriding_lists(parley, smtp):
         assert await rights() == {"guest": "host", "provisional": "host", "registered": "host"}
         assert admin(server, "PATCH", "/folders/club", {"path": "/society"}).status == 200
         assert await rights() == {"guest": "host", "provisional": "host", "registered": "host"}
+        # people inside: a list two folders up changes, and the room moves, under them
+        await gus.enter("cellar")
+        await rex.enter("cellar")
+        put_acl(server, "/folder/society", [guests("none"), registered("host")])
+        assert (await gus.event("rights", room="cellar"))["right"] == "none"
+        await rex.event("member_left", room="cellar", nick="gus", reason="access")
+        await rex.no_event("rights")
+        assert admin(server, "PATCH", "/rooms/cellar", {"folder": "/"}).status == 200
+        assert (await rex.event("rights", room="cellar"))["right"] == "read_only"
+        assert admin(server, "PATCH", "/rooms/cellar", {"folder": "/society/inner"}).status == 200
+        assert (await rex.event("rights", room="cellar"))["right"] == "host"
+        put_acl(server, "/folder/society", [guests("host"), registered("host")])
         server.restart()
     finally:
         await close_all([gus, rex, pia])
@@ -595,7 +620,7 @@ async def test_provisional_validates_while_inside(parley, smtp):
         assert pia.hello_reply["class"] == "provisional"
         await ann.enter("lobby")
         for p in (pia, pete):
-            reply = await p.enter("lobby")
+            reply = await p.enter("lobby", lurk=p is pete or None)  # pete lurks by choice
             assert reply["right"] == "read_only" and p.nick not in nicks(reply["table"])
             assert "vip" not in room_rights(await p.cmd("rooms"))
             await p.fail("no_such_room", "enter", room="vip")
@@ -616,6 +641,11 @@ async def test_provisional_validates_while_inside(parley, smtp):
         follow_link(server.port, kit.mail["pete"][0])
         assert (await pete.event("account"))["class"] == "registered"
         assert (await pete.event("rights", room="lobby"))["right"] == "participant"
+        # ...but he chose to lurk, and lurks on
+        await pete.fail("read_only", "say", room="lobby", text="me too")
+        assert nicks(await ann.cmd("members", room="lobby")) == ["ann", "pia"]
+        await pete.cmd("leave", room="lobby")
+        assert (await pete.enter("lobby"))["right"] == "participant"
         await pete.say("lobby", "me too")
         await pete.enter("vip")
     finally:
@@ -719,6 +749,14 @@ async def test_eject_with_ban_expiry_and_lift(parley, smtp):
         # the sysop may eject a host
         await boss.cmd("eject", room="lobby", nick="ivy")
         await ivy.event("ejected", room="lobby", by="boss")
+        # a lurker can be ejected too; the table sees the lurkers count
+        lu = await Client.connect(server.port, "lu")
+        clients.append(lu)
+        await lu.enter("lobby", lurk=True)
+        await gus.event("lurkers", room="lobby", count=1)
+        await hank.cmd("eject", room="lobby", nick="lu")
+        await lu.event("ejected", room="lobby", by="hank", until=None)
+        await gus.event("lurkers", room="lobby", count=0)
     finally:
         await close_all(clients)
 
