@@ -786,3 +786,49 @@ async def test_entries_name_accounts_in_any_spelling(parley, smtp):
         assert admin(server, "GET", "/user-groups").json()["groups"][0]["members"] == ["ZOË"]
     finally:
         await close_all([hank, zoe])
+
+
+async def test_group_settings_switch_guests_and_defaults_at_once(parley, smtp):
+    """The chat group's settings (PATCH /api/v1/admin/settings): the default rights where no list
+    applies change at once for people inside, and switching guests off closes connected guests and
+    refuses new ones (and provisional accounts), as `[access] allow_guests = no` does."""
+    server, kit = start(parley, smtp)
+    kit.registered("rex")
+    kit.provisional("pia")
+    sysop = kit.sysop("boss")
+    gus = await Client.connect(server.port, "gus")
+    rex = await connect_account(server.port, kit.tokens["rex"])
+    pia = await connect_account(server.port, kit.tokens["pia"])
+    try:
+        for c in (gus, rex, pia):
+            await c.enter("lobby")
+        r = admin(server, "PATCH", "/settings", {"guests": "read_only"}, token=sysop)
+        assert r.status == 200 and r.json()["guests"] == "read_only", r
+        for c in (gus, pia):
+            assert (await c.event("rights", room="lobby"))["right"] == "read_only"
+        await rex.event("lurkers", room="lobby", count=2)
+        await rex.no_event("rights")
+        # a list still decides where there is one
+        put_acl(server, "/room/lobby", [guests("participant")])
+        assert (await gus.event("rights", room="lobby"))["right"] == "participant"
+        assert (await rex.event("rights", room="lobby"))["right"] == "none"
+        put_acl(server, "/room/lobby", None)
+        r = admin(server, "PATCH", "/settings", {"allow_guests": False}, token=sysop)
+        assert r.status == 200 and r.json()["allow_guests"] is False, r
+        await gus.wait_closed()
+        assert (gus.close_code, gus.close_reason) == (1008, "guests are no longer admitted: log in")
+        await pia.ping()  # an account (even provisional) connected before stays
+        c = await Client.connect(server.port)
+        try:
+            await c.fail("guests_not_allowed", "hello", nick="gus")
+            await c.fail("validation_required", "hello", token=kit.tokens["pia"])
+        finally:
+            await c.close()
+        await rex.enter("lobby")
+        r = admin(server, "PATCH", "/settings", {"allow_guests": None, "guests": None},
+                  token=sysop)
+        assert r.status == 200 and r.json()["allow_guests"] is True, r
+        async with await Client.connect(server.port, "gus") as g:
+            assert (await g.enter("lobby"))["right"] == "participant"
+    finally:
+        await close_all([gus, rex, pia])
