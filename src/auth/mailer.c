@@ -123,6 +123,9 @@ static void mailer__send_one(mailer_t *m, job_t *j)
         (rc = curl_easy_setopt(c, CURLOPT_USE_SSL, m->use_ssl)) ||
         (rc = curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, m->connect_timeout)) ||
         (rc = curl_easy_setopt(c, CURLOPT_TIMEOUT, m->timeout)) ||
+        /* CURLOPT_TIMEOUT does not cover the QUIT that curl_easy_cleanup() sends and waits for
+         * (curl's own wait is 120 s): bound every wait for a reply of the relay too. */
+        (rc = curl_easy_setopt(c, CURLOPT_SERVER_RESPONSE_TIMEOUT, m->timeout)) ||
         (rc = curl_easy_setopt(c, CURLOPT_MAIL_FROM, m->envelope_from)) ||
         (rc = curl_easy_setopt(c, CURLOPT_MAIL_RCPT, rcpt)) ||
         (rc = curl_easy_setopt(c, CURLOPT_READFUNCTION, mailer__read)) ||

@@ -177,11 +177,14 @@ def parley(tmp_path, request):
 
 
 @pytest.fixture
-def smtp():
+def smtp(request):
     """A real SMTP server on loopback that keeps the mail parleyd sends (smtp.config() is the
-    [mail] section to give the server)."""
+    [mail] section to give the server). The test's servers are stopped before it: a relay that
+    vanishes in the middle of an SMTP session is a test of its own (test_accounts.py)."""
     sink = SmtpSink()
     yield sink
+    for s in getattr(request.node, "parley_servers", []):
+        s.finish()
     sink.stop()
 
 

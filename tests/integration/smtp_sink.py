@@ -11,8 +11,9 @@ from aiosmtpd.smtp import SMTP
 
 
 class SmtpSink:
-    def __init__(self):
+    def __init__(self, answer_quit=True):
         self.messages = []  # (envelope recipients, email.message.EmailMessage)
+        self.answer_quit = answer_quit  # False: a relay that never answers QUIT
         self._lock = threading.Lock()
         self._loop = asyncio.new_event_loop()
         self._server = None
@@ -36,6 +37,11 @@ class SmtpSink:
         with self._lock:
             self.messages.append((list(envelope.rcpt_tos), msg))
         return "250 OK"
+
+    async def handle_QUIT(self, server, session, envelope):
+        if not self.answer_quit:
+            await asyncio.sleep(3600)  # cancelled when the sink stops
+        return "221 Bye"
 
     def wait_for(self, to, timeout=10.0):
         """The first message to `to` (waits for it); returns (subject, body text)."""

@@ -11,6 +11,7 @@ from accounts_kit import (FAST, api, error_code, link_path, login, mail_link_and
                           sysop_token)
 from conftest import PARLEYD
 from parley_client import Client, close_all, http_get, http_request
+from smtp_sink import SmtpSink
 
 
 def test_register_and_validate_by_link(parley, smtp):
@@ -367,3 +368,20 @@ async def test_revoked_tokens_close_their_connections(parley):
         await c3.ping()
     finally:
         await close_all(clients)
+
+
+def test_relay_that_never_answers_quit(parley):
+    """A relay that takes the message but never answers QUIT holds the sending thread for at most
+    [mail] timeout: the next mail still goes out, and the server still stops at once."""
+    sink = SmtpSink(answer_quit=False)
+    try:
+        server = parley(FAST + sink.config().replace("timeout = 5", "timeout = 2"))
+        register(server.port, "quinn", "quinn@example.org")
+        mail_link_and_code(sink, "quinn@example.org")
+        register(server.port, "quincy", "quincy@example.org")
+        mail_link_and_code(sink, "quincy@example.org")
+        register(server.port, "quill", "quill@example.org")
+        mail_link_and_code(sink, "quill@example.org")
+        assert server.stop() == 0, server.problems  # the last QUIT is still unanswered
+    finally:
+        sink.stop()
