@@ -185,6 +185,9 @@ struct invite {
     int64_t expires; /* core__now_ms() clock */
     session_t *from;
     session_t *to;
+    /* Either of them wrote under moderation where the invitation was made: the private room is
+     * moderated, so an invitation is no way around the word list. */
+    bool moderated;
     list_t link; /* core.invites */
 };
 

@@ -71,6 +71,8 @@ int core_invite(session_t *s, room_t *r, const char *to, uint64_t *invite)
     iv->expires = now + CORE_INVITE_TTL_MS;
     iv->from = s;
     iv->to = dst;
+    iv->moderated = core_right(s, r, table_number(t)) == CORE_RIGHT_MODERATED ||
+                    core_right(dst, r, table_number(t)) == CORE_RIGHT_MODERATED;
     list_push_back(&c->invites, &iv->link);
     if (invite)
         *invite = iv->id;
@@ -93,6 +95,7 @@ int core_invite_accept(session_t *s, uint64_t invite, table_t **out)
     if (iv == NULL)
         return CORE_ENOINVITE;
     session_t *from = iv->from;
+    bool moderated = iv->moderated;
     invite_free(iv);
 
     char name[32];
@@ -100,7 +103,8 @@ int core_invite_accept(session_t *s, uint64_t invite, table_t **out)
     size_t tl = strlen(from->nick) + strlen(s->nick) + 4;
     char *title = xmalloc(tl);
     snprintf(title, tl, "%s & %s", from->nick, s->nick);
-    room_spec_t spec = {.name = name, .title = title, .topic = "", .capacity = 2};
+    room_spec_t spec = {
+        .name = name, .title = title, .topic = "", .capacity = 2, .moderated = moderated};
     room_t *r = room__alloc(c, &spec);
     free(title);
     r->priv = true;

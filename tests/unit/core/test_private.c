@@ -312,12 +312,60 @@ static void test_invite_decline_expire(void **state)
     world_deinit(&w);
 }
 
+/* An invitation is no way around the word list: a private table opened from a room where either
+ * of the two writes under moderation is moderated; one opened by two participants is not. */
+static void test_invite_keeps_moderation(void **state)
+{
+    world_t w;
+    world_init(&w, 0, 50, 4000);
+    wordlist_t *wl = wordlist_new();
+    assert_int_equal(wordlist_add(wl, "darn"), 0);
+    core_set_words(w.core, wl);
+    fake_t *a = fake_hello(w.core, "alice"), *b = fake_hello(w.core, "bob");
+    fake_t *c = fake_hello(w.core, "carol");
+    enter(a, w.lobby);
+    enter(b, w.lobby);
+    enter(c, w.lobby);
+    core_acl_entry_t acl[] = {{CORE_WHO_USER, "carol", CORE_RIGHT_MODERATED},
+                              {CORE_WHO_GUESTS, NULL, CORE_RIGHT_PARTICIPANT}};
+    core_identity_t carol = {.account = "carol", .cls = CORE_CLASS_REGISTERED};
+    assert_int_equal(core_session_identify(c->s, &carol), 0);
+    core_acl_ref_t ref = {NULL, "lobby", 0};
+    assert_int_equal(core_acl_set(w.core, &ref, acl, 2), 0);
+    uint64_t mid;
+    int64_t ts;
+    assert_int_equal(core_say(c->s, w.lobby, "darn", 4, &mid, &ts), CORE_EMODERATED);
+
+    table_t *t1 = NULL, *t2 = NULL;
+    assert_int_equal(core_invite_accept(b->s, invite(a, w.lobby, "bob"), &t1), 0);
+    assert_false(room_moderated(table_room(t1)));
+    assert_int_equal(core_say(a->s, (room_t *)table_room(t1), "darn", 4, &mid, &ts), 0);
+    /* carol invites, or is invited: moderated either way */
+    assert_int_equal(core_invite_accept(a->s, invite(c, w.lobby, "alice"), &t2), 0);
+    room_t *pr = (room_t *)table_room(t2);
+    assert_true(room_moderated(pr));
+    assert_int_equal(core_say(c->s, pr, "oh darn", 7, &mid, &ts), CORE_EMODERATED);
+    assert_int_equal(core_pm(c->s, pr, "alice", "darn", 4, &mid, &ts), CORE_EMODERATED);
+    assert_int_equal(core_leave(c->s, pr), 0);
+    table_t *t3 = NULL;
+    assert_int_equal(core_invite_accept(c->s, invite(b, w.lobby, "carol"), &t3), 0);
+    assert_true(room_moderated(table_room(t3)));
+    fake_free(a);
+    fake_free(b);
+    fake_free(c);
+    world_deinit(&w);
+    wordlist_free(wl);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_ignore_list),           cmocka_unit_test(test_ignore_filters),
-        cmocka_unit_test(test_ignore_history),        cmocka_unit_test(test_invite_accept),
+        cmocka_unit_test(test_ignore_list),
+        cmocka_unit_test(test_ignore_filters),
+        cmocka_unit_test(test_ignore_history),
+        cmocka_unit_test(test_invite_accept),
         cmocka_unit_test(test_invite_decline_expire),
+        cmocka_unit_test(test_invite_keeps_moderation),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
