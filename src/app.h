@@ -42,6 +42,10 @@ typedef struct app {
     char *public_url;
     bool bootstrap_sysops;
     int64_t started_ms;
+    /* Samples the groups' status history once a minute (groups_open starts it, unreferenced;
+     * groups_close closes it). */
+    uv_timer_t status_timer;
+    bool status_timer_on;
     bool stopping;
 } app_t;
 

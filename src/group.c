@@ -158,6 +158,56 @@ static void free_hosts(group_t *g)
     g->nhosts = 0;
 }
 
+static int64_t loop_clock(void *ud)
+{
+    return (int64_t)uv_now(ud);
+}
+
+struct totals {
+    unsigned users, lurkers, mpm;
+};
+
+static void add_totals(void *ud, room_t *r)
+{
+    struct totals *t = ud;
+    t->users += room_user_count(r);
+    t->mpm += room_messages_per_minute(r);
+    for (table_t *tb = room_table_first(r); tb; tb = room_table_next(tb))
+        t->lurkers += table_lurkers(tb);
+}
+
+void group_status_totals(const group_t *g, unsigned *users, unsigned *lurkers, unsigned *mpm)
+{
+    struct totals t = {0};
+    core_rooms_foreach(g->core, add_totals, &t);
+    if (users)
+        *users = t.users;
+    if (lurkers)
+        *lurkers = t.lurkers;
+    if (mpm)
+        *mpm = t.mpm;
+}
+
+void groups_status_sample(app_t *app)
+{
+    int64_t now = app_now_ms();
+    list_foreach(it, &app->groups)
+    {
+        group_t *g = list_entry(it, group_t, link);
+        rate_sample_t smp = {.t = now};
+        unsigned users, mpm;
+        group_status_totals(g, &users, NULL, &mpm);
+        smp.users = users;
+        smp.messages_per_minute = mpm;
+        rate_history_push(&g->history, &smp);
+    }
+}
+
+static void on_status_timer(uv_timer_t *h)
+{
+    groups_status_sample(h->data);
+}
+
 static void group_free(group_t *g)
 {
     if (g == NULL)
@@ -460,6 +510,8 @@ static int group_open(app_t *app, const group_spec_t *spec, bool from_config, gr
         goto out;
     }
     core_config_t ccfg = {
+        .clock_ms = loop_clock,
+        .clock_ud = app->loop,
         .default_capacity = cfg->default_capacity,
         .history_on_entry = cfg->history_on_entry,
         .max_text = cfg->max_text,
@@ -513,6 +565,8 @@ static int group_open(app_t *app, const group_spec_t *spec, bool from_config, gr
     }
     list_insert_before(before, &g->link);
     HASH_ADD_KEYPTR(hh, app->group_index, g->name, strlen(g->name), g);
+    rate_sample_t first = {.t = app_now_ms()}; /* the history starts with the opening */
+    rate_history_push(&g->history, &first);
     *out = g;
     log_info("group %s: open (%zu host%s, data in %s)", g->name, g->nhosts,
              g->nhosts == 1 ? "" : "s", dir);
@@ -626,11 +680,23 @@ int groups_open(app_t *app)
     }
     if (rc == 0)
         rc = registry_load(app);
+    if (rc == 0 && !app->status_timer_on) {
+        /* one timer for all groups; unreferenced, so it never keeps the loop alive */
+        uv_timer_init(app->loop, &app->status_timer);
+        app->status_timer.data = app;
+        uv_timer_start(&app->status_timer, on_status_timer, 60000, 60000);
+        uv_unref((uv_handle_t *)&app->status_timer);
+        app->status_timer_on = true;
+    }
     return rc;
 }
 
 void groups_close(app_t *app)
 {
+    if (app->status_timer_on) {
+        uv_close((uv_handle_t *)&app->status_timer, NULL);
+        app->status_timer_on = false;
+    }
     if (app->groups.next == NULL)
         return; /* never opened */
     list_foreach_safe(it, tmp, &app->groups)

@@ -47,8 +47,11 @@ typedef struct group {
      * (core_right_t) of registered accounts and of guests. */
     int8_t allow_guests, registered_right, guests_right;
     unsigned connections; /* protocol sessions attached now (WebSocket) */
-    list_t link;          /* app.groups, in name order (the default group first) */
-    UT_hash_handle hh;    /* app.group_index by name */
+    /* The chat status's last hour (users, messages per minute), sampled once a minute by the
+     * app's status timer (groups_open): 60 samples, ~1 KiB. */
+    rate_history_t history;
+    list_t link;       /* app.groups, in name order (the default group first) */
+    UT_hash_handle hh; /* app.group_index by name */
 } group_t;
 
 typedef struct group_spec {
@@ -120,6 +123,12 @@ bool group_allow_guests(const group_t *g);
 int group_patch_settings(group_t *g, json_t *patch);
 /* {"allow_guests", "registered", "guests", "overridden": [keys set by the admins]}. */
 json_t *group_settings_json(const group_t *g);
+
+/* The group's live totals over its public rooms: users (members + lurkers, a person in two rooms
+ * counted twice), lurkers, and says in the last minute. Any pointer may be NULL. */
+void group_status_totals(const group_t *g, unsigned *users, unsigned *lurkers, unsigned *mpm);
+/* Samples every group's totals into its history (the status timer calls it once a minute). */
+void groups_status_sample(app_t *app);
 
 /* {"name","title","hosts":[...],"from_config","rooms","sessions"}: a new reference. */
 json_t *group_json(const group_t *g);

@@ -152,6 +152,15 @@ int64_t core__now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+int64_t core__clock_ms(const core_t *c)
+{
+    if (c->cfg.clock_ms)
+        return c->cfg.clock_ms(c->cfg.clock_ud);
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 uint64_t core__next_msg_id(core_t *c)
 {
     return c->next_msg_id++;

@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/rate.h"
 #include "core/wordlist.h"
 #include "util/rbuf.h"
 
@@ -91,6 +92,10 @@ typedef struct core_config {
     bool access_defaults;
     core_right_t registered_default; /* registered accounts */
     core_right_t guests_default;     /* guests and provisional accounts */
+    /* A monotonic clock in ms for the message rates (the loop's: uv_now); NULL: CLOCK_MONOTONIC.
+     * Tests inject their own. */
+    int64_t (*clock_ms)(void *ud);
+    void *clock_ud;
 } core_config_t;
 
 typedef enum core_event_type {
@@ -216,6 +221,9 @@ bool room_private(const room_t *r);
 const char *room_folder(const room_t *r); /* the folder's path, "/" for the root */
 unsigned room_table_count(const room_t *r);
 unsigned room_user_count(const room_t *r); /* members + lurkers, all tables */
+/* Says accepted in r (all its tables, closed overflow tables included) in the last minute (rate.h:
+ * the last 50 to 60 s), by the core's clock. */
+unsigned room_messages_per_minute(const room_t *r);
 /* Tables in number order: first, then next until NULL. */
 table_t *room_table_first(const room_t *r);
 table_t *room_table_next(const table_t *t);
@@ -226,6 +234,7 @@ const char *table_name(const table_t *t); /* "Lobby", "Lobby #2" */
 const room_t *table_room(const table_t *t);
 unsigned table_users(const table_t *t); /* members + lurkers */
 unsigned table_lurkers(const table_t *t);
+unsigned table_messages_per_minute(const table_t *t); /* as room_messages_per_minute */
 const char *table_topic(const table_t *t); /* set by a host or the admin API; "" by default */
 /* Non-lurking members in arrival order. */
 void table_members_foreach(const table_t *t,

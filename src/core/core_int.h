@@ -124,6 +124,7 @@ struct room {
     struct acl *acl;   /* NULL: inherits the folder's */
     list_t tconfs;     /* struct tconf.link */
     list_t bans;       /* struct ban.link */
+    rate_t rate;       /* says at all its tables (status counters) */
 };
 
 /* One history entry: the event plus the strings it points at, in one allocation. */
@@ -145,6 +146,7 @@ struct table {
     hist_msg_t **hist;  /* ring of cfg.history_on_entry slots */
     unsigned hist_head; /* index of the oldest */
     unsigned hist_len;
+    rate_t rate; /* its says (status counters) */
     list_t link; /* in room.tables */
 };
 
@@ -203,6 +205,8 @@ struct say_pending {
 
 /* core.c */
 int64_t core__now_ms(void);
+/* The core's monotonic clock (cfg.clock_ms) in ms, for the message rates. */
+int64_t core__clock_ms(const core_t *c);
 uint64_t core__next_msg_id(core_t *c);
 /* 0, CORE_ETEXTEMPTY or CORE_ETEXTLONG. */
 int core__check_text(const core_t *c, const char *text, size_t len);

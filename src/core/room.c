@@ -553,6 +553,16 @@ unsigned table_lurkers(const table_t *t)
     return t->nlurkers;
 }
 
+unsigned table_messages_per_minute(const table_t *t)
+{
+    return rate_per_minute(&t->rate, core__clock_ms(t->room->core));
+}
+
+unsigned room_messages_per_minute(const room_t *r)
+{
+    return rate_per_minute(&r->rate, core__clock_ms(r->core));
+}
+
 void table_members_foreach(const table_t *t,
                            void (*fn)(void *ud, const char *nick, const char *colour), void *ud)
 {

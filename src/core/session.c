@@ -484,6 +484,9 @@ int core_say(session_t *s, room_t *r, const char *text, size_t len, uint64_t *ms
     if (ts)
         *ts = ev.ts;
     c->stats.messages_in++;
+    int64_t mono = core__clock_ms(c);
+    rate_add(&t->rate, mono);
+    rate_add(&r->rate, mono);
     room__publish(t, &ev);
     core_event_release(&ev);
 

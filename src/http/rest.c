@@ -237,6 +237,10 @@ void rest_handle(const http_request_t *r)
         rest_words(r);
         return;
     }
+    if (strcmp(p, "/api/v1/admin/status") == 0) {
+        rest_status(r);
+        return;
+    }
     if (strcmp(p, "/api/v1/admin/settings") == 0) {
         rest_settings(r);
         return;
@@ -302,6 +306,72 @@ static void metric(buf_t *b, const char *name, const char *type, const char *hel
                    unsigned long long v)
 {
     buf_printf(b, "# HELP %s %s\n# TYPE %s %s\n%s %llu\n", name, help, name, type, name, v);
+}
+
+struct room_metrics {
+    buf_t *b;
+    group_t *g;
+    int mpm;
+};
+
+/* The label value of a group or room name: names are [a-z0-9_-], nothing to escape. */
+static void room_metric(void *ud, room_t *room)
+{
+    struct room_metrics *m = ud;
+    if (m->mpm)
+        buf_printf(m->b, "parley_room_messages_per_minute{group=\"%s\",room=\"%s\"} %u\n",
+                   m->g->name, room_name(room), room_messages_per_minute(room));
+    else
+        buf_printf(m->b, "parley_room_users{group=\"%s\",room=\"%s\"} %u\n", m->g->name,
+                   room_name(room), room_user_count(room));
+}
+
+/* The chat status's gauges (docs/OPERATIONS.md, "Metrics"). Per room too: rooms are created by
+ * sysops only (private rooms are left out), so the series are bounded. */
+static void group_metrics(buf_t *b, app_t *app)
+{
+    buf_printf(b, "# HELP parley_group_users Members and lurkers in rooms, by chat group.\n"
+                  "# TYPE parley_group_users gauge\n");
+    list_foreach(it, &app->groups)
+    {
+        group_t *g = list_entry(it, group_t, link);
+        unsigned users;
+        group_status_totals(g, &users, NULL, NULL);
+        buf_printf(b, "parley_group_users{group=\"%s\"} %u\n", g->name, users);
+    }
+    buf_printf(b, "# HELP parley_group_lurkers Lurkers in rooms, by chat group.\n"
+                  "# TYPE parley_group_lurkers gauge\n");
+    list_foreach(it, &app->groups)
+    {
+        group_t *g = list_entry(it, group_t, link);
+        unsigned lurkers;
+        group_status_totals(g, NULL, &lurkers, NULL);
+        buf_printf(b, "parley_group_lurkers{group=\"%s\"} %u\n", g->name, lurkers);
+    }
+    buf_printf(b,
+               "# HELP parley_group_messages_per_minute Says in the last minute, by chat group.\n"
+               "# TYPE parley_group_messages_per_minute gauge\n");
+    list_foreach(it, &app->groups)
+    {
+        group_t *g = list_entry(it, group_t, link);
+        unsigned mpm;
+        group_status_totals(g, NULL, NULL, &mpm);
+        buf_printf(b, "parley_group_messages_per_minute{group=\"%s\"} %u\n", g->name, mpm);
+    }
+    for (int mpm = 0; mpm < 2; mpm++) {
+        if (mpm)
+            buf_printf(b, "# HELP parley_room_messages_per_minute Says in the last minute, by "
+                          "room.\n# TYPE parley_room_messages_per_minute gauge\n");
+        else
+            buf_printf(b, "# HELP parley_room_users Members and lurkers, by room.\n"
+                          "# TYPE parley_room_users gauge\n");
+        list_foreach(it, &app->groups)
+        {
+            group_t *g = list_entry(it, group_t, link);
+            struct room_metrics m = {b, g, mpm};
+            core_rooms_foreach(g->core, room_metric, &m);
+        }
+    }
 }
 
 static void metrics(const http_request_t *r)
@@ -397,6 +467,7 @@ static void metrics(const http_request_t *r)
         buf_printf(&b, "parley_group_sessions{group=\"%s\"} %llu\n", g->name,
                    (unsigned long long)c1.sessions);
     }
+    group_metrics(&b, app);
     http_respond(r, 200, "text/plain; version=0.0.4; charset=utf-8", b.base, b.len, NULL, false);
     buf_deinit(&b);
 }

@@ -25,6 +25,9 @@ void rest_words(const http_request_t *r);
 /* rest_settings.c: /api/v1/admin/settings (GET, PATCH) of the request's group. */
 void rest_settings(const http_request_t *r);
 
+/* rest_status.c: /api/v1/admin/status (GET) of the request's group, the chat status. */
+void rest_status(const http_request_t *r);
+
 /* rest_groups.c: /api/v1/admin/groups[/NAME] (GET, POST; GET, PATCH, DELETE). */
 void rest_groups(const http_request_t *r, const char *sub);
 
