@@ -248,7 +248,7 @@ test('a chat group under /g/NAME/ is its own chat server', async () => {
   assert.deepEqual(pageErrors.slice(errorsBefore), [], 'no script errors in the group page');
 });
 
-test('the administration page manages folders, rooms, access lists, user groups, the word list and chat groups', async (t) => {
+test('the administration page manages folders, rooms, access lists, user groups, the word list and chat groups, and shows the status', async (t) => {
   const errorsBefore = pageErrors.length;
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
@@ -498,6 +498,34 @@ test('the administration page manages folders, rooms, access lists, user groups,
     page.once('dialog', (d) => d.accept());
     await row.locator('.group-delete').click();
     await row.waitFor({ state: 'detached' });
+  });
+
+  await t.test('the status panel shows the snapshot and two charts, and refreshes itself', async () => {
+    await tab('status');
+    const lobbyUsers = page.locator('#status-body tr.status-room[data-name="lobby"] td.num').first();
+    await lobbyUsers.waitFor();
+    const before = Number(await lobbyUsers.textContent());
+    assert.equal(await page.locator('#status-summary .status-figure').count(), 5);
+    for (const id of ['#status-chart-users', '#status-chart-mpm']) {
+      const line = page.locator(`${id} svg polyline`);
+      await line.waitFor({ state: 'attached' }); // a flat line has no height
+      // the group's first sample and the snapshot itself at least
+      const points = (await line.getAttribute('points')).trim().split(/\s+/);
+      assert.ok(points.length >= 2, `${id}: ${points}`);
+      assert.equal(await page.locator(`${id} svg circle`).count(), 1);
+    }
+    // someone comes in and speaks: the open panel shows it without being touched
+    const zoe = await openPage('zoe');
+    await join(zoe, 'zoe');
+    await joined(zoe);
+    await send(zoe, 'status check');
+    await messageFrom(zoe, 'zoe', 'status check').waitFor();
+    await page.waitForFunction((n) => Number(document.querySelector(
+      '#status-body tr.status-room[data-name="lobby"] td.num').textContent) > n, before, { timeout: 20000 });
+    const mpm = Number(await page.locator('#status-body tr.status-room[data-name="lobby"] td.num').last().textContent());
+    assert.ok(mpm >= 1, `lobby messages per minute ${mpm}`);
+    await page.screenshot({ path: SCREENSHOT.replace(/\.png$/, '-admin-status.png'), fullPage: true });
+    await zoe.context().close();
   });
 
   await context.close();

@@ -1,6 +1,6 @@
 // The administration page: sign in with the admin token or as the group's sysop, then manage this
 // chat group's folders and rooms, access lists, user groups, bans, guest settings, moderated word
-// list and banned e-mail list and (in the default group, with the admin token) the chat groups
+// list and banned e-mail list, its live status, and (in the default group, with the admin token) the chat groups
 // themselves. Each panel is its own module; this one signs in and out and switches between them.
 import { basePath } from '../base.js';
 import { $ } from '../ui/dom.js';
@@ -14,12 +14,14 @@ import { loadSettings } from './settings.js';
 import { loadWords } from './words.js';
 import { loadBanned } from './banned.js';
 import { loadGroups } from './groups.js';
+import { startStatus, stopStatus } from './status.js';
 
 const groupName = basePath === '/' ? 'default' : basePath.split('/')[2];
 
 // ---- signing in ----
 
 function signedOut(message) {
+  stopStatus();
   setToken(null);
   $('#admin-panels').hidden = true;
   $('#admin-signout').hidden = true;
@@ -106,6 +108,8 @@ for (const tab of document.querySelectorAll('.admin-tabs button')) {
     }
     const refresh = REFRESH[tab.dataset.panel];
     if (refresh) run(refresh());
+    if (tab.dataset.panel === 'status') startStatus();
+    else stopStatus();
   });
 }
 
