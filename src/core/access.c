@@ -793,7 +793,7 @@ static void load_topic(void *ud, const char *room, uint32_t table, const char *t
 
 int access__load(core_t *c)
 {
-    store_access_cb_t cb = {load_acl, load_group, load_ban, load_topic};
+    store_access_cb_t cb = {load_acl, load_group, load_ban, load_topic, stage__load};
     int rc = store_access_load(c->store, &cb, c);
     if (rc < 0) {
         log_error("loading access lists: %s", store_strerror(rc));

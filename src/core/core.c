@@ -57,6 +57,12 @@ static const struct {
     {CORE_EBADACL, "bad_request",
      "an access-list entry names a user (an account), a group (a group name), registered or "
      "guests, once each, with a right none, read_only, moderated, participant or host"},
+    {CORE_ESTAGEURL, "bad_request",
+     "link.url must be an http:// or https:// URL of at most 500 bytes, with a host and without "
+     "spaces or control characters"},
+    {CORE_ESTAGETEXT, "bad_request",
+     "banner is at most 200 bytes, speaking and link.title at most 100, all without control "
+     "characters"},
 };
 
 const char *core_err_code(int err)

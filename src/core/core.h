@@ -61,6 +61,8 @@ enum {
     CORE_ENOGROUP,        /* no_such_user_group */
     CORE_ENOBAN,          /* no_such_ban */
     CORE_EBADACL,         /* bad_request: an invalid access-list entry or group */
+    CORE_ESTAGEURL,       /* bad_request: a stage link that is no plain http(s) URL */
+    CORE_ESTAGETEXT,      /* bad_request: a stage text too long or holding control characters */
 };
 
 /* Protocol error-code string ("no_such_room") and an English message for a CORE_E* code. */
@@ -116,6 +118,7 @@ typedef enum core_event_type {
     EV_BROADCAST,     /* room, table, ts, nick (the host), colour, text */
     EV_ROOM_UPDATED,  /* room, in (the room, read its settings) */
     EV_TABLE_UPDATED, /* room, table, text (the table's topic) */
+    EV_STAGE,         /* room, in (the room, read room_stage()), nick (the host) */
 } core_event_type_t;
 
 #define CORE_EVENT_SLOTS 4
@@ -141,7 +144,7 @@ typedef struct core_event {
     uint32_t count;
     uint64_t invite;    /* EV_INVITE_*: the invitation's id */
     const table_t *at;  /* EV_INVITE_ACCEPTED */
-    const room_t *in;   /* EV_ROOM_UPDATED */
+    const room_t *in;   /* EV_ROOM_UPDATED, EV_STAGE */
     core_right_t right; /* EV_RIGHTS */
     rbuf_t *enc[CORE_EVENT_SLOTS];
 } core_event_t;
@@ -455,6 +458,44 @@ int core_room_update(core_t *c, room_t *r, const core_room_edit_t *e);
  * people at it get EV_TABLE_UPDATED. CORE_ENOTABLE (out of range), CORE_ETEXTLONG. */
 int core_edit_table(session_t *s, room_t *r, uint32_t table, const char *topic);
 int core_table_update(core_t *c, room_t *r, uint32_t table, const char *topic);
+
+/* ---- the stage (stage.c) ----
+ * What a room's clients show around the chat, set by its hosts while it runs: a banner, a link
+ * (shown as an image if link_image) and a "now speaking" line. Plain text and a plain http(s) URL;
+ * rendering them safely is the clients' job. Stored (if the core has a store) and deleted with the
+ * room. */
+#define CORE_STAGE_BANNER_MAX   200
+#define CORE_STAGE_TITLE_MAX    100
+#define CORE_STAGE_SPEAKING_MAX 100
+#define CORE_STAGE_URL_MAX      500
+
+/* A room's current stage; NULL: not set (link_title is "" when the link has none). Owned by the
+ * room, valid until the next change. */
+typedef struct core_stage {
+    const char *banner;
+    const char *link_url;
+    const char *link_title;
+    bool link_image;
+    const char *speaking;
+} core_stage_t;
+/* Never NULL (private rooms have an empty stage). */
+const core_stage_t *room_stage(const room_t *r);
+
+/* A change: a field whose set_ flag is false is kept; set to NULL or "" it is cleared. */
+typedef struct core_stage_edit {
+    bool set_banner, set_link, set_speaking;
+    const char *banner;
+    const char *link_url; /* NULL or "": no link */
+    const char *link_title;
+    bool link_image;
+    const char *speaking;
+} core_stage_edit_t;
+/* A host of r (the room's right) changes its stage: stored, and everyone in r (every table,
+ * lurkers too) gets one EV_STAGE with all three values. CORE_ESTAGEURL (not http:// or https://
+ * with a host, longer than CORE_STAGE_URL_MAX, or holding spaces or control characters),
+ * CORE_ESTAGETEXT (a text over its maximum or holding control characters), CORE_ESTORE,
+ * CORE_ENOTINROOM, CORE_EFORBIDDEN (no host, or a private room). Nothing changes on error. */
+int core_stage_set(session_t *s, room_t *r, const core_stage_edit_t *e);
 
 /* Live bans (expired ones are dropped as they are met). who is "account:NAME" or "nick:FOLD";
  * addr is "" or the 16-hex-digit hash of the banned guest's address; by and reason may be "". */

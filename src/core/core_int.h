@@ -116,15 +116,16 @@ struct room {
     bool priv;     /* a private room (private.c): in core.privates, not in core.rooms */
     list_t tables; /* table.link, in number order; table 1 first and always there */
     unsigned ntables;
-    unsigned nusers;   /* members + lurkers over all tables */
-    list_t link;       /* in core.rooms_by_name */
-    UT_hash_handle hh; /* core.rooms, or core.privates for a private room */
-    folder_t *folder;  /* NULL for a private room */
-    list_t in_folder;  /* folder.rooms */
-    struct acl *acl;   /* NULL: inherits the folder's */
-    list_t tconfs;     /* struct tconf.link */
-    list_t bans;       /* struct ban.link */
-    rate_t rate;       /* says at all its tables (status counters) */
+    unsigned nusers;    /* members + lurkers over all tables */
+    list_t link;        /* in core.rooms_by_name */
+    UT_hash_handle hh;  /* core.rooms, or core.privates for a private room */
+    folder_t *folder;   /* NULL for a private room */
+    list_t in_folder;   /* folder.rooms */
+    struct acl *acl;    /* NULL: inherits the folder's */
+    list_t tconfs;      /* struct tconf.link */
+    list_t bans;        /* struct ban.link */
+    rate_t rate;        /* says at all its tables (status counters) */
+    core_stage_t stage; /* stage.c; strings owned, NULL when unset */
 };
 
 /* One history entry: the event plus the strings it points at, in one allocation. */
@@ -266,6 +267,11 @@ int access__ban_add(room_t *r, uint32_t table, const char *who, uint64_t addr, i
 /* Loads access lists, groups, bans and table topics from the store (after the rooms). */
 int access__load(core_t *c);
 void access__free_all(core_t *c);
+
+/* stage.c: frees r's stage; store_access_cb_t's stage callback (ud: the core). */
+void stage__clear(room_t *r);
+struct store_stage;
+void stage__load(void *ud, const struct store_stage *sg);
 
 /* folder.c */
 /* Creates the root folder (core_new). */

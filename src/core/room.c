@@ -252,6 +252,7 @@ void room__destroy(room_t *r)
         table_close(list_entry(it, table_t, link));
     }
     access__room_clear(r);
+    stage__clear(r);
     free(r->name);
     free(r->title);
     free(r->topic);

@@ -338,6 +338,11 @@ int store_ban_delete(store_t *st, const char *room, uint32_t table, const char *
     return st->closed ? STORE_ECLOSED : st->ops->ban_delete(st->be, room, table, who);
 }
 
+int store_stage_put(store_t *st, const store_stage_t *stage)
+{
+    return st->closed ? STORE_ECLOSED : st->ops->stage_put(st->be, stage);
+}
+
 int store_table_topic_put(store_t *st, const char *room, uint32_t table, const char *topic)
 {
     return st->closed ? STORE_ECLOSED : st->ops->table_topic_put(st->be, room, table, topic);

@@ -73,13 +73,24 @@ typedef struct store_ban {
     const char *reason;
 } store_ban_t;
 
-/* What store_access_load hands back, in this order: every access list, group, ban and table
- * topic. Pointers are valid during the callback. */
+/* A room's stage (host commands): what its clients show around the chat. NULL: not set. */
+typedef struct store_stage {
+    const char *room;
+    const char *banner;
+    const char *link_url; /* NULL: no link (then link_title and link_image mean nothing) */
+    const char *link_title;
+    bool link_image;
+    const char *speaking;
+} store_stage_t;
+
+/* What store_access_load hands back, in this order: every access list, group, ban, table
+ * topic and room stage (stage may be NULL: not wanted). Pointers are valid during the callback. */
 typedef struct store_access_cb {
     void (*acl)(void *ud, const store_acl_t *acl);
     void (*group)(void *ud, const store_group_t *group);
     void (*ban)(void *ud, const store_ban_t *ban);
     void (*table_topic)(void *ud, const char *room, uint32_t table, const char *topic);
+    void (*stage)(void *ud, const store_stage_t *stage);
 } store_access_cb_t;
 
 typedef struct store_msg {
@@ -110,7 +121,7 @@ uint64_t store_last_msg_id(store_t *st);
 /* Inserts or updates a room (synchronously, on the writer's connection under its lock). */
 int store_room_put(store_t *st, const store_room_t *room);
 int store_rooms_load(store_t *st, store_room_cb cb, void *ud);
-/* Deletes a room with its stored messages, access lists, bans and table topics. */
+/* Deletes a room with its stored messages, access lists, bans, table topics and stage. */
 int store_room_delete(store_t *st, const char *name);
 
 /* Access control, all synchronous like store_room_put (rare operations). */
@@ -130,6 +141,8 @@ int store_ban_put(store_t *st, const store_ban_t *ban);
 int store_ban_delete(store_t *st, const char *room, uint32_t table, const char *who);
 /* Sets a table's topic ("" deletes it). */
 int store_table_topic_put(store_t *st, const char *room, uint32_t table, const char *topic);
+/* Replaces a room's stage; one with nothing set (banner, link_url and speaking NULL) is deleted. */
+int store_stage_put(store_t *st, const store_stage_t *stage);
 int store_access_load(store_t *st, const store_access_cb_t *cb, void *ud);
 
 /* Server settings: a small key/value table (the chat-group registry lives there). *value gets a

@@ -39,6 +39,7 @@ typedef struct store_backend_ops {
     int (*ban_delete)(store_backend_t *be, const char *room, uint32_t table, const char *who);
     int (*table_topic_put)(store_backend_t *be, const char *room, uint32_t table,
                            const char *topic);
+    int (*stage_put)(store_backend_t *be, const store_stage_t *stage);
     int (*access_load)(store_backend_t *be, const store_access_cb_t *cb, void *ud);
     /* limit is already clamped to 1..STORE__HISTORY_MAX; more is never NULL. */
     int (*history)(store_backend_t *be, const char *room, uint32_t table, uint64_t before,

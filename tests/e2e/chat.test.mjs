@@ -575,6 +575,37 @@ test('host controls show only to hosts, and a host broadcasts and edits', async 
     await pete.locator('#room-topic').filter({ hasText: 'Tonight: the show' }).waitFor();
   });
 
+  await t.test('the stage: a banner shown as text, a link image beside the chat', async () => {
+    const banner = '<img src=x onerror="window.hacked=1"><b>Live</b> & more';
+    hana.once('dialog', (d) => d.accept(banner));
+    await hana.click('#host-banner');
+    const shown = pete.locator('#stage-banner');
+    await shown.filter({ hasText: 'Live' }).waitFor();
+    assert.equal(await shown.textContent(), banner, 'the HTML-looking banner is shown literally');
+    assert.equal(await shown.locator('*').count(), 0, 'no elements made from the banner');
+    const picture = new URL('favicon.svg', BASE).href; // an image the test server has
+    const answers = [picture, 'Our guest'];
+    const onDialog = (d) => d.accept(answers.shift());
+    hana.on('dialog', onDialog);
+    await hana.click('#host-link');
+    const img = pete.locator('#stage-side img.stage-image');
+    await img.waitFor({ state: 'attached' });
+    hana.off('dialog', onDialog);
+    assert.equal(await img.getAttribute('src'), picture);
+    await pete.waitForFunction(() => document.querySelector('#stage-side img')?.naturalWidth > 0);
+    assert.equal(await pete.textContent('#stage-side .stage-caption'), 'Our guest');
+    // a late entrant gets the stage with its enter result
+    const lena = await openPage('lena');
+    await lena.locator('#login-room option[value="stage"]').waitFor({ state: 'attached' });
+    await lena.selectOption('#login-room', 'stage');
+    await join(lena, 'lena');
+    await joined(lena, 'stage');
+    assert.equal(await lena.locator('#stage-banner').textContent(), banner);
+    await lena.locator('#stage-side img.stage-image').waitFor({ state: 'attached' });
+    assert.equal(await pete.evaluate(() => window.hacked), undefined);
+    await lena.context().close();
+  });
+
   await t.test('losing host rights hides the controls at once', async () => {
     await admin('PUT', 'acl/room/stage', { acl: [{ who: 'guests', right: 'participant' }] });
     await hana.locator('#host-tools').waitFor({ state: 'hidden' });

@@ -13,6 +13,7 @@ import { createStatus } from './ui/status.js';
 import { createMe } from './ui/me.js';
 import { createInvites } from './ui/invites.js';
 import { createAccount } from './ui/account.js';
+import { createStage } from './ui/stage.js';
 
 const ROOMS_REFRESH_MS = 15000;
 const TABLES_REFRESH_MS = 8000;
@@ -42,6 +43,7 @@ createRooms(session, { act });
 createMessages(session, { onPrivate });
 createPeople(session, { act, onPrivate });
 createInvites(session, { act });
+createStage(session, { act });
 
 client.on('state', ({ state }) => {
   login.setOnline(state === 'open');

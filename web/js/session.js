@@ -12,6 +12,7 @@
 //   'tables'        {room}: the table list of a room changed
 //   'ignored'       the list of nicknames we ignore changed
 //   'rights'        {room}: our right in a room we are in changed (host controls come or go)
+//   'stage'         {room}: a room's stage (banner, link, now speaking) changed
 //   'invited'       an `invited` event: someone asks us to a private room
 //   'notice'        a short text for the user (e.g. an invitation was declined)
 //   'error'         a ProtocolError from something the user did not directly ask for
@@ -51,6 +52,7 @@ class JoinedRoom {
     this.pendingSays = []; // says sent but not yet seen as `message` events, oldest first
     this.tablesTimer = null;
     this.right = 'participant'; // ours at our table: 'host' shows the host controls
+    this.stage = { banner: null, link: null, speaking: null }; // set by hosts; plain text and a URL
   }
 
   get host() {
@@ -215,6 +217,11 @@ export class Session extends Emitter {
     await this.#client.request('edit_room', { room: name, ...fields });
   }
 
+  // fields: any of banner, link ({url, title, image}), speaking; null clears one.
+  async setStage(name, fields) {
+    await this.#client.request('stage', { room: name, ...fields });
+  }
+
   async editTable(name, number, topic) {
     await this.#client.request('edit_table', { room: name, table: number, topic });
   }
@@ -318,6 +325,8 @@ export class Session extends Emitter {
     room.lurk = lurk;
     room.right = res.right ?? 'participant'; // a private room's accept carries none
     room.pendingSays = [];
+    room.stage = res.stage ?? { banner: null, link: null, speaking: null };
+    this.emit('stage', { room: name });
     this.#applyTable(room, res.table);
     const how = lurk ? ' as a lurker (read-only)' : '';
     const where = `${res.room.title}${room.table > 1 ? `, table ${room.tableName}` : ''}`;
@@ -483,6 +492,10 @@ export class Session extends Emitter {
         });
         this.#refreshRoomsSoon();
         this.refreshTables(room.name);
+        break;
+      case 'stage':
+        room.stage = { banner: ev.banner, link: ev.link, speaking: ev.speaking };
+        this.emit('stage', { room: room.name });
         break;
       case 'table_updated':
         this.#push(room, { kind: 'divider', ts: Date.now(), text: `Table topic: ${ev.topic || '(none)'}` });

@@ -21,6 +21,18 @@ json_t *json_table_summary(const table_t *t)
                      "topic", table_topic(t));
 }
 
+json_t *json_stage(const room_t *r)
+{
+    const core_stage_t *st = room_stage(r);
+    json_t *link = st->link_url
+                       ? json_pack("{s:s,s:s,s:b}", "url", st->link_url, "title",
+                                   st->link_title ? st->link_title : "", "image", st->link_image)
+                       : json_null();
+    return json_pack("{s:o,s:o,s:o}", "banner", st->banner ? json_string(st->banner) : json_null(),
+                     "link", link, "speaking",
+                     st->speaking ? json_string(st->speaking) : json_null());
+}
+
 static void add_member(void *ud, const char *nick, const char *colour)
 {
     json_array_append_new(ud, json_pack("{s:s,s:s}", "nick", nick, "colour", colour));
@@ -114,6 +126,13 @@ json_t *json_event(const core_event_t *ev)
     case EV_TABLE_UPDATED:
         return json_pack("{s:s,s:s,s:I,s:o}", "type", "table_updated", "room", ev->room, "table",
                          (json_int_t)ev->table, "topic", text_of(ev));
+    case EV_STAGE: {
+        json_t *o = json_stage(ev->in);
+        json_object_set_new(o, "type", json_string("stage"));
+        json_object_set_new(o, "room", json_string(ev->room));
+        json_object_set_new(o, "by", json_string(ev->nick));
+        return o;
+    }
     }
     return NULL;
 }

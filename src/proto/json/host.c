@@ -1,4 +1,4 @@
-/* The JSON commands of host powers: eject, broadcast, edit_room and edit_table
+/* The JSON commands of host powers: eject, broadcast, edit_room, edit_table and stage
  * (docs/PROTOCOL.md). session.c's command table calls these with the client's core session; the
  * core checks the rights. */
 #include <string.h>
@@ -111,5 +111,44 @@ int json_host_edit_table(session_t *s, json_t *req, json_t **result)
         return rc;
     *result =
         json_pack("{s:s,s:I,s:s}", "room", room_name(r), "table", (json_int_t)n, "topic", topic);
+    return 0;
+}
+
+/* A stage text: absent keeps (*set false), null clears, a string sets. */
+static int stage_str(json_t *req, const char *name, bool *set, const char **out)
+{
+    json_t *v = json_object_get(req, name);
+    *set = v != NULL;
+    *out = NULL;
+    if (v == NULL || json_is_null(v))
+        return 0;
+    return json_arg_str(req, name, out);
+}
+
+int json_host_stage(session_t *s, json_t *req, json_t **result)
+{
+    room_t *r;
+    core_stage_edit_t e = {0};
+    if (stage_str(req, "banner", &e.set_banner, &e.banner) < 0 ||
+        stage_str(req, "speaking", &e.set_speaking, &e.speaking) < 0)
+        return CORE_EBADREQ;
+    json_t *link = json_object_get(req, "link");
+    e.set_link = link != NULL;
+    if (json_is_object(link)) {
+        bool has;
+        json_t *img = json_object_get(link, "image");
+        if (json_arg_str(link, "url", &e.link_url) < 0 ||
+            stage_str(link, "title", &has, &e.link_title) < 0 || (img && !json_is_boolean(img)))
+            return CORE_EBADREQ;
+        e.link_image = json_is_true(img);
+    } else if (link && !json_is_null(link)) {
+        return CORE_EBADREQ;
+    }
+    int rc = arg_room(s, req, &r);
+    if (rc == 0)
+        rc = core_stage_set(s, r, &e);
+    if (rc < 0)
+        return rc;
+    *result = json_pack("{s:s,s:o}", "room", room_name(r), "stage", json_stage(r));
     return 0;
 }

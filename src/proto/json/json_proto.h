@@ -15,6 +15,8 @@ json_t *json_room_summary(const room_t *r);
 json_t *json_table_summary(const table_t *t);
 json_t *json_table_view(const table_t *t);
 json_t *json_event(const core_event_t *ev);
+/* {"banner", "link": {"url", "title", "image"}, "speaking"}, null for what is not set. */
+json_t *json_stage(const room_t *r);
 /* The table's history as s sees it (no messages from nicks s ignores), oldest first. */
 json_t *json_table_history(const session_t *s, const table_t *t);
 
@@ -33,11 +35,12 @@ int json_private_invite(session_t *s, json_t *req, json_t **result);
 int json_private_accept(session_t *s, json_t *req, json_t **result);
 int json_private_decline(session_t *s, json_t *req, json_t **result);
 
-/* host.c: the host commands (eject, broadcast, edit_room, edit_table), likewise. */
+/* host.c: the host commands (eject, broadcast, edit_room, edit_table, stage), likewise. */
 int json_host_eject(session_t *s, json_t *req, json_t **result);
 int json_host_broadcast(session_t *s, json_t *req, json_t **result);
 int json_host_edit_room(session_t *s, json_t *req, json_t **result);
 int json_host_edit_table(session_t *s, json_t *req, json_t **result);
+int json_host_stage(session_t *s, json_t *req, json_t **result);
 
 /* The WebSocket handler of the JSON protocol (GET /ws). */
 extern const ws_handler_t json_ws_handler;

@@ -337,9 +337,10 @@ static int cmd_enter(jsess_t *js, json_t *req, json_t **result)
         rc = core_enter(js->s, r, json_is_true(lurk), &t);
     if (rc < 0)
         return rc;
-    *result = json_pack("{s:o,s:o,s:o,s:s}", "room", json_room_summary(r), "table",
-                        json_table_view(t), "history", json_table_history(js->s, t), "right",
-                        core_right_name(core_right(js->s, r, table_number(t))));
+    *result =
+        json_pack("{s:o,s:o,s:o,s:s,s:o}", "room", json_room_summary(r), "table",
+                  json_table_view(t), "history", json_table_history(js->s, t), "right",
+                  core_right_name(core_right(js->s, r, table_number(t))), "stage", json_stage(r));
     return 0;
 }
 
@@ -528,6 +529,11 @@ static int cmd_edit_table(jsess_t *js, json_t *req, json_t **result)
     return json_host_edit_table(js->s, req, result);
 }
 
+static int cmd_stage(jsess_t *js, json_t *req, json_t **result)
+{
+    return json_host_stage(js->s, req, result);
+}
+
 static int cmd_ping(jsess_t *js, json_t *req, json_t **result)
 {
     *result = json_pack("{s:I}", "ts", (json_int_t)app_now_ms());
@@ -566,6 +572,7 @@ static const struct command {
     {"broadcast", cmd_broadcast, true, 2, true},
     {"edit_room", cmd_edit_room, true, 2, false},
     {"edit_table", cmd_edit_table, true, 2, false},
+    {"stage", cmd_stage, true, 2, false},
 };
 
 /* Flood control (docs/PROTOCOL.md, "Flood control"). Every client message, even one that cannot

@@ -1,4 +1,5 @@
-/* SQLite backend, access control: folders, access lists, user groups, bans and table topics, and
+/* SQLite backend, access control: folders, access lists, user groups, bans, table topics and room
+ * stages (migration 4), and
  * deleting a room with everything that hangs on it (schema: migration 3 in sqlite_store.c).
  *
  * Writes run on the writer connection under its lock, each in one transaction (several
@@ -49,6 +50,10 @@ static const struct {
     [A_TOPIC_PUT] = {true, "INSERT OR REPLACE INTO table_topics(room, tbl, topic) "
                            "VALUES(?1, ?2, ?3)"},
     [A_TOPIC_DEL] = {true, "DELETE FROM table_topics WHERE room = ?1 AND tbl = ?2"},
+    [A_ROOM_DEL_STAGE] = {true, "DELETE FROM room_stage WHERE room = ?1"},
+    [A_STAGE_PUT] = {true, "INSERT OR REPLACE INTO room_stage(room, banner, link_url, link_title, "
+                           "link_image, speaking) VALUES(?1, ?2, ?3, ?4, ?5, ?6)"},
+    [A_STAGE_DEL] = {true, "DELETE FROM room_stage WHERE room = ?1"},
     [R_FOLDERS] = {false, "SELECT path FROM folders ORDER BY path"},
     [R_ACLS] = {false, "SELECT scope, name, tbl, who, who_name, rights FROM acls "
                        "ORDER BY scope, name, tbl, pos"},
@@ -57,6 +62,8 @@ static const struct {
     [R_BANS] = {false, "SELECT room, tbl, who, addr, until_ms, by_nick, reason FROM bans "
                        "ORDER BY room, tbl, who"},
     [R_TOPICS] = {false, "SELECT room, tbl, topic FROM table_topics"},
+    [R_STAGES] = {false, "SELECT room, banner, link_url, link_title, link_image, speaking, "
+                         "banner IS NULL, link_url IS NULL, speaking IS NULL FROM room_stage"},
 };
 
 int sqlite_access__prepare(store_backend_t *be)
@@ -109,8 +116,8 @@ static int run(store_backend_t *be, int which, const char *name, int64_t table, 
 
 static int room_delete_tx(store_backend_t *be, const void *arg)
 {
-    static const int stmts[] = {A_ROOM_DEL, A_ROOM_DEL_MSGS, A_ROOM_DEL_ACLS, A_ROOM_DEL_BANS,
-                                A_ROOM_DEL_TOPICS};
+    static const int stmts[] = {A_ROOM_DEL,      A_ROOM_DEL_MSGS,   A_ROOM_DEL_ACLS,
+                                A_ROOM_DEL_BANS, A_ROOM_DEL_TOPICS, A_ROOM_DEL_STAGE};
     int err = 0;
     for (size_t i = 0; i < sizeof(stmts) / sizeof(stmts[0]) && err == 0; i++)
         err = run(be, stmts[i], arg, -1, NULL);
@@ -268,6 +275,34 @@ int sqlite_access__table_topic_put(store_backend_t *be, const char *room, uint32
     return in_tx(be, topic_put_tx, &b);
 }
 
+static void bind_opt(sqlite3_stmt *st, int i, const char *s)
+{
+    if (s)
+        sqlite__bind_str(st, i, s);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+static int stage_put_tx(store_backend_t *be, const void *arg)
+{
+    const store_stage_t *sg = arg;
+    if (sg->banner == NULL && sg->link_url == NULL && sg->speaking == NULL)
+        return run(be, A_STAGE_DEL, sg->room, -1, NULL);
+    sqlite3_stmt *st = be->acc[A_STAGE_PUT];
+    sqlite__bind_str(st, 1, sg->room);
+    bind_opt(st, 2, sg->banner);
+    bind_opt(st, 3, sg->link_url);
+    bind_opt(st, 4, sg->link_url ? sg->link_title : NULL);
+    sqlite3_bind_int(st, 5, sg->link_url && sg->link_image);
+    bind_opt(st, 6, sg->speaking);
+    return sqlite__step_done(st, "stage put");
+}
+
+int sqlite_access__stage_put(store_backend_t *be, const store_stage_t *stage)
+{
+    return in_tx(be, stage_put_tx, stage);
+}
+
 /* ---- loading ---- */
 
 /* Every row of a query, each column copied as text ("" for NULL). */
@@ -361,7 +396,7 @@ static void load_groups(const rows_t *rows, const store_access_cb_t *cb, void *u
 
 int sqlite_access__load(store_backend_t *be, const store_access_cb_t *cb, void *ud)
 {
-    rows_t acls = {0}, groups = {0}, bans = {0}, topics = {0};
+    rows_t acls = {0}, groups = {0}, bans = {0}, topics = {0}, stages = {0};
     int err = rows_read(be, R_ACLS, &acls);
     if (err == 0)
         err = rows_read(be, R_GROUPS, &groups);
@@ -369,6 +404,8 @@ int sqlite_access__load(store_backend_t *be, const store_access_cb_t *cb, void *
         err = rows_read(be, R_BANS, &bans);
     if (err == 0)
         err = rows_read(be, R_TOPICS, &topics);
+    if (err == 0)
+        err = rows_read(be, R_STAGES, &stages);
     if (err < 0)
         goto out;
     load_acls(&acls, cb, ud);
@@ -383,10 +420,24 @@ int sqlite_access__load(store_backend_t *be, const store_access_cb_t *cb, void *
     for (size_t i = 0; i < topics.n; i++)
         cb->table_topic(ud, cell(&topics, i, 0), (uint32_t)strtoul(cell(&topics, i, 1), NULL, 10),
                         cell(&topics, i, 2));
+    /* rows_read turns NULL into "": the last three columns say which were NULL */
+    for (size_t i = 0; cb->stage && i < stages.n; i++) {
+        bool no_url = strcmp(cell(&stages, i, 7), "1") == 0;
+        store_stage_t sg = {
+            .room = cell(&stages, i, 0),
+            .banner = strcmp(cell(&stages, i, 6), "1") == 0 ? NULL : cell(&stages, i, 1),
+            .link_url = no_url ? NULL : cell(&stages, i, 2),
+            .link_title = cell(&stages, i, 3),
+            .link_image = !no_url && strcmp(cell(&stages, i, 4), "0") != 0,
+            .speaking = strcmp(cell(&stages, i, 8), "1") == 0 ? NULL : cell(&stages, i, 5),
+        };
+        cb->stage(ud, &sg);
+    }
 out:
     rows_free(&acls);
     rows_free(&groups);
     rows_free(&bans);
     rows_free(&topics);
+    rows_free(&stages);
     return err;
 }

@@ -52,11 +52,15 @@ enum {
     A_BAN_DEL,
     A_TOPIC_PUT,
     A_TOPIC_DEL,
+    A_ROOM_DEL_STAGE,
+    A_STAGE_PUT,
+    A_STAGE_DEL,
     R_FOLDERS,
     R_ACLS,
     R_GROUPS,
     R_BANS,
     R_TOPICS,
+    R_STAGES,
     N_ACCESS_STMTS,
 };
 
@@ -98,6 +102,7 @@ int sqlite_access__ban_delete(store_backend_t *be, const char *room, uint32_t ta
                               const char *who);
 int sqlite_access__table_topic_put(store_backend_t *be, const char *room, uint32_t table,
                                    const char *topic);
+int sqlite_access__stage_put(store_backend_t *be, const store_stage_t *stage);
 int sqlite_access__load(store_backend_t *be, const store_access_cb_t *cb, void *ud);
 
 /* sqlite_accounts.c */

@@ -113,6 +113,14 @@ static const char *const migrations[] = {
     "  tbl INTEGER NOT NULL,"
     "  topic TEXT NOT NULL,"
     "  PRIMARY KEY(room, tbl));",
+    /* 4: room stages, set by hosts (sqlite_access.c). */
+    "CREATE TABLE room_stage("
+    "  room TEXT PRIMARY KEY NOT NULL,"
+    "  banner TEXT,"
+    "  link_url TEXT,"
+    "  link_title TEXT,"
+    "  link_image INTEGER NOT NULL DEFAULT 0,"
+    "  speaking TEXT);",
 };
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 
@@ -629,6 +637,7 @@ const store_backend_ops_t sqlite_store_ops = {
     .ban_put = sqlite_access__ban_put,
     .ban_delete = sqlite_access__ban_delete,
     .table_topic_put = sqlite_access__table_topic_put,
+    .stage_put = sqlite_access__stage_put,
     .access_load = sqlite_access__load,
     .account_add = sqlite_account_add,
     .account_update = sqlite_account_update,
