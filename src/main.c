@@ -265,8 +265,8 @@ static int run_create_sysop(void)
         fprintf(stderr, "parleyd: cannot create sysop '%s': %s\n", create_sysop,
                 auth_err_message(rc));
     else if (env && env[0])
-        printf("sysop '%s' of group %s ready (password from PARLEY_SYSOP_PASSWORD)\n",
-               create_sysop, g->name);
+        printf("sysop '%s' of group %s ready (password from PARLEY_SYSOP_PASSWORD)\n", create_sysop,
+               g->name);
     else
         printf("sysop '%s' of group %s ready with the password %s\n", create_sysop, g->name, pw);
     sodium_memzero(pw, sizeof pw);
