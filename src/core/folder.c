@@ -50,14 +50,9 @@ folder_t *core_folder_find(core_t *c, const char *path)
     return f;
 }
 
-static folder_t *folder_add(core_t *c, const char *path, folder_t *parent)
+/* Links f into the path hash and the path-sorted list. */
+static void folder_relink(core_t *c, folder_t *f)
 {
-    folder_t *f = xcalloc(1, sizeof(*f));
-    f->core = c;
-    f->path = xstrdup(path);
-    f->parent = parent;
-    list_init(&f->rooms);
-    HASH_ADD_KEYPTR(hh, c->folders, f->path, strlen(f->path), f);
     list_t *pos = &c->folders_by_path;
     list_foreach(it, &c->folders_by_path)
     {
@@ -67,6 +62,17 @@ static folder_t *folder_add(core_t *c, const char *path, folder_t *parent)
         }
     }
     list_insert_before(pos, &f->link);
+    HASH_ADD_KEYPTR(hh, c->folders, f->path, strlen(f->path), f);
+}
+
+static folder_t *folder_add(core_t *c, const char *path, folder_t *parent)
+{
+    folder_t *f = xcalloc(1, sizeof(*f));
+    f->core = c;
+    f->path = xstrdup(path);
+    f->parent = parent;
+    list_init(&f->rooms);
+    folder_relink(c, f);
     if (parent)
         parent->nfolders++;
     return f;
@@ -155,20 +161,6 @@ int core_folder_delete(core_t *c, const char *path)
 static bool path_within(const char *path, const char *top, size_t tl)
 {
     return strncmp(path, top, tl) == 0 && (path[tl] == '\0' || path[tl] == '/');
-}
-
-static void folder_relink(core_t *c, folder_t *f)
-{
-    list_t *pos = &c->folders_by_path;
-    list_foreach(it, &c->folders_by_path)
-    {
-        if (strcmp(list_entry(it, folder_t, link)->path, f->path) > 0) {
-            pos = it;
-            break;
-        }
-    }
-    list_insert_before(pos, &f->link);
-    HASH_ADD_KEYPTR(hh, c->folders, f->path, strlen(f->path), f);
 }
 
 int core_folder_rename(core_t *c, const char *from, const char *to)
