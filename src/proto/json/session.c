@@ -489,90 +489,47 @@ static int cmd_unignore(jsess_t *js, json_t *req, json_t **result)
     return persist_ignore(js, req, json_private_unignore(js->s, req, result), false);
 }
 
-static int cmd_ignored(jsess_t *js, json_t *req, json_t **result)
-{
-    return json_private_ignored(js->s, req, result);
-}
-
-static int cmd_invite(jsess_t *js, json_t *req, json_t **result)
-{
-    return json_private_invite(js->s, req, result);
-}
-
-static int cmd_accept(jsess_t *js, json_t *req, json_t **result)
-{
-    return json_private_accept(js->s, req, result);
-}
-
-static int cmd_decline(jsess_t *js, json_t *req, json_t **result)
-{
-    return json_private_decline(js->s, req, result);
-}
-
-static int cmd_eject(jsess_t *js, json_t *req, json_t **result)
-{
-    return json_host_eject(js->s, req, result);
-}
-
-static int cmd_broadcast(jsess_t *js, json_t *req, json_t **result)
-{
-    return json_host_broadcast(js->s, req, result);
-}
-
-static int cmd_edit_room(jsess_t *js, json_t *req, json_t **result)
-{
-    return json_host_edit_room(js->s, req, result);
-}
-
-static int cmd_edit_table(jsess_t *js, json_t *req, json_t **result)
-{
-    return json_host_edit_table(js->s, req, result);
-}
-
-static int cmd_stage(jsess_t *js, json_t *req, json_t **result)
-{
-    return json_host_stage(js->s, req, result);
-}
-
 static int cmd_ping(jsess_t *js, json_t *req, json_t **result)
 {
     *result = json_pack("{s:I}", "ts", (json_int_t)app_now_ms());
     return 0;
 }
 
-/* The command table: name, handler, whether hello must have succeeded, and the flood cost: what
+/* The command table: name, handler (fn, or sfn for a command that needs only the core session),
+ * whether hello must have succeeded, and the flood cost: what
  * the command takes from the session's command allowance (2 for those that fan out to table-mates
  * or send a room's list or history), and whether it also takes one message from the message
  * allowance. */
 static const struct command {
     const char *type;
     cmd_fn fn;
+    int (*sfn)(session_t *s, json_t *req, json_t **result);
     bool needs_hello;
     uint8_t cost;
     bool message;
 } commands[] = {
-    {"hello", cmd_hello, false, 1, false},
-    {"ping", cmd_ping, false, 1, false},
-    {"rooms", cmd_rooms, true, 2, false},
-    {"enter", cmd_enter, true, 2, false},
-    {"tables", cmd_tables, true, 1, false},
-    {"hop", cmd_hop, true, 2, false},
-    {"leave", cmd_leave, true, 2, false},
-    {"say", cmd_say, true, 1, true},
-    {"pm", cmd_pm, true, 1, true},
-    {"members", cmd_members, true, 1, false},
-    {"colour", cmd_colour, true, 2, false},
-    {"ignore", cmd_ignore, true, 1, false},
-    {"unignore", cmd_unignore, true, 1, false},
-    {"ignored", cmd_ignored, true, 1, false},
-    {"invite", cmd_invite, true, 2, false},
-    {"accept", cmd_accept, true, 2, false},
-    {"decline", cmd_decline, true, 1, false},
-    {"eject", cmd_eject, true, 2, false},
-    {"broadcast", cmd_broadcast, true, 2, true},
-    {"edit_room", cmd_edit_room, true, 2, false},
-    {"edit_table", cmd_edit_table, true, 2, false},
-    {"stage", cmd_stage, true, 2, false},
+    {"hello", cmd_hello, NULL, false, 1, false},
+    {"ping", cmd_ping, NULL, false, 1, false},
+    {"rooms", cmd_rooms, NULL, true, 2, false},
+    {"enter", cmd_enter, NULL, true, 2, false},
+    {"tables", cmd_tables, NULL, true, 1, false},
+    {"hop", cmd_hop, NULL, true, 2, false},
+    {"leave", cmd_leave, NULL, true, 2, false},
+    {"say", cmd_say, NULL, true, 1, true},
+    {"pm", cmd_pm, NULL, true, 1, true},
+    {"members", cmd_members, NULL, true, 1, false},
+    {"colour", cmd_colour, NULL, true, 2, false},
+    {"ignore", cmd_ignore, NULL, true, 1, false},
+    {"unignore", cmd_unignore, NULL, true, 1, false},
+    {"ignored", NULL, json_private_ignored, true, 1, false},
+    {"invite", NULL, json_private_invite, true, 2, false},
+    {"accept", NULL, json_private_accept, true, 2, false},
+    {"decline", NULL, json_private_decline, true, 1, false},
+    {"eject", NULL, json_host_eject, true, 2, false},
+    {"broadcast", NULL, json_host_broadcast, true, 2, true},
+    {"edit_room", NULL, json_host_edit_room, true, 2, false},
+    {"edit_table", NULL, json_host_edit_table, true, 2, false},
+    {"stage", NULL, json_host_stage, true, 2, false},
 };
 
 /* Flood control (docs/PROTOCOL.md, "Flood control"). Every client message, even one that cannot
@@ -667,7 +624,7 @@ static void on_text(ws_t *ws, const char *msg, size_t len)
         goto out;
     }
     json_t *result = NULL;
-    int rc = cmd->fn(js, req, &result);
+    int rc = cmd->fn ? cmd->fn(js, req, &result) : cmd->sfn(js->s, req, &result);
     if (rc == DEFERRED)
         goto out;
     if (rc == CORE_EMODERATED)
