@@ -8,46 +8,8 @@
 
 #include <cmocka.h>
 
-#include <ftw.h>
-#include <unistd.h>
-
-#include "fake_session.h"
-#include "store/store.h"
+#include "store_fixture.h"
 #include "util/log.h"
-
-typedef struct fixture {
-    char dir[64];
-    uv_loop_t loop;
-    store_t *st;
-    bus_t *bus;
-    core_t *core;
-} fixture_t;
-
-static int rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    return remove(path);
-}
-
-static int setup(void **state)
-{
-    fixture_t *f = calloc(1, sizeof(*f));
-    snprintf(f->dir, sizeof(f->dir), "/tmp/parley-core-XXXXXX");
-    assert_non_null(mkdtemp(f->dir));
-    assert_int_equal(uv_loop_init(&f->loop), 0);
-    f->bus = bus_inproc_new();
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fixture_t *f = *state;
-    bus_free(f->bus);
-    assert_int_equal(uv_loop_close(&f->loop), 0);
-    nftw(f->dir, rm_one, 8, FTW_DEPTH | FTW_PHYS);
-    free(f);
-    return 0;
-}
 
 static void open_all(fixture_t *f, int64_t max_pages, int history, size_t max_text)
 {
@@ -55,15 +17,6 @@ static void open_all(fixture_t *f, int64_t max_pages, int history, size_t max_te
     assert_int_equal(store_open(&f->loop, &opt, &f->st), 0);
     core_config_t cfg = {.default_capacity = 32, .history_on_entry = history, .max_text = max_text};
     f->core = core_new(&cfg, f->st, f->bus);
-}
-
-static void close_all(fixture_t *f)
-{
-    core_free(f->core);
-    f->core = NULL;
-    store_close(f->st);
-    f->st = NULL;
-    uv_run(&f->loop, UV_RUN_DEFAULT); /* lets the store's async handle close */
 }
 
 /* Runs the loop until *count reaches want (the store wakes the loop when a batch is written). */
