@@ -26,15 +26,6 @@ static bool is(const http_request_t *r, const char *m)
     return strcmp(r->method_name, m) == 0;
 }
 
-static void not_allowed(const http_request_t *r, const char *allow)
-{
-    char extra[64];
-    static const char body[] =
-        "{\"error\":{\"code\":\"method_not_allowed\",\"message\":\"method not allowed\"}}";
-    snprintf(extra, sizeof(extra), "Allow: %s\r\n", allow);
-    http_respond(r, 405, "application/json", body, sizeof(body) - 1, extra, false);
-}
-
 static void respond_core(const http_request_t *r, int err)
 {
     int status;
@@ -147,7 +138,7 @@ static void folders(const http_request_t *r, const char *rest)
         else
             http_respond_json(r, 200, json_pack("{s:s}", "deleted", rest));
     } else {
-        not_allowed(r, rest[0] ? "PATCH, DELETE" : "GET, POST");
+        rest_not_allowed(r, rest[0] ? "PATCH, DELETE" : "GET, POST");
     }
 }
 
@@ -181,7 +172,7 @@ static void rooms(const http_request_t *r, const char *rest)
     room_t *room = rest[0] == '/' ? core_room_find(c, rest + 1) : NULL;
     bool post = rest[0] == '\0' && is(r, "POST");
     if (!post && !(rest[0] == '/' && (is(r, "PATCH") || is(r, "DELETE")))) {
-        not_allowed(r, rest[0] ? "PATCH, DELETE" : "POST");
+        rest_not_allowed(r, rest[0] ? "PATCH, DELETE" : "POST");
         return;
     }
     if (!post && room == NULL) {
@@ -297,7 +288,7 @@ static void acl(const http_request_t *r, const char *rest)
         return;
     }
     if (!is(r, "GET") && !is(r, "PUT")) {
-        not_allowed(r, "GET, PUT");
+        rest_not_allowed(r, "GET, PUT");
         return;
     }
     if (is(r, "PUT")) {
@@ -354,7 +345,7 @@ static void user_groups(const http_request_t *r, const char *rest)
         return;
     }
     if (rest[0] != '/' || !(is(r, "PUT") || is(r, "DELETE"))) {
-        not_allowed(r, rest[0] ? "PUT, DELETE" : "GET");
+        rest_not_allowed(r, rest[0] ? "PUT, DELETE" : "GET");
         return;
     }
     const char *name = rest + 1;
@@ -419,7 +410,7 @@ static void bans(const http_request_t *r)
         return;
     }
     if (!is(r, "DELETE")) {
-        not_allowed(r, "GET, DELETE");
+        rest_not_allowed(r, "GET, DELETE");
         return;
     }
     json_t *body = body_object(r);

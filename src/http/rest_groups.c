@@ -106,8 +106,7 @@ void rest_groups(const http_request_t *r, const char *sub)
         else if (strcmp(m, "POST") == 0)
             create_group(r);
         else
-            http_respond(r, 405, "text/plain", "method not allowed\n", 19, "Allow: GET, POST\r\n",
-                         false);
+            rest_not_allowed(r, "GET, POST");
         return;
     }
     group_t *g = strchr(sub + 1, '/') ? NULL : group_find(app, sub + 1);
@@ -126,7 +125,6 @@ void rest_groups(const http_request_t *r, const char *sub)
         else
             http_respond(r, 204, NULL, NULL, 0, NULL, false);
     } else {
-        http_respond(r, 405, "text/plain", "method not allowed\n", 19,
-                     "Allow: GET, PATCH, DELETE\r\n", false);
+        rest_not_allowed(r, "GET, PATCH, DELETE");
     }
 }

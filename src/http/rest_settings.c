@@ -42,8 +42,7 @@ void rest_words(const http_request_t *r)
     group_t *g = http_group(r);
     const char *m = r->method_name;
     if (strcmp(m, "GET") != 0 && strcmp(m, "PUT") != 0 && strcmp(m, "DELETE") != 0) {
-        http_respond(r, 405, "text/plain", "method not allowed\n", 19,
-                     "Allow: GET, PUT, DELETE\r\n", false);
+        rest_not_allowed(r, "GET, PUT, DELETE");
         return;
     }
     if (!rest_require_admin(r))
