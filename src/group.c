@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "util/log.h"
+#include "util/timer.h"
 #include "util/xmalloc.h"
 
 #define REGISTRY_KEY  "groups"
@@ -512,6 +513,7 @@ static int group_open(app_t *app, const group_spec_t *spec, bool from_config, gr
     core_config_t ccfg = {
         .clock_ms = loop_clock,
         .clock_ud = app->loop,
+        .timers = {.start = uvtimer_start, .stop = uvtimer_stop, .ud = app->loop},
         .default_capacity = cfg->default_capacity,
         .history_on_entry = cfg->history_on_entry,
         .max_text = cfg->max_text,

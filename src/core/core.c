@@ -172,6 +172,19 @@ uint64_t core__next_msg_id(core_t *c)
     return c->next_msg_id++;
 }
 
+void *core__timer_start(core_t *c, uint64_t ms, void (*fn)(void *arg), void *arg)
+{
+    if (c->cfg.timers.start == NULL)
+        return NULL;
+    return c->cfg.timers.start(c->cfg.timers.ud, ms, fn, arg);
+}
+
+void core__timer_stop(core_t *c, void *timer)
+{
+    if (timer && c->cfg.timers.stop)
+        c->cfg.timers.stop(c->cfg.timers.ud, timer);
+}
+
 static bool is_space(utf8proc_int32_t cp)
 {
     switch (cp) {

@@ -83,6 +83,17 @@ const char *core_right_name(core_right_t r);
 /* 0 or CORE_EBADACL. */
 int core_right_parse(const char *name, core_right_t *out);
 
+/* One-shot timers for the core's scheduled work (playback, event schedules). The core has no loop
+ * of its own: the embedding program lends it one (src/util/timer.c wraps libuv's), tests a fake. */
+typedef struct core_timers {
+    /* Calls fn(arg) once, ms from now, on the loop thread (never from inside start). Returns a
+     * handle for stop, or NULL when no timer could be started. */
+    void *(*start)(void *ud, uint64_t ms, void (*fn)(void *arg), void *arg);
+    /* Cancels a timer that has not fired: fn is never called. A handle is gone once fn ran. */
+    void (*stop)(void *ud, void *timer);
+    void *ud;
+} core_timers_t;
+
 typedef struct core_config {
     int default_capacity; /* table capacity of rooms that don't set one (default 32) */
     int history_on_entry; /* messages replayed on enter/hop (default 50) */
@@ -98,6 +109,9 @@ typedef struct core_config {
      * Tests inject their own. */
     int64_t (*clock_ms)(void *ud);
     void *clock_ud;
+    /* The loop's timers. Without them (start NULL) the core's scheduled features refuse to start
+     * (CORE_EINTERNAL). */
+    core_timers_t timers;
 } core_config_t;
 
 typedef enum core_event_type {

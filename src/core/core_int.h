@@ -209,6 +209,9 @@ int64_t core__now_ms(void);
 /* The core's monotonic clock (cfg.clock_ms) in ms, for the message rates. */
 int64_t core__clock_ms(const core_t *c);
 uint64_t core__next_msg_id(core_t *c);
+/* cfg.timers: a handle, or NULL (no timers lent, or start failed). stop(NULL) is a no-op. */
+void *core__timer_start(core_t *c, uint64_t ms, void (*fn)(void *arg), void *arg);
+void core__timer_stop(core_t *c, void *timer);
 /* 0, CORE_ETEXTEMPTY or CORE_ETEXTLONG. */
 int core__check_text(const core_t *c, const char *text, size_t len);
 
