@@ -214,7 +214,9 @@ static void group_free(group_t *g)
     if (g == NULL)
         return;
     group_accounts_close(g); /* its pending operations report while the store is open */
-    store_close(g->store);   /* commits what is queued first */
+    if (g->core)
+        core_recordings_close(g->core); /* stored as stopped while the store is open */
+    store_close(g->store);              /* commits what is queued first */
     core_free(g->core);
     wordlist_free(g->words);
     json_decref(g->words_json);

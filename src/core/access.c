@@ -496,6 +496,19 @@ core_right_t access__right(const session_t *s, const room_t *r, uint32_t table)
     return right;
 }
 
+/* An account's right without a session (core.h, recording and playback): a stand-in session
+ * carrying only what access__right reads of an identity. */
+core_right_t core_account_right(core_t *c, const char *account, core_class_t cls, bool sysop,
+                                const room_t *r, uint32_t table)
+{
+    session_t s = {.core = c, .ready = true, .cls = (uint8_t)cls, .sysop = sysop};
+    s.account = (char *)account;
+    s.account_fold = account ? access__account_fold(account) : NULL;
+    core_right_t right = core_right(&s, r, table);
+    free(s.account_fold);
+    return right;
+}
+
 core_right_t core_right(const session_t *s, const room_t *r, uint32_t table)
 {
     /* A table is reachable only through its room. */

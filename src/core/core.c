@@ -63,6 +63,15 @@ static const struct {
     {CORE_ESTAGETEXT, "bad_request",
      "banner is at most 200 bytes, speaking and link.title at most 100, all without control "
      "characters"},
+    {CORE_EALREADYREC, "already_recording", "that table is recording already"},
+    {CORE_ENOTREC, "not_recording", "that table is not recording"},
+    {CORE_EALREADYPLAY, "already_playing", "a recording is playing at that table already"},
+    {CORE_ENOTPLAY, "not_playing", "no recording is playing at that table"},
+    {CORE_ENOREC, "no_such_recording", "no such recording"},
+    {CORE_ERECEMPTY, "recording_empty", "that recording has no messages to play"},
+    {CORE_ERECTITLE, "bad_request",
+     "a recording's title is at most 200 bytes without control characters"},
+    {CORE_EPLAYSPEED, "bad_request", "speed is a number from 0.1 to 100"},
 };
 
 const char *core_err_code(int err)
@@ -103,6 +112,7 @@ core_t *core_new(const core_config_t *cfg, store_t *store, bus_t *bus)
     list_init(&c->rooms_by_name);
     list_init(&c->pending);
     list_init(&c->invites);
+    list_init(&c->playbacks);
     folder__init(c);
     c->next_msg_id = (store ? store_last_msg_id(store) : 0) + 1;
     return c;
@@ -119,6 +129,7 @@ void core_free(core_t *c)
         return;
     if (c->nsessions)
         log_error("core_free: %u sessions still open", c->nsessions);
+    record__free_all(c);
     private__free_all(c);
     list_foreach_safe(it, tmp, &c->rooms_by_name)
     {
@@ -141,6 +152,8 @@ void core_get_stats(const core_t *c, core_stats_t *out)
 {
     *out = c->stats;
     out->sessions = HASH_CNT(hh_nick, c->nicks);
+    out->recordings = c->nrecordings;
+    out->playbacks = c->nplaybacks;
 }
 
 void core_event_release(core_event_t *ev)

@@ -63,6 +63,15 @@ enum {
     CORE_EBADACL,         /* bad_request: an invalid access-list entry or group */
     CORE_ESTAGEURL,       /* bad_request: a stage link that is no plain http(s) URL */
     CORE_ESTAGETEXT,      /* bad_request: a stage text too long or holding control characters */
+    /* recording and playback (record.c) */
+    CORE_EALREADYREC,  /* already_recording */
+    CORE_ENOTREC,      /* not_recording */
+    CORE_EALREADYPLAY, /* already_playing */
+    CORE_ENOTPLAY,     /* not_playing */
+    CORE_ENOREC,       /* no_such_recording */
+    CORE_ERECEMPTY,    /* recording_empty: nothing to play */
+    CORE_ERECTITLE,    /* bad_request: a title too long or holding control characters */
+    CORE_EPLAYSPEED,   /* bad_request: a speed out of range */
 };
 
 /* Protocol error-code string ("no_such_room") and an English message for a CORE_E* code. */
@@ -133,6 +142,11 @@ typedef enum core_event_type {
     EV_ROOM_UPDATED,  /* room, in (the room, read its settings) */
     EV_TABLE_UPDATED, /* room, table, text (the table's topic) */
     EV_STAGE,         /* room, in (the room, read room_stage()), nick (the host) */
+    /* recording and playback (record.c), to the table concerned: */
+    EV_RECORDING, /* room, table, recording, reason ("started" | "stopped"), nick (by; NULL: the
+                     server), text (the title) */
+    EV_PLAYBACK,  /* room, table, recording, reason ("started" | "stopped" | "finished"), nick
+                     (by; NULL: the server), loop, speed */
 } core_event_type_t;
 
 #define CORE_EVENT_SLOTS 4
@@ -160,6 +174,13 @@ typedef struct core_event {
     const table_t *at;  /* EV_INVITE_ACCEPTED */
     const room_t *in;   /* EV_ROOM_UPDATED, EV_STAGE */
     core_right_t right; /* EV_RIGHTS */
+    /* Recording and playback (record.c). EV_MESSAGE: recording != 0 marks a played message (the
+     * recording it comes from, its round and the time it was first said). */
+    uint64_t recording;
+    uint32_t round;
+    int64_t original_ts;
+    bool loop;    /* EV_PLAYBACK */
+    double speed; /* EV_PLAYBACK */
     rbuf_t *enc[CORE_EVENT_SLOTS];
 } core_event_t;
 
@@ -202,6 +223,8 @@ typedef struct core_stats {
     uint64_t ejections;   /* people ejected by hosts */
     uint64_t bans;        /* ejections that came with a ban */
     uint64_t broadcasts;  /* host broadcasts */
+    uint64_t recordings;  /* recordings running now */
+    uint64_t playbacks;   /* playbacks running now */
 } core_stats_t;
 void core_get_stats(const core_t *c, core_stats_t *out);
 
@@ -525,6 +548,119 @@ typedef struct core_ban_info {
 void core_bans_foreach(core_t *c, void (*fn)(void *ud, const core_ban_info_t *b), void *ud);
 /* Lifts a ban: CORE_ENOROOM, CORE_ENOBAN, CORE_ESTORE. */
 int core_ban_lift(core_t *c, const char *room, uint32_t table, const char *who);
+
+/* ---- recording and playback (record.c) ----
+ * A recording belongs to a (room, table number): it goes on when an overflow table closes and
+ * reopens under the same number, and stops when stopped, when the room is deleted, or at
+ * CORE_REC_MAX_MSGS messages. It keeps every say (EV_MESSAGE) and host broadcast (EV_BROADCAST)
+ * reaching that table; not private messages and not played messages. Recordings live in the store
+ * (none without one: CORE_ESTORE) and outlive their room. Everyone at the table gets EV_RECORDING
+ * when one starts or stops.
+ *
+ * A playback plays a recording into an open table: message i at start + offset_i / speed, looped
+ * rounds every duration / speed (duration = stopped - started, at least 1 s). Played messages are
+ * EV_MESSAGE with recording, round and original_ts set, a fresh msg_id and ts; they join the
+ * table's history but are neither stored nor recorded. One playback per table; it ends when
+ * stopped, finished, its table closes, its room or its recording is deleted, or the core is freed.
+ * Everyone at the table gets EV_PLAYBACK when one starts, stops or finishes. */
+#define CORE_REC_MAX_MSGS   50000 /* messages in one recording; it stops at this size */
+#define CORE_REC_TITLE_MAX  200   /* bytes */
+#define CORE_PLAY_SPEED_MIN 0.1
+#define CORE_PLAY_SPEED_MAX 100.0
+
+/* A running recording as the table shows it; owned by the core, valid until it stops. */
+typedef struct core_rec_info {
+    uint64_t id;
+    const char *title; /* "" for none */
+    const char *started_by;
+    int64_t since; /* ms since the epoch */
+    uint32_t messages;
+} core_rec_info_t;
+/* The recording running at t's number, or NULL. */
+const core_rec_info_t *table_recording(const table_t *t);
+
+/* A playback as the table shows it; valid until it ends. */
+typedef struct core_play_info {
+    uint64_t recording;
+    bool loop;
+    double speed;
+    uint32_t round; /* 1, 2, ... */
+} core_play_info_t;
+/* The playback at t, or NULL. */
+const core_play_info_t *table_playback(const table_t *t);
+
+/* A host of the table (table 0: s's own table of r) starts or stops its recording. s must be in
+ * r: CORE_ENOTINROOM; CORE_ENOTABLE (not open when starting, or a table s has no right at);
+ * CORE_EFORBIDDEN (no host there, or a private room); CORE_EALREADYREC; CORE_ENOTREC;
+ * CORE_ERECTITLE; CORE_ESTORE. title may be NULL. *id (may be NULL) gets the recording's id. */
+int core_record_start(session_t *s, room_t *r, uint32_t table, const char *title, uint64_t *id);
+int core_record_stop(session_t *s, room_t *r, uint32_t table);
+/* The same without a session (hosted events): by is the nick named as its starter. The table
+ * (1..CORE_MAX_TABLE) need not be open. core_record_end's EV_RECORDING names no one (by NULL).
+ * CORE_ENOROOM (NULL or private), CORE_ENOTABLE, CORE_EALREADYREC, CORE_ENOTREC, CORE_ERECTITLE,
+ * CORE_ESTORE. */
+int core_record_begin(core_t *c, room_t *r, uint32_t table, const char *by, const char *title,
+                      uint64_t *id);
+int core_record_end(core_t *c, room_t *r, uint32_t table);
+/* Stops every recording (stored as stopped) and playback: call while the store is still open,
+ * before the program closes it (core_free alone cannot store the stops). */
+void core_recordings_close(core_t *c);
+
+/* A stored recording (strings valid during the callback). stopped_ms 0: still running. */
+typedef struct core_recording {
+    uint64_t id;
+    const char *room;
+    uint32_t table;
+    const char *title;
+    const char *started_by;
+    int64_t started_ms;
+    int64_t stopped_ms;
+    uint32_t messages;
+} core_recording_t;
+
+typedef struct core_rec_msg {
+    uint32_t seq;
+    int64_t offset_ms;
+    int64_t ts;
+    bool broadcast;
+    const char *nick;
+    const char *colour;
+    uint32_t table;
+    const char *text;
+    size_t text_len;
+} core_rec_msg_t;
+
+/* The recordings of the room named room (NULL: all), oldest first: CORE_ESTORE. */
+int core_recordings_foreach(core_t *c, const char *room,
+                            void (*fn)(void *ud, const core_recording_t *rec), void *ud);
+/* The same for a host of r (its room right): CORE_ENOROOM (r NULL, or no right in it),
+ * CORE_EFORBIDDEN. */
+int core_recordings_for(session_t *s, room_t *r, void (*fn)(void *ud, const core_recording_t *rec),
+                        void *ud);
+/* One recording: CORE_ENOREC, CORE_ESTORE. */
+int core_recording_get(core_t *c, uint64_t id, void (*fn)(void *ud, const core_recording_t *rec),
+                       void *ud);
+/* Messages with seq > after, at most limit (1..1000), in order; *n gets how many. */
+int core_recording_msgs(core_t *c, uint64_t id, uint32_t after, int limit,
+                        void (*fn)(void *ud, const core_rec_msg_t *m), void *ud, int *n);
+/* Deletes a recording and its messages, stopping it first if it runs and ending its playbacks:
+ * CORE_ENOREC, CORE_ESTORE. core_recording_delete_as needs a host of its room (by name; a sysop
+ * when the room is gone): CORE_EFORBIDDEN. */
+int core_recording_delete(core_t *c, uint64_t id);
+int core_recording_delete_as(session_t *s, uint64_t id);
+
+/* A host of the table (table 0: s's own) plays recording `recording` into it. s must be in r.
+ * CORE_ENOTINROOM, CORE_ENOTABLE, CORE_EFORBIDDEN, CORE_EPLAYSPEED (outside
+ * CORE_PLAY_SPEED_MIN..MAX), CORE_EALREADYPLAY, CORE_ENOREC, CORE_ERECEMPTY, CORE_ESTORE,
+ * CORE_EINTERNAL (no timers). */
+int core_play(session_t *s, room_t *r, uint32_t table, uint64_t recording, bool loop, double speed);
+/* CORE_ENOTPLAY, and the errors of core_play's checks. */
+int core_play_stop(session_t *s, room_t *r, uint32_t table);
+
+/* The right an account (no session needed) has in r (table 0: the room) — the REST API's check
+ * for a host exporting a recording. */
+core_right_t core_account_right(core_t *c, const char *account, core_class_t cls, bool sysop,
+                                const room_t *r, uint32_t table);
 
 /* Validation helpers shared with other layers. */
 int core_check_nick(const char *nick); /* 0, CORE_ENICKINVALID or CORE_ENICKRESERVED */

@@ -53,6 +53,11 @@ struct core {
     list_t folders_by_path; /* folder.link, sorted by path */
     folder_t *root;
     struct ugroup *groups; /* uthash (hh) by name */
+
+    /* recording and playback (record.c) */
+    list_t playbacks;     /* struct playback.link */
+    unsigned nrecordings; /* running, over all rooms */
+    unsigned nplaybacks;
 };
 
 /* An access list: entries in the order given (access.c). */
@@ -126,6 +131,7 @@ struct room {
     list_t bans;        /* struct ban.link */
     rate_t rate;        /* says at all its tables (status counters) */
     core_stage_t stage; /* stage.c; strings owned, NULL when unset */
+    list_t recordings;  /* struct recording.link: running ones, by table number (record.c) */
 };
 
 /* One history entry: the event plus the strings it points at, in one allocation. */
@@ -147,8 +153,9 @@ struct table {
     hist_msg_t **hist;  /* ring of cfg.history_on_entry slots */
     unsigned hist_head; /* index of the oldest */
     unsigned hist_len;
-    rate_t rate; /* its says (status counters) */
-    list_t link; /* in room.tables */
+    rate_t rate;           /* its says (status counters) */
+    list_t link;           /* in room.tables */
+    struct playback *play; /* record.c; NULL: none */
 };
 
 struct member {
@@ -275,6 +282,26 @@ void access__free_all(core_t *c);
 void stage__clear(room_t *r);
 struct store_stage;
 void stage__load(void *ud, const struct store_stage *sg);
+
+/* record.c */
+/* A running recording of (room, table number). */
+struct recording {
+    core_rec_info_t info; /* info.title, info.started_by owned */
+    room_t *room;
+    uint32_t table;
+    int64_t started_mono; /* core__clock_ms() at the start */
+    list_t link;          /* room.recordings */
+};
+/* Records ev (a say or a broadcast just published at table number `table` of r) if a recording
+ * runs there. */
+void record__add(room_t *r, uint32_t table, const core_event_t *ev);
+/* t is closing: its playback ends (no event: nobody is left). */
+void record__table_closing(table_t *t);
+/* r is being deleted (core_room_delete): its recordings stop (stored) and playbacks end. */
+void record__room_deleted(room_t *r);
+/* core_free: frees every recording and playback without storing anything (the store may be
+ * closed by then). */
+void record__free_all(core_t *c);
 
 /* folder.c */
 /* Creates the root folder (core_new). */

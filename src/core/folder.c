@@ -322,6 +322,7 @@ int core_room_delete(core_t *c, room_t *r)
             return CORE_ESTORE;
         }
     }
+    record__room_deleted(r);
     room__free(r);
     return 0;
 }

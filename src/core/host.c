@@ -101,6 +101,7 @@ int core_broadcast(session_t *s, room_t *r, const char *text, size_t len, int64_
         ev.table = t->number;
         room__publish(t, &ev);
         core_event_release(&ev);
+        record__add(r, t->number, &ev);
     }
     s->core->stats.broadcasts++;
     if (ts)

@@ -77,6 +77,7 @@ static table_t *table_open(room_t *r, uint32_t number, list_t *before)
 static void table_close(table_t *t)
 {
     core_t *c = t->room->core;
+    record__table_closing(t);
     if (t->sub)
         bus_unsubscribe(c->bus, t->sub);
     list_remove(&t->link);
@@ -167,6 +168,9 @@ void room__history_add(table_t *t, const core_event_t *ev)
         .msg_id = ev->msg_id,
         .ts = ev->ts,
         .text_len = ev->text_len,
+        .recording = ev->recording, /* a played message stays marked */
+        .round = ev->round,
+        .original_ts = ev->original_ts,
     };
     memcpy(p, ev->nick, nl + 1);
     h->ev.nick = p;
@@ -240,6 +244,7 @@ room_t *room__alloc(core_t *c, const room_spec_t *spec)
     list_init(&r->tables);
     list_init(&r->tconfs);
     list_init(&r->bans);
+    list_init(&r->recordings);
     table_open(r, 1, &r->tables);
     return r;
 }

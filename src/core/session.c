@@ -489,6 +489,7 @@ int core_say(session_t *s, room_t *r, const char *text, size_t len, uint64_t *ms
     rate_add(&r->rate, mono);
     room__publish(t, &ev);
     core_event_release(&ev);
+    record__add(r, t->number, &ev);
 
     if (c->store == NULL || r->priv) { /* private rooms are ephemeral: acked unstored */
         room__history_add(t, &ev);

@@ -247,6 +247,48 @@ void http_hand_over(const http_request_t *r, const conn_handler_t *handler, void
     r->hc->next_data = data;
 }
 
+/* ---- chunked answers (recording exports) ---- */
+
+void http_chunked_begin(const http_request_t *r, int status, const char *content_type,
+                        const char *extra_headers)
+{
+    buf_t out;
+    buf_init(&out, (size_t)-1);
+    buf_printf(&out,
+               "HTTP/1.1 %d %s\r\n"
+               "Server: parley/" PARLEY_VERSION "\r\n"
+               "Transfer-Encoding: chunked\r\n"
+               "Content-Type: %s\r\n",
+               status, http_status_text(status), content_type);
+    if (extra_headers)
+        buf_appends(&out, extra_headers);
+    buf_appends(&out, "\r\n");
+    conn_send_copy(r->hc->conn, out.base, out.len);
+    buf_deinit(&out);
+}
+
+void http_chunk(const http_request_t *r, const void *data, size_t len)
+{
+    if (len == 0)
+        return; /* an empty chunk would end the body */
+    char head[24];
+    int n = snprintf(head, sizeof head, "%zx\r\n", len);
+    buf_t out;
+    buf_init(&out, (size_t)-1);
+    buf_append(&out, head, (size_t)n);
+    buf_append(&out, data, len);
+    buf_appends(&out, "\r\n");
+    conn_send_copy(r->hc->conn, out.base, out.len);
+    buf_deinit(&out);
+}
+
+void http_chunked_end(const http_request_t *r)
+{
+    conn_send_copy(r->hc->conn, "0\r\n\r\n", 5);
+    if (!r->keep_alive || r->hc->app->stopping)
+        conn_close(r->hc->conn, true);
+}
+
 static void fail(http_conn_t *h, int status, const char *text)
 {
     char line[256];

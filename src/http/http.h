@@ -55,6 +55,14 @@ void http_respond_json(const http_request_t *r, int status, json_t *obj);
 /* {"error": {"code": code, "message": message}} */
 void http_respond_error(const http_request_t *r, int status, const char *code, const char *message);
 
+/* A chunked answer (Transfer-Encoding: chunked) for a body built piece by piece in bounded
+ * memory: begin (status 2xx; extra_headers as for http_respond), any number of chunks (each
+ * copied into the output queue at once), end. All within the handler call. */
+void http_chunked_begin(const http_request_t *r, int status, const char *content_type,
+                        const char *extra_headers);
+void http_chunk(const http_request_t *r, const void *data, size_t len);
+void http_chunked_end(const http_request_t *r);
+
 /* Hands the connection to another protocol (WebSocket). After the current handler returns, the HTTP
  * state is freed and bytes that followed the request are passed to the new handler's on_read. */
 void http_hand_over(const http_request_t *r, const conn_handler_t *h, void *data);

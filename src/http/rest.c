@@ -241,6 +241,12 @@ void rest_handle(const http_request_t *r)
         rest_status(r);
         return;
     }
+    static const char recs[] = "/api/v1/admin/recordings";
+    if (strncmp(p, recs, sizeof(recs) - 1) == 0 &&
+        (p[sizeof(recs) - 1] == '\0' || p[sizeof(recs) - 1] == '/')) {
+        rest_recordings(r, p + sizeof(recs) - 1);
+        return;
+    }
     if (strcmp(p, "/api/v1/admin/settings") == 0) {
         rest_settings(r);
         return;
@@ -399,6 +405,8 @@ static void metrics(const http_request_t *r)
         cs.ejections += c1.ejections;
         cs.bans += c1.bans;
         cs.broadcasts += c1.broadcasts;
+        cs.recordings += c1.recordings;
+        cs.playbacks += c1.playbacks;
         if (g->auth) {
             auth_stats_t a1;
             auth_get_stats(g->auth, &a1);
@@ -437,6 +445,9 @@ static void metrics(const http_request_t *r)
     metric(&b, "parley_ejections_total", "counter", "People ejected by hosts.", cs.ejections);
     metric(&b, "parley_bans_total", "counter", "Ejections that came with a ban.", cs.bans);
     metric(&b, "parley_broadcasts_total", "counter", "Host broadcasts.", cs.broadcasts);
+    metric(&b, "parley_recordings_active", "gauge", "Tables recording now.", cs.recordings);
+    metric(&b, "parley_playbacks_active", "gauge", "Recordings playing into tables now.",
+           cs.playbacks);
     metric(&b, "parley_registrations_total", "counter", "Accounts registered.", as.registrations);
     metric(&b, "parley_validations_total", "counter", "Accounts validated by e-mail.",
            as.validations);

@@ -39,6 +39,10 @@ void rest_banned_handle(const http_request_t *r);
 bool rest_sysop(const http_request_t *r);
 /* An account as the REST API shows it (a new reference). */
 json_t *rest_account_json(const store_account_t *a);
+/* The account whose session token the request carries into *out (deinit it), or false. */
+bool rest_account(const http_request_t *r, store_account_t *out);
+/* rest_record.c: /api/v1/admin/recordings[/ID[/export]] (docs/PROTOCOL.md, "Recordings"). */
+void rest_recordings(const http_request_t *r, const char *sub);
 /* Whether it carries a valid session token of any account. */
 bool rest_has_account(const http_request_t *r);
 

@@ -299,6 +299,12 @@ bool rest_has_account(const http_request_t *r)
     return true;
 }
 
+bool rest_account(const http_request_t *r, store_account_t *out)
+{
+    char token[TOKEN_MAX];
+    return bearer(r, token) && auth_token_account(rest_auth(r), token, out) == 0;
+}
+
 bool rest_sysop(const http_request_t *r)
 {
     char token[TOKEN_MAX];

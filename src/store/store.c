@@ -26,7 +26,7 @@
 
 typedef struct pending {
     list_t node;
-    store_msg_t msg; /* strings point into the same allocation */
+    store__write_t w; /* strings point into the same allocation */
     store_done_cb cb;
     void *ud;
     int status;
@@ -73,23 +73,45 @@ static char *put_str(char **cursor, const char *s, size_t len)
     return dst;
 }
 
-/* One allocation holds the pending_t and copies of every string. */
-static pending_t *pending_new(const store_msg_t *m, store_done_cb cb, void *ud)
+static size_t str_len(const char *s)
 {
-    size_t room_len = m->room ? strlen(m->room) : 0;
-    size_t nick_len = m->nick ? strlen(m->nick) : 0;
-    size_t colour_len = m->colour ? strlen(m->colour) : 0;
-    size_t text_len = m->text ? m->text_len : 0;
-    pending_t *p = xmalloc(sizeof *p + room_len + nick_len + colour_len + text_len + 4);
+    return s ? strlen(s) : 0;
+}
+
+/* One allocation holds the pending_t and copies of every string of m or rm (one of them). */
+static pending_t *pending_new(const store_msg_t *m, const store_rec_msg_t *rm, store_done_cb cb,
+                              void *ud)
+{
+    const char *room = m ? m->room : NULL;
+    const char *nick = m ? m->nick : rm->nick, *colour = m ? m->colour : rm->colour;
+    const char *text = m ? m->text : rm->text;
+    size_t room_len = str_len(room), nick_len = str_len(nick), colour_len = str_len(colour);
+    size_t text_len = text ? (m ? m->text_len : rm->text_len) : 0;
+    pending_t *p = xcalloc(1, sizeof *p + room_len + nick_len + colour_len + text_len + 4);
     char *cursor = (char *)(p + 1);
 
     list_init(&p->node);
-    p->msg = *m;
-    p->msg.room = m->room ? put_str(&cursor, m->room, room_len) : NULL;
-    p->msg.nick = m->nick ? put_str(&cursor, m->nick, nick_len) : NULL;
-    p->msg.colour = m->colour ? put_str(&cursor, m->colour, colour_len) : NULL;
-    p->msg.text = put_str(&cursor, m->text ? m->text : "", text_len);
-    p->msg.text_len = text_len;
+    p->w.rec = m == NULL;
+    if (m)
+        p->w.msg = *m;
+    else
+        p->w.rmsg = *rm;
+    room = room ? put_str(&cursor, room, room_len) : NULL;
+    nick = nick ? put_str(&cursor, nick, nick_len) : NULL;
+    colour = colour ? put_str(&cursor, colour, colour_len) : NULL;
+    text = put_str(&cursor, text ? text : "", text_len);
+    if (m) {
+        p->w.msg.room = room;
+        p->w.msg.nick = nick;
+        p->w.msg.colour = colour;
+        p->w.msg.text = text;
+        p->w.msg.text_len = text_len;
+    } else {
+        p->w.rmsg.nick = nick;
+        p->w.rmsg.colour = colour;
+        p->w.rmsg.text = text;
+        p->w.rmsg.text_len = text_len;
+    }
     p->cb = cb;
     p->ud = ud;
     p->status = 0;
@@ -100,13 +122,13 @@ static pending_t *pending_new(const store_msg_t *m, store_done_cb cb, void *ud)
  * number of transactions committed. */
 static uint64_t write_batch(store_t *st, list_t *batch, size_t n)
 {
-    const store_msg_t **msgs = xmalloc(n * sizeof *msgs);
+    const store__write_t **msgs = xmalloc(n * sizeof *msgs);
     uint64_t commits = 0;
     size_t i = 0;
 
     list_foreach(it, batch)
     {
-        msgs[i++] = &list_entry(it, pending_t, node)->msg;
+        msgs[i++] = &list_entry(it, pending_t, node)->w;
     }
     int err = st->ops->write_batch(st->be, msgs, n);
     if (err == 0)
@@ -120,7 +142,7 @@ static uint64_t write_batch(store_t *st, list_t *batch, size_t n)
         list_foreach(it, batch)
         {
             pending_t *p = list_entry(it, pending_t, node);
-            const store_msg_t *one = &p->msg;
+            const store__write_t *one = &p->w;
             p->status = full ? STORE_EFULL : st->ops->write_batch(st->be, &one, 1);
             full = p->status == STORE_EFULL;
             commits += p->status == 0;
@@ -190,7 +212,7 @@ static void flush_done(void *arg, bool cancelled)
         pending_t *p = list_entry(f->batch.next, pending_t, node);
         list_remove(&p->node);
         if (p->cb)
-            p->cb(p->ud, p->msg.id, p->status);
+            p->cb(p->ud, p->w.rec ? p->w.rmsg.seq : p->w.msg.id, p->status);
         free(p);
     }
     free(f);
@@ -353,12 +375,9 @@ int store_access_load(store_t *st, const store_access_cb_t *cb, void *ud)
     return st->closed ? STORE_ECLOSED : st->ops->access_load(st->be, cb, ud);
 }
 
-int store_msg_append(store_t *st, const store_msg_t *msg, store_done_cb cb, void *ud)
+/* Queues p for the writer thread, submitting a flush job unless one is waiting. */
+static void enqueue(store_t *st, pending_t *p)
 {
-    if (st->closing)
-        return STORE_ECLOSED;
-    pending_t *p = pending_new(msg, cb, ud);
-
     uv_mutex_lock(&st->mu);
     list_push_back(&st->queue, &p->node);
     st->stats.queued++;
@@ -371,7 +390,67 @@ int store_msg_append(store_t *st, const store_msg_t *msg, store_done_cb cb, void
         list_init(&f->batch);
         workq_submit(st->q, flush_work, flush_done, f); /* cannot fail before store_close */
     }
+}
+
+int store_msg_append(store_t *st, const store_msg_t *msg, store_done_cb cb, void *ud)
+{
+    if (st->closing)
+        return STORE_ECLOSED;
+    enqueue(st, pending_new(msg, NULL, cb, ud));
     return 0;
+}
+
+int store_recording_append(store_t *st, const store_rec_msg_t *m, store_done_cb cb, void *ud)
+{
+    if (st->closing)
+        return STORE_ECLOSED;
+    enqueue(st, pending_new(NULL, m, cb, ud));
+    return 0;
+}
+
+int store_recording_begin(store_t *st, const store_recording_t *rec, uint64_t *id)
+{
+    return st->closing ? STORE_ECLOSED : st->ops->recording_begin(st->be, rec, id);
+}
+
+int store_recording_end(store_t *st, uint64_t id, int64_t stopped_ms, uint32_t messages)
+{
+    return st->closing ? STORE_ECLOSED : st->ops->recording_end(st->be, id, stopped_ms, messages);
+}
+
+int store_recording_get(store_t *st, uint64_t id, void (*cb)(void *ud, const store_recording_t *r),
+                        void *ud)
+{
+    return st->closed ? STORE_ECLOSED : st->ops->recording_get(st->be, id, cb, ud);
+}
+
+int store_recordings_list(store_t *st, const char *room,
+                          void (*cb)(void *ud, const store_recording_t *r), void *ud)
+{
+    return st->closed ? STORE_ECLOSED : st->ops->recordings_list(st->be, room, cb, ud);
+}
+
+int store_recording_msgs(store_t *st, uint64_t id, uint32_t after, int limit,
+                         void (*cb)(void *ud, const store_rec_msg_t *m), void *ud, int *n)
+{
+    int local = 0;
+    if (n)
+        *n = 0;
+    if (st->closed)
+        return STORE_ECLOSED;
+    if (limit < 1)
+        limit = 1;
+    if (limit > STORE_REC_PAGE)
+        limit = STORE_REC_PAGE;
+    int err = st->ops->recording_msgs(st->be, id, after, limit, cb, ud, &local);
+    if (n)
+        *n = local;
+    return err;
+}
+
+int store_recording_delete(store_t *st, uint64_t id)
+{
+    return st->closing ? STORE_ECLOSED : st->ops->recording_delete(st->be, id);
 }
 
 int store_history(store_t *st, const char *room, uint32_t table, uint64_t before, int limit,

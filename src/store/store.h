@@ -159,6 +159,58 @@ int store_msg_append(store_t *st, const store_msg_t *msg, store_done_cb cb, void
 int store_history(store_t *st, const char *room, uint32_t table, uint64_t before, int limit,
                   store_msg_cb cb, void *ud, bool *more);
 
+/* ---- recordings (sqlite_record.c) ----
+ * A recording of one table: its row, and its messages in order. Begin, end, get, list, read and
+ * delete are synchronous (rare host actions; writes on the writer's connection under its lock);
+ * message appends go through the writer thread like store_msg_append. A recording left running
+ * (stopped_ms unset) by a crash is closed when the store next opens: stopped_ms becomes its last
+ * message's ts (or started_ms), messages the number of its stored messages. */
+typedef struct store_recording {
+    uint64_t id;
+    const char *room; /* the room's name, kept as text (the room may be gone) */
+    uint32_t table;
+    const char *title;      /* "" for none */
+    const char *started_by; /* a nick */
+    int64_t started_ms;     /* ms since epoch */
+    int64_t stopped_ms;     /* 0: still running */
+    uint32_t messages;
+} store_recording_t;
+
+typedef struct store_rec_msg {
+    uint64_t recording;
+    uint32_t seq;      /* 1, 2, ... within the recording */
+    int64_t offset_ms; /* since the recording's start, on a monotonic clock */
+    int64_t ts;        /* ms since epoch */
+    bool broadcast;    /* a host's broadcast, else a say */
+    const char *nick;
+    const char *colour;
+    uint32_t table;
+    const char *text;
+    size_t text_len;
+} store_rec_msg_t;
+
+/* Inserts rec (its id, stopped_ms and messages are ignored) and sets *id. */
+int store_recording_begin(store_t *st, const store_recording_t *rec, uint64_t *id);
+/* Sets stopped_ms and raises messages to at least `messages`. STORE_ENOTFOUND. */
+int store_recording_end(store_t *st, uint64_t id, int64_t stopped_ms, uint32_t messages);
+/* Queues a message of a recording for the writer thread (copied). A message of a recording that
+ * is gone by the time it is written is dropped without error. cb (may be NULL) gets m->seq as its
+ * msg_id. */
+int store_recording_append(store_t *st, const store_rec_msg_t *m, store_done_cb cb, void *ud);
+/* The recording id, handed to cb (pointers valid during the call). STORE_ENOTFOUND. */
+int store_recording_get(store_t *st, uint64_t id, void (*cb)(void *ud, const store_recording_t *r),
+                        void *ud);
+/* The recordings of room (NULL: all), oldest first. */
+int store_recordings_list(store_t *st, const char *room,
+                          void (*cb)(void *ud, const store_recording_t *r), void *ud);
+/* Messages of recording id with seq > after, at most limit (1..STORE_REC_PAGE) of them, in
+ * order. *n (may be NULL) gets how many were handed to cb. */
+#define STORE_REC_PAGE 1000
+int store_recording_msgs(store_t *st, uint64_t id, uint32_t after, int limit,
+                         void (*cb)(void *ud, const store_rec_msg_t *m), void *ud, int *n);
+/* Deletes a recording with its messages. STORE_ENOTFOUND. */
+int store_recording_delete(store_t *st, uint64_t id);
+
 /* Counters for /metrics. */
 typedef struct store_stats {
     uint64_t appended; /* messages durably written */

@@ -14,6 +14,14 @@
 
 typedef struct store_backend store_backend_t;
 
+/* One item of the writer's queue: a chat message (store_msg_append) or a recording's message
+ * (store_recording_append). */
+typedef struct store__write {
+    bool rec;
+    store_msg_t msg;      /* !rec */
+    store_rec_msg_t rmsg; /* rec */
+} store__write_t;
+
 typedef struct store_backend_ops {
     const char *name;
     /* Opens (creating and migrating) the database under opt->dir. */
@@ -45,9 +53,21 @@ typedef struct store_backend_ops {
     int (*history)(store_backend_t *be, const char *room, uint32_t table, uint64_t before,
                    int limit, store_msg_cb cb, void *ud, bool *more);
 
-    /* Writer thread: inserts n messages in one transaction. All-or-nothing: on failure nothing of
-     * the batch is stored and the backend is ready for the next call. */
-    int (*write_batch)(store_backend_t *be, const store_msg_t *const *msgs, size_t n);
+    /* Writer thread: writes n queued items (chat messages, recordings' messages) in one
+     * transaction. All-or-nothing: on failure nothing of the batch is stored and the backend is
+     * ready for the next call. */
+    int (*write_batch)(store_backend_t *be, const struct store__write *const *w, size_t n);
+
+    /* Recordings: the contract of the store_recording_* calls in store.h (loop thread). */
+    int (*recording_begin)(store_backend_t *be, const store_recording_t *rec, uint64_t *id);
+    int (*recording_end)(store_backend_t *be, uint64_t id, int64_t stopped_ms, uint32_t messages);
+    int (*recording_get)(store_backend_t *be, uint64_t id,
+                         void (*cb)(void *ud, const store_recording_t *r), void *ud);
+    int (*recordings_list)(store_backend_t *be, const char *room,
+                           void (*cb)(void *ud, const store_recording_t *r), void *ud);
+    int (*recording_msgs)(store_backend_t *be, uint64_t id, uint32_t after, int limit,
+                          void (*cb)(void *ud, const store_rec_msg_t *m), void *ud, int *n);
+    int (*recording_delete)(store_backend_t *be, uint64_t id);
 
     /* Accounts: the contract of the store_account_* etc. calls in store.h (loop thread). */
     int (*account_add)(store_backend_t *be, store_account_t *a);

@@ -42,9 +42,53 @@ json_t *json_table_view(const table_t *t)
 {
     json_t *members = json_array();
     table_members_foreach(t, add_member, members);
-    return json_pack("{s:s,s:I,s:s,s:s,s:I,s:o}", "room", room_name(table_room(t)), "table",
-                     (json_int_t)table_number(t), "name", table_name(t), "topic", table_topic(t),
-                     "lurkers", (json_int_t)table_lurkers(t), "members", members);
+    json_t *o =
+        json_pack("{s:s,s:I,s:s,s:s,s:I,s:o}", "room", room_name(table_room(t)), "table",
+                  (json_int_t)table_number(t), "name", table_name(t), "topic", table_topic(t),
+                  "lurkers", (json_int_t)table_lurkers(t), "members", members);
+    json_table_view_rec(o, t);
+    return o;
+}
+
+/* ---- recording and playback ---- */
+
+void json_table_view_rec(json_t *view, const table_t *t)
+{
+    const core_rec_info_t *rec = table_recording(t);
+    const core_play_info_t *play = table_playback(t);
+    json_object_set_new(view, "recording",
+                        rec ? json_pack("{s:I,s:s,s:s,s:I}", "id", (json_int_t)rec->id, "title",
+                                        rec->title, "started_by", rec->started_by, "since",
+                                        (json_int_t)rec->since)
+                            : json_null());
+    json_object_set_new(view, "playback",
+                        play ? json_pack("{s:I,s:b,s:f,s:I}", "recording",
+                                         (json_int_t)play->recording, "loop", play->loop, "speed",
+                                         play->speed, "round", (json_int_t)play->round)
+                             : json_null());
+}
+
+json_t *json_recording(const core_recording_t *r)
+{
+    return json_pack("{s:I,s:s,s:I,s:s,s:s,s:I,s:o,s:I,s:b}", "id", (json_int_t)r->id, "room",
+                     r->room, "table", (json_int_t)r->table, "title", r->title, "started_by",
+                     r->started_by, "started_ms", (json_int_t)r->started_ms, "stopped_ms",
+                     r->stopped_ms ? json_integer(r->stopped_ms) : json_null(), "messages",
+                     (json_int_t)r->messages, "running", r->stopped_ms == 0);
+}
+
+static json_t *json_rec_event(const core_event_t *ev)
+{
+    json_t *by = ev->nick ? json_string(ev->nick) : json_null();
+    if (ev->type == EV_RECORDING)
+        return json_pack("{s:s,s:s,s:I,s:I,s:s,s:o,s:s%}", "type", "recording", "room", ev->room,
+                         "table", (json_int_t)ev->table, "recording", (json_int_t)ev->recording,
+                         "state", ev->reason, "by", by, "title", ev->text ? ev->text : "",
+                         ev->text_len);
+    return json_pack("{s:s,s:s,s:I,s:I,s:s,s:b,s:f,s:I,s:o}", "type", "playback", "room", ev->room,
+                     "table", (json_int_t)ev->table, "recording", (json_int_t)ev->recording,
+                     "state", ev->reason, "loop", ev->loop, "speed", ev->speed, "round",
+                     (json_int_t)ev->round, "by", by);
 }
 
 json_t *json_invite_id(uint64_t id)
@@ -71,11 +115,18 @@ static json_t *text_of(const core_event_t *ev)
 json_t *json_event(const core_event_t *ev)
 {
     switch (ev->type) {
-    case EV_MESSAGE:
-        return json_pack("{s:s,s:s,s:I,s:I,s:I,s:s,s:s,s:o}", "type", "message", "room", ev->room,
-                         "table", (json_int_t)ev->table, "msg_id", (json_int_t)ev->msg_id, "ts",
-                         (json_int_t)ev->ts, "nick", ev->nick, "colour", ev->colour, "text",
-                         text_of(ev));
+    case EV_MESSAGE: {
+        json_t *o = json_pack("{s:s,s:s,s:I,s:I,s:I,s:s,s:s,s:o}", "type", "message", "room",
+                              ev->room, "table", (json_int_t)ev->table, "msg_id",
+                              (json_int_t)ev->msg_id, "ts", (json_int_t)ev->ts, "nick", ev->nick,
+                              "colour", ev->colour, "text", text_of(ev));
+        if (ev->recording) /* a played message */
+            json_object_set_new(o, "playback",
+                                json_pack("{s:I,s:I,s:I}", "recording", (json_int_t)ev->recording,
+                                          "round", (json_int_t)ev->round, "original_ts",
+                                          (json_int_t)ev->original_ts));
+        return o;
+    }
     case EV_PRIVATE:
         return json_pack("{s:s,s:s,s:I,s:I,s:I,s:s,s:s,s:s,s:o}", "type", "private", "room",
                          ev->room, "table", (json_int_t)ev->table, "msg_id", (json_int_t)ev->msg_id,
@@ -133,6 +184,8 @@ json_t *json_event(const core_event_t *ev)
         json_object_set_new(o, "by", json_string(ev->nick));
         return o;
     }
+    case EV_RECORDING:
+    case EV_PLAYBACK: return json_rec_event(ev);
     }
     return NULL;
 }

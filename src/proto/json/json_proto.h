@@ -42,6 +42,18 @@ int json_host_edit_room(session_t *s, json_t *req, json_t **result);
 int json_host_edit_table(session_t *s, json_t *req, json_t **result);
 int json_host_stage(session_t *s, json_t *req, json_t **result);
 
+/* ---- recording and playback (record.c) ---- */
+/* Adds the table view's "recording" and "playback" members (null when none) to view. */
+void json_table_view_rec(json_t *view, const table_t *t);
+/* A stored recording as the protocol and the REST API show it (a new reference). */
+json_t *json_recording(const core_recording_t *r);
+/* The commands record, recordings, delete_recording, play and stop_play. */
+int json_rec_record(session_t *s, json_t *req, json_t **result);
+int json_rec_recordings(session_t *s, json_t *req, json_t **result);
+int json_rec_delete(session_t *s, json_t *req, json_t **result);
+int json_rec_play(session_t *s, json_t *req, json_t **result);
+int json_rec_stop_play(session_t *s, json_t *req, json_t **result);
+
 /* The WebSocket handler of the JSON protocol (GET /ws). */
 extern const ws_handler_t json_ws_handler;
 

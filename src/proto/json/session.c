@@ -530,6 +530,12 @@ static const struct command {
     {"edit_room", NULL, json_host_edit_room, true, 2, false},
     {"edit_table", NULL, json_host_edit_table, true, 2, false},
     {"stage", NULL, json_host_stage, true, 2, false},
+    /* recording and playback (record.c) */
+    {"record", NULL, json_rec_record, true, 2, false},
+    {"recordings", NULL, json_rec_recordings, true, 2, false},
+    {"delete_recording", NULL, json_rec_delete, true, 2, false},
+    {"play", NULL, json_rec_play, true, 2, false},
+    {"stop_play", NULL, json_rec_stop_play, true, 2, false},
 };
 
 /* Flood control (docs/PROTOCOL.md, "Flood control"). Every client message, even one that cannot

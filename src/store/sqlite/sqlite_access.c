@@ -11,10 +11,7 @@
 #include "store/sqlite/sqlite_int.h"
 #include "util/xmalloc.h"
 
-static const struct {
-    bool writer;
-    const char *sql;
-} acc_sql[N_ACCESS_STMTS] = {
+static const sqlite__sql_t acc_sql[N_ACCESS_STMTS] = {
     [A_BEGIN] = {true, "BEGIN IMMEDIATE"},
     [A_COMMIT] = {true, "COMMIT"},
     [A_ROLLBACK] = {true, "ROLLBACK"},
@@ -68,22 +65,12 @@ static const struct {
 
 int sqlite_access__prepare(store_backend_t *be)
 {
-    for (int i = 0; i < N_ACCESS_STMTS; i++) {
-        sqlite3 *db = acc_sql[i].writer ? be->wdb : be->rdb;
-        int rc = sqlite3_prepare_v3(db, acc_sql[i].sql, -1, SQLITE_PREPARE_PERSISTENT, &be->acc[i],
-                                    NULL);
-        if (rc != SQLITE_OK)
-            return sqlite__map_err(db, rc, acc_sql[i].sql);
-    }
-    return 0;
+    return sqlite__prepare(be, acc_sql, N_ACCESS_STMTS, be->acc);
 }
 
 void sqlite_access__finalize(store_backend_t *be)
 {
-    for (int i = 0; i < N_ACCESS_STMTS; i++) {
-        sqlite3_finalize(be->acc[i]);
-        be->acc[i] = NULL;
-    }
+    sqlite__finalize(be->acc, N_ACCESS_STMTS);
 }
 
 /* Runs fn(be, arg) in one write transaction under the writer lock. */

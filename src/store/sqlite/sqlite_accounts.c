@@ -43,10 +43,7 @@ enum {
 };
 _Static_assert(N_ACCT <= SQLITE__N_ACCT, "sqlite_int.h's statement count");
 
-static const struct {
-    bool writer;
-    const char *sql;
-} acct_sql[N_ACCT] = {
+static const sqlite__sql_t acct_sql[N_ACCT] = {
     [W_ACC_ADD] = {true,
                    "INSERT INTO accounts(name, fold, email, email_fold, pwhash, class, sysop, "
                    "must_change, colour, created_ms, validated_ms) "
@@ -82,22 +79,12 @@ static const struct {
 
 int sqlite_accounts__prepare(store_backend_t *be)
 {
-    for (int i = 0; i < N_ACCT; i++) {
-        sqlite3 *db = acct_sql[i].writer ? be->wdb : be->rdb;
-        int rc = sqlite3_prepare_v3(db, acct_sql[i].sql, -1, SQLITE_PREPARE_PERSISTENT,
-                                    &be->acct[i], NULL);
-        if (rc != SQLITE_OK)
-            return sqlite__map_err(db, rc, acct_sql[i].sql);
-    }
-    return 0;
+    return sqlite__prepare(be, acct_sql, N_ACCT, be->acct);
 }
 
 void sqlite_accounts__finalize(store_backend_t *be)
 {
-    for (int i = 0; i < N_ACCT; i++) {
-        sqlite3_finalize(be->acct[i]);
-        be->acct[i] = NULL;
-    }
+    sqlite__finalize(be->acct, N_ACCT);
 }
 
 /* The writer statement i, with wlock taken: bind, then finish with write_end(). */

@@ -65,6 +65,7 @@ enum {
 };
 
 #define SQLITE__N_ACCT 24 /* sqlite_accounts.c's statements (its own enum) */
+#define SQLITE__N_REC  10 /* sqlite_record.c's statements (its own enum) */
 
 struct store_backend {
     sqlite3 *wdb;      /* writer connection; guarded by wlock */
@@ -74,7 +75,18 @@ struct store_backend {
     sqlite3_stmt *stmt[N_STMTS];
     sqlite3_stmt *acc[N_ACCESS_STMTS];  /* sqlite_access.c */
     sqlite3_stmt *acct[SQLITE__N_ACCT]; /* sqlite_accounts.c */
+    sqlite3_stmt *rec[SQLITE__N_REC];   /* sqlite_record.c */
 };
+
+/* A statement prepared once at open, on the writer connection or on the read one. */
+typedef struct sqlite__sql {
+    bool writer;
+    const char *sql;
+} sqlite__sql_t;
+/* Prepares the n statements of defs into out[0..n). */
+int sqlite__prepare(store_backend_t *be, const sqlite__sql_t *defs, int n, sqlite3_stmt **out);
+/* Finalizes st[0..n) and sets them to NULL. */
+void sqlite__finalize(sqlite3_stmt **st, int n);
 
 /* Maps a SQLite result code to a store error and logs it with the connection's message. */
 int sqlite__map_err(sqlite3 *db, int rc, const char *what);
@@ -133,5 +145,20 @@ int sqlite_banned_add(store_backend_t *be, const char *pattern);
 int sqlite_banned_del(store_backend_t *be, const char *pattern);
 int sqlite_banned_has(store_backend_t *be, const char *pattern, bool *out);
 int sqlite_banned_load(store_backend_t *be, void (*cb)(void *, const char *), void *ud);
+
+/* sqlite_record.c: prepares its statements and closes the recordings a crash left running. */
+int sqlite_record__prepare(store_backend_t *be);
+void sqlite_record__finalize(store_backend_t *be);
+/* Writer thread, inside write_batch's transaction (wlock held). */
+int sqlite_record__insert(store_backend_t *be, const store_rec_msg_t *m);
+int sqlite_recording_begin(store_backend_t *be, const store_recording_t *rec, uint64_t *id);
+int sqlite_recording_end(store_backend_t *be, uint64_t id, int64_t stopped_ms, uint32_t messages);
+int sqlite_recording_get(store_backend_t *be, uint64_t id,
+                         void (*cb)(void *ud, const store_recording_t *r), void *ud);
+int sqlite_recordings_list(store_backend_t *be, const char *room,
+                           void (*cb)(void *ud, const store_recording_t *r), void *ud);
+int sqlite_recording_msgs(store_backend_t *be, uint64_t id, uint32_t after, int limit,
+                          void (*cb)(void *ud, const store_rec_msg_t *m), void *ud, int *n);
+int sqlite_recording_delete(store_backend_t *be, uint64_t id);
 
 #endif

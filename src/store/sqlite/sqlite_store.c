@@ -121,13 +121,32 @@ static const char *const migrations[] = {
     "  link_title TEXT,"
     "  link_image INTEGER NOT NULL DEFAULT 0,"
     "  speaking TEXT);",
+    /* 5: recordings of tables and their messages (sqlite_record.c). */
+    "CREATE TABLE recordings("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  room TEXT NOT NULL,"
+    "  tbl INTEGER NOT NULL,"
+    "  title TEXT NOT NULL DEFAULT '',"
+    "  started_by TEXT NOT NULL DEFAULT '',"
+    "  started_ms INTEGER NOT NULL,"
+    "  stopped_ms INTEGER,"
+    "  messages INTEGER NOT NULL DEFAULT 0);"
+    "CREATE INDEX recordings_room ON recordings(room, id);"
+    "CREATE TABLE recording_msgs("
+    "  recording INTEGER NOT NULL REFERENCES recordings(id) ON DELETE CASCADE,"
+    "  seq INTEGER NOT NULL,"
+    "  offset_ms INTEGER NOT NULL,"
+    "  ts INTEGER NOT NULL,"
+    "  kind TEXT NOT NULL,"
+    "  nick TEXT NOT NULL,"
+    "  colour TEXT,"
+    "  tbl INTEGER NOT NULL,"
+    "  text TEXT NOT NULL,"
+    "  PRIMARY KEY(recording, seq)) WITHOUT ROWID;",
 };
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 
-static const struct {
-    bool writer;
-    const char *sql;
-} stmt_sql[N_STMTS] = {
+static const sqlite__sql_t stmt_sql[N_STMTS] = {
     [W_BEGIN] = {true, "BEGIN IMMEDIATE"},
     [W_COMMIT] = {true, "COMMIT"},
     [W_ROLLBACK] = {true, "ROLLBACK"},
@@ -168,6 +187,25 @@ int sqlite__map_err(sqlite3 *db, int rc, const char *what)
             return STORE_EEXIST;
         return STORE_EIO;
     default: return STORE_EIO;
+    }
+}
+
+int sqlite__prepare(store_backend_t *be, const sqlite__sql_t *defs, int n, sqlite3_stmt **out)
+{
+    for (int i = 0; i < n; i++) {
+        sqlite3 *db = defs[i].writer ? be->wdb : be->rdb;
+        int rc = sqlite3_prepare_v3(db, defs[i].sql, -1, SQLITE_PREPARE_PERSISTENT, &out[i], NULL);
+        if (rc != SQLITE_OK)
+            return sqlite__map_err(db, rc, defs[i].sql);
+    }
+    return 0;
+}
+
+void sqlite__finalize(sqlite3_stmt **st, int n)
+{
+    for (int i = 0; i < n; i++) {
+        sqlite3_finalize(st[i]);
+        st[i] = NULL;
     }
 }
 
@@ -346,10 +384,10 @@ static void sqlite_close(store_backend_t *be)
 {
     if (be == NULL)
         return;
-    for (int i = 0; i < N_STMTS; i++)
-        sqlite3_finalize(be->stmt[i]);
+    sqlite__finalize(be->stmt, N_STMTS);
     sqlite_access__finalize(be);
     sqlite_accounts__finalize(be);
+    sqlite_record__finalize(be);
     /* The reader first: closing the writer, the last connection, checkpoints and removes the WAL.
      */
     if (be->rdb && sqlite3_close(be->rdb) != SQLITE_OK)
@@ -391,18 +429,13 @@ static int sqlite_open(const store_options_t *opt, store_backend_t **out)
     err = open_conn(path, SQLITE_OPEN_READONLY, &be->rdb);
     if (err < 0)
         goto out;
-    for (int i = 0; i < N_STMTS; i++) {
-        sqlite3 *db = stmt_sql[i].writer ? be->wdb : be->rdb;
-        int rc = sqlite3_prepare_v3(db, stmt_sql[i].sql, -1, SQLITE_PREPARE_PERSISTENT,
-                                    &be->stmt[i], NULL);
-        if (rc != SQLITE_OK) {
-            err = sqlite__map_err(db, rc, stmt_sql[i].sql);
-            goto out;
-        }
-    }
-    err = sqlite_access__prepare(be);
+    err = sqlite__prepare(be, stmt_sql, N_STMTS, be->stmt);
+    if (err == 0)
+        err = sqlite_access__prepare(be);
     if (err == 0)
         err = sqlite_accounts__prepare(be);
+    if (err == 0)
+        err = sqlite_record__prepare(be);
     if (err < 0)
         goto out;
     *out = be;
@@ -597,14 +630,14 @@ static int insert_msg(store_backend_t *be, const store_msg_t *m)
     return sqlite__step_done(st, "message insert");
 }
 
-static int sqlite_write_batch(store_backend_t *be, const store_msg_t *const *msgs, size_t n)
+static int sqlite_write_batch(store_backend_t *be, const store__write_t *const *w, size_t n)
 {
     uv_mutex_lock(&be->wlock);
     int err = sqlite__step_done(be->stmt[W_BEGIN], "begin");
     if (err < 0)
         goto out;
     for (size_t i = 0; i < n && err == 0; i++)
-        err = insert_msg(be, msgs[i]);
+        err = w[i]->rec ? sqlite_record__insert(be, &w[i]->rmsg) : insert_msg(be, &w[i]->msg);
     if (err == 0)
         err = sqlite__step_done(be->stmt[W_COMMIT], "commit");
     /* SQLite may already have rolled back (e.g. on SQLITE_FULL); finish the job if not. */
@@ -659,4 +692,10 @@ const store_backend_ops_t sqlite_store_ops = {
     .banned_del = sqlite_banned_del,
     .banned_has = sqlite_banned_has,
     .banned_load = sqlite_banned_load,
+    .recording_begin = sqlite_recording_begin,
+    .recording_end = sqlite_recording_end,
+    .recording_get = sqlite_recording_get,
+    .recordings_list = sqlite_recordings_list,
+    .recording_msgs = sqlite_recording_msgs,
+    .recording_delete = sqlite_recording_delete,
 };
