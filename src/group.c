@@ -214,7 +214,7 @@ static void group_free(group_t *g)
     if (g == NULL)
         return;
     group_accounts_close(g); /* its pending operations report while the store is open */
-    if (g->core)
+    if (g->core && g->store)
         core_recordings_close(g->core); /* stored as stopped while the store is open */
     store_close(g->store);              /* commits what is queued first */
     core_free(g->core);

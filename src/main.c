@@ -134,7 +134,8 @@ static void shutdown_server(void)
     list_foreach(it, &app.groups)
     {
         group_t *g = list_entry(it, group_t, link);
-        group_accounts_close(g); /* waiting logins answer "shutting down" */
+        group_accounts_close(g);        /* waiting logins answer "shutting down" */
+        core_recordings_close(g->core); /* running recordings are stored as stopped */
         store_close(g->store);
         g->store = NULL;
     }

@@ -70,7 +70,9 @@ static void rec_free(core_t *c, struct recording *rec)
 static void rec_stop(core_t *c, struct recording *rec, const char *by, bool store)
 {
     if (store && c->store) {
-        int rc = store_recording_end(c->store, rec->info.id, core__now_ms(), rec->info.messages);
+        /* Its end on the clock of its offsets, so duration and offsets always agree. */
+        int64_t stopped = rec->info.since + (core__clock_ms(c) - rec->started_mono);
+        int rc = store_recording_end(c->store, rec->info.id, stopped, rec->info.messages);
         if (rc < 0) /* the next start closes it from its stored messages */
             log_error("storing the end of recording %llu: %s", (unsigned long long)rec->info.id,
                       store_strerror(rc));

@@ -32,6 +32,8 @@ typedef struct rec {
     uint64_t invite;
     core_right_t right;
     const table_t *at; /* borrowed: valid while the private room lives */
+    uint64_t recording; /* a played message, EV_RECORDING, EV_PLAYBACK */
+    uint32_t round;
 } rec_t;
 
 typedef struct fake {
@@ -76,6 +78,8 @@ static inline void fake_deliver(void *ctx, core_event_t *ev)
     r->invite = ev->invite;
     r->right = ev->right;
     r->at = ev->at;
+    r->recording = ev->recording;
+    r->round = ev->round;
     if (f->encode) {
         if (ev->enc[CORE_SLOT_JSON_WS] == NULL)
             ev->enc[CORE_SLOT_JSON_WS] = rbuf_from("frame", 5);

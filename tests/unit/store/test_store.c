@@ -568,6 +568,126 @@ static void test_append_after_close(void **state)
     assert_string_equal(store_strerror(-1), "unknown store error");
 }
 
+/* ---- recordings ---- */
+
+static int rec_append(fixture_t *f, store_t *st, uint64_t rec, uint32_t seq, const char *text)
+{
+    store_rec_msg_t m = {
+        .recording = rec,
+        .seq = seq,
+        .offset_ms = 100 * seq,
+        .ts = 1700000000000 + 100 * seq,
+        .broadcast = seq == 2,
+        .nick = "hank",
+        .colour = "#102030",
+        .table = 3,
+        .text = text,
+        .text_len = strlen(text),
+    };
+    return store_recording_append(st, &m, on_done, f);
+}
+
+static void note_recording(void *ud, const store_recording_t *r)
+{
+    store_recording_t *out = ud;
+    *out = *r; /* numbers only are read afterwards */
+    out->room = out->title = out->started_by = NULL;
+}
+
+static void collect_rec_msg(void *ud, const store_rec_msg_t *m)
+{
+    fixture_t *f = ud;
+    f->ids[f->n_ids++] = m->seq;
+    snprintf(f->last_text, sizeof f->last_text, "%s %s %u %s %" PRId64, m->nick, m->colour,
+             (unsigned)m->table, m->broadcast ? "broadcast" : "message", m->offset_ms);
+}
+
+static void count_recording(void *ud, const store_recording_t *r)
+{
+    fixture_t *f = ud;
+    snprintf(f->rooms[f->n_rooms++], sizeof f->rooms[0], "%" PRIu64 " %s %s", r->id, r->room,
+             r->title);
+}
+
+static void test_recordings(void **state)
+{
+    fixture_t *f = *state;
+    store_t *st = open_store(f, 0, 0);
+    store_recording_t in = {.room = "den",
+                            .table = 3,
+                            .title = "Talk",
+                            .started_by = "hank",
+                            .started_ms = 1700000000000};
+    uint64_t a, b;
+    assert_int_equal(store_recording_begin(st, &in, &a), 0);
+    in.room = "lobby";
+    in.title = "";
+    assert_int_equal(store_recording_begin(st, &in, &b), 0);
+    assert_true(b > a);
+    for (uint32_t i = 1; i <= 5; i++)
+        assert_int_equal(rec_append(f, st, a, i, "x"), 0);
+    assert_int_equal(rec_append(f, st, b, 7, "y"), 0); /* seqs are callback ids here */
+    run_until(f, 6);
+    for (uint32_t i = 1; i <= 5; i++)
+        assert_int_equal(f->status[i], 0);
+
+    store_recording_t r;
+    assert_int_equal(store_recording_get(st, a, note_recording, &r), 0);
+    assert_int_equal(r.messages, 5); /* counted as they are written */
+    assert_int_equal(r.stopped_ms, 0);
+    assert_int_equal(r.table, 3);
+    assert_int_equal(store_recording_get(st, b + 1, note_recording, &r), STORE_ENOTFOUND);
+
+    /* pages, in order */
+    int n = 0;
+    assert_int_equal(store_recording_msgs(st, a, 0, 2, collect_rec_msg, f, &n), 0);
+    assert_int_equal(n, 2);
+    assert_int_equal(store_recording_msgs(st, a, 2, 1000, collect_rec_msg, f, &n), 0);
+    assert_int_equal(n, 3);
+    assert_int_equal(f->n_ids, 5);
+    for (int i = 0; i < 5; i++)
+        assert_int_equal(f->ids[i], i + 1);
+    assert_string_equal(f->last_text, "hank #102030 3 message 500");
+    f->n_ids = 0;
+    assert_int_equal(store_recording_msgs(st, a, 1, 1, collect_rec_msg, f, &n), 0);
+    assert_string_equal(f->last_text, "hank #102030 3 broadcast 200");
+
+    assert_int_equal(store_recordings_list(st, "den", count_recording, f), 0);
+    assert_int_equal(f->n_rooms, 1);
+    assert_int_equal(store_recordings_list(st, NULL, count_recording, f), 0);
+    assert_int_equal(f->n_rooms, 3);
+    assert_true(strstr(f->rooms[2], " lobby ") != NULL);
+
+    assert_int_equal(store_recording_end(st, a, 1700000009000, 5), 0);
+    assert_int_equal(store_recording_end(st, b + 7, 1, 0), STORE_ENOTFOUND);
+    assert_int_equal(store_recording_get(st, a, note_recording, &r), 0);
+    assert_int_equal(r.stopped_ms, 1700000009000);
+    close_store(f, st);
+
+    /* b was left running: the next open closes it at its last message */
+    st = open_store(f, 0, 0);
+    assert_int_equal(store_recording_get(st, b, note_recording, &r), 0);
+    assert_int_equal(r.stopped_ms, 1700000000700);
+    assert_int_equal(r.messages, 1);
+    assert_int_equal(store_recording_get(st, a, note_recording, &r), 0);
+    assert_int_equal(r.stopped_ms, 1700000009000); /* a stopped one is left as it was */
+
+    /* deleting takes the messages; a message queued for a deleted recording is dropped */
+    assert_int_equal(store_recording_delete(st, a), 0);
+    assert_int_equal(store_recording_delete(st, a), STORE_ENOTFOUND);
+    f->n_ids = 0;
+    assert_int_equal(store_recording_msgs(st, a, 0, 100, collect_rec_msg, f, &n), 0);
+    assert_int_equal(n, 0);
+    memset(f->called, 0, sizeof f->called);
+    f->done_calls = 0;
+    assert_int_equal(rec_append(f, st, a, 6, "late"), 0);
+    run_until(f, 1);
+    assert_int_equal(f->status[6], 0);
+    assert_int_equal(store_recording_msgs(st, a, 0, 100, collect_rec_msg, f, &n), 0);
+    assert_int_equal(n, 0);
+    close_store(f, st);
+}
+
 int main(void)
 {
     log_set_level(LOG_ERROR);
@@ -584,6 +704,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_close_drains, setup, teardown),
         cmocka_unit_test_setup_teardown(test_close_in_callback, setup, teardown),
         cmocka_unit_test_setup_teardown(test_append_after_close, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_recordings, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
