@@ -606,6 +606,35 @@ test('host controls show only to hosts, and a host broadcasts and edits', async 
     await lena.context().close();
   });
 
+  await t.test('a host records the table, then plays it back: played messages are marked', async () => {
+    const title = '<b>rehearsal</b>';
+    hana.once('dialog', (d) => d.accept(title));
+    await hana.click('#host-record');
+    await hana.locator('#rec-indicator').waitFor();
+    assert.equal(await pete.locator('#rec-indicator').isHidden(), true, 'pete is at another table');
+    for (const text of ['first take', 'second take']) {
+      await send(hana, text);
+      await hana.locator('#messages .message').filter({ hasText: text }).waitFor();
+    }
+    await hana.click('#host-record'); // now "Stop recording"
+    await hana.locator('#rec-indicator').waitFor({ state: 'hidden' });
+    await hana.click('#host-recordings');
+    const item = hana.locator('#recordings-list .recording-item').filter({ hasText: title });
+    await item.waitFor();
+    assert.equal(await item.locator('.rec-name').textContent(), title, 'the title is shown as text');
+    assert.match(await item.locator('.rec-meta').textContent(), /^2 messages/);
+    await hana.fill('#play-speed', '4');
+    await item.locator('.rec-play').click();
+    const played = hana.locator('#messages .message.playback');
+    await played.filter({ hasText: 'second take' }).waitFor();
+    assert.deepEqual(await played.locator('.text').allTextContents(), ['first take', 'second take']);
+    assert.equal(await played.first().locator('.replay-badge').textContent(), 'replay');
+    assert.equal(await hana.locator('#messages .message:not(.playback)').filter({ hasText: 'first take' }).count(), 1);
+    await hana.locator('#messages .system-line').filter({ hasText: 'The replay finished' }).waitFor();
+    await hana.locator('#play-indicator').waitFor({ state: 'hidden' });
+    await hana.click('#recordings-close');
+  });
+
   await t.test('losing host rights hides the controls at once', async () => {
     await admin('PUT', 'acl/room/stage', { acl: [{ who: 'guests', right: 'participant' }] });
     await hana.locator('#host-tools').waitFor({ state: 'hidden' });

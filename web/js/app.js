@@ -14,6 +14,7 @@ import { createMe } from './ui/me.js';
 import { createInvites } from './ui/invites.js';
 import { createAccount } from './ui/account.js';
 import { createStage } from './ui/stage.js';
+import { createRecord } from './ui/record.js';
 
 const ROOMS_REFRESH_MS = 15000;
 const TABLES_REFRESH_MS = 8000;
@@ -44,6 +45,7 @@ createMessages(session, { onPrivate });
 createPeople(session, { act, onPrivate });
 createInvites(session, { act });
 createStage(session, { act });
+createRecord(session, { act });
 
 client.on('state', ({ state }) => {
   login.setOnline(state === 'open');

@@ -13,6 +13,8 @@
 //   'ignored'       the list of nicknames we ignore changed
 //   'rights'        {room}: our right in a room we are in changed (host controls come or go)
 //   'stage'         {room}: a room's stage (banner, link, now speaking) changed
+//   'recording'     {room}: our table started or stopped recording, or a playback into it
+//                   started or ended (room.recording, room.playback)
 //   'invited'       an `invited` event: someone asks us to a private room
 //   'notice'        a short text for the user (e.g. an invitation was declined)
 //   'error'         a ProtocolError from something the user did not directly ask for
@@ -53,6 +55,8 @@ class JoinedRoom {
     this.tablesTimer = null;
     this.right = 'participant'; // ours at our table: 'host' shows the host controls
     this.stage = { banner: null, link: null, speaking: null }; // set by hosts; plain text and a URL
+    this.recording = null; // our table's running recording: {id, title, started_by, since}
+    this.playback = null; // a recording playing into our table: {recording, loop, speed, round}
   }
 
   get host() {
@@ -222,6 +226,27 @@ export class Session extends Emitter {
     await this.#client.request('stage', { room: name, ...fields });
   }
 
+  // Recording and playback at our table (hosts). recordings() resolves to the room's list.
+  async record(name, action, title) {
+    await this.#client.request('record', { room: name, action, ...(title ? { title } : {}) });
+  }
+
+  async recordings(name) {
+    return (await this.#client.request('recordings', { room: name })).recordings;
+  }
+
+  async deleteRecording(id) {
+    await this.#client.request('delete_recording', { recording: id });
+  }
+
+  async play(name, recording, { loop = false, speed = 1 } = {}) {
+    await this.#client.request('play', { room: name, recording, loop, speed });
+  }
+
+  async stopPlay(name) {
+    await this.#client.request('stop_play', { room: name });
+  }
+
   async editTable(name, number, topic) {
     await this.#client.request('edit_table', { room: name, table: number, topic });
   }
@@ -347,7 +372,10 @@ export class Session extends Emitter {
     room.tableName = view.name;
     room.members = view.members.map((m) => ({ nick: m.nick, colour: m.colour }));
     room.lurkers = view.lurkers;
+    room.recording = view.recording ?? null;
+    room.playback = view.playback ?? null;
     this.emit('table', { room: room.name });
+    this.emit('recording', { room: room.name });
   }
 
   #push(room, entry) {
@@ -364,10 +392,11 @@ export class Session extends Emitter {
   #addMessage(room, ev, live) {
     if (room.seen.has(ev.msg_id)) return;
     room.seen.add(ev.msg_id);
-    const own = this.nick !== null && sameNick(ev.nick, this.nick);
+    const own = !ev.playback && this.nick !== null && sameNick(ev.nick, this.nick);
     const entry = {
       kind: 'message', live, own, msgId: ev.msg_id, ts: ev.ts,
       nick: ev.nick, colour: ev.colour, text: ev.text, status: null,
+      playback: ev.playback ?? null, // a message played from a recording: {recording, round, original_ts}
     };
     if (own && live) {
       const pending = room.pendingSays.shift();
@@ -497,6 +526,25 @@ export class Session extends Emitter {
         room.stage = { banner: ev.banner, link: ev.link, speaking: ev.speaking };
         this.emit('stage', { room: room.name });
         break;
+      case 'recording':
+        if (ev.table !== room.table) break;
+        room.recording = ev.state === 'started'
+          ? { id: ev.recording, title: ev.title, started_by: ev.by, since: Date.now() } : null;
+        this.#system(room, ev.by, null, ev.state === 'started'
+          ? `${ev.by ? '' : 'This table '}started recording${ev.title ? ` “${ev.title}”` : ''}`
+          : `${ev.by ? '' : 'This table '}stopped recording`);
+        this.emit('recording', { room: room.name });
+        break;
+      case 'playback': {
+        if (ev.table !== room.table) break;
+        room.playback = ev.state === 'started'
+          ? { recording: ev.recording, loop: ev.loop, speed: ev.speed, round: 1 } : null;
+        const how = `recording ${ev.recording}${ev.loop ? ', looped' : ''}${ev.speed !== 1 ? ` at ${ev.speed}×` : ''}`;
+        const what = { started: `started a replay of ${how}`, stopped: 'stopped the replay', finished: 'The replay finished' };
+        this.#system(room, ev.by, null, ev.by || ev.state === 'finished' ? what[ev.state] : 'The replay ended');
+        this.emit('recording', { room: room.name });
+        break;
+      }
       case 'table_updated':
         this.#push(room, { kind: 'divider', ts: Date.now(), text: `Table topic: ${ev.topic || '(none)'}` });
         this.refreshTables(room.name);

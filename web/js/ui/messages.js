@@ -45,10 +45,16 @@ export function createMessages(session, { onPrivate }) {
     switch (entry.kind) {
       case 'message': {
         const classes = ['message', entry.own && 'own', entry.status && `status-${entry.status}`,
-          !entry.own && mentions(entry.text, session.nick) && 'mention', !entry.live && 'history'];
+          !entry.own && mentions(entry.text, session.nick) && 'mention', !entry.live && 'history',
+          entry.playback && 'playback'];
+        // A played message: marked, and titled with when it was first said.
+        const replay = entry.playback && el('span', {
+          class: 'replay-badge', text: 'replay',
+          title: `First said ${new Date(entry.playback.original_ts).toLocaleString()}`,
+        });
         return el('div', {
           class: classes.filter(Boolean).join(' '), dataset: { msgId: String(entry.msgId), nick: entry.nick },
-        }, timeOf(entry.ts), nickButton(entry.nick, entry.colour),
+        }, timeOf(entry.ts), replay, nickButton(entry.nick, entry.colour),
         el('span', { class: 'text' }, richText(entry.text)), statusNote(entry));
       }
       case 'private': {
