@@ -35,7 +35,8 @@ async def test_default_lobby_and_room_summaries(server):
         assert reply["room"]["name"] == "lobby" and reply["room"]["users"] == 1
         assert reply["table"] == {"room": "lobby", "table": 1, "name": "Lobby", "topic": "",
                                   "lurkers": 0,
-                                  "members": [{"nick": "alice", "colour": alice.colour}]}
+                                  "members": [{"nick": "alice", "colour": alice.colour}],
+                                  "recording": None, "playback": None}
         assert reply["right"] == "participant"
         assert reply["history"] == []
         assert (await alice.cmd("rooms"))["rooms"][0]["users"] == 1
