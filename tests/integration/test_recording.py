@@ -118,6 +118,11 @@ async def test_record_list_export_delete(parley, smtp):
         assert export(server, rid, headers={}).status == 401
         assert admin(server, "GET", "/recordings", headers=bearer).status == 403  # not a sysop
         assert export(server, 12345).status == 404
+        for method, path, status in (("POST", "/recordings", 405), ("GET", "/recordings/x", 404),
+                                     ("PUT", f"/recordings/{rid}", 405),
+                                     ("DELETE", f"/recordings/{rid}/export", 405),
+                                     ("GET", f"/recordings/{rid}/other", 404)):
+            assert admin(server, method, path).status == status, (method, path)
 
         # deleting: a participant may not, the host may; then it is gone everywhere
         await gus.fail("forbidden", "delete_recording", recording=rid)
@@ -302,3 +307,29 @@ async def test_playback_once_faster_and_looped(parley, smtp):
         assert m["parley_playbacks_active"] == 0 and m["parley_recordings_active"] == 0
     finally:
         await close_all([hank, gus, mia] + ([late] if late else []))
+
+
+async def test_recordings_belong_to_their_chat_group(parley, smtp):
+    server, _ = with_accounts(parley, smtp, "[group acme]\n[room acme/lobby]\ntitle = Lobby\n")
+    for prefix in ("", "/g/acme"):
+        r = http_request(server.port, "PUT", prefix + "/api/v1/admin/acl/room/lobby",
+                         body={"acl": [{"who": "guests", "right": "host"}]}, headers=AUTH)
+        assert r.status == 200, r
+    here = await Client.connect(server.port, "here")
+    there = await Client.connect(server.port, "there", path="/g/acme/ws")
+    try:
+        ids = []
+        for who in (here, there):
+            await who.enter("lobby")
+            ids.append((await who.cmd("record", room="lobby", action="start"))["recording"])
+            await who.say("lobby", f"said {who.nick}")
+            await who.cmd("record", room="lobby", action="stop")
+        assert ids == [1, 1]  # each group's store counts its own
+        await here.fail("no_such_recording", "play", room="lobby", recording=2)
+        for prefix, nick in (("", "here"), ("/g/acme", "there")):
+            r = http_request(server.port, "GET", prefix + "/api/v1/admin/recordings/1/export",
+                             headers=AUTH)
+            assert [json.loads(x).get("text") for x in r.body.decode().splitlines()[1:]] == \
+                [f"said {nick}"]
+    finally:
+        await close_all([here, there])
