@@ -31,7 +31,7 @@ typedef struct rec {
     uint32_t count;
     uint64_t invite;
     core_right_t right;
-    const table_t *at; /* borrowed: valid while the private room lives */
+    const table_t *at;  /* borrowed: valid while the private room lives */
     uint64_t recording; /* a played message, EV_RECORDING, EV_PLAYBACK */
     uint32_t round;
 } rec_t;
