@@ -72,6 +72,7 @@ static const struct {
     {CORE_ERECTITLE, "bad_request",
      "a recording's title is at most 200 bytes without control characters"},
     {CORE_EPLAYSPEED, "bad_request", "speed is a number from 0.1 to 100"},
+    {CORE_ETOOMANYPLAY, "too_many_playbacks", "too many recordings are playing: try again later"},
 };
 
 const char *core_err_code(int err)

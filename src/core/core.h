@@ -72,6 +72,7 @@ enum {
     CORE_ERECEMPTY,    /* recording_empty: nothing to play */
     CORE_ERECTITLE,    /* bad_request: a title too long or holding control characters */
     CORE_EPLAYSPEED,   /* bad_request: a speed out of range */
+    CORE_ETOOMANYPLAY, /* too_many_playbacks: CORE_PLAY_MAX run already */
 };
 
 /* Protocol error-code string ("no_such_room") and an English message for a CORE_E* code. */
@@ -567,6 +568,7 @@ int core_ban_lift(core_t *c, const char *room, uint32_t table, const char *who);
 #define CORE_REC_TITLE_MAX  200   /* bytes */
 #define CORE_PLAY_SPEED_MIN 0.1
 #define CORE_PLAY_SPEED_MAX 100.0
+#define CORE_PLAY_MAX       64 /* playbacks at once in one core (each holds its recording) */
 
 /* A running recording as the table shows it; owned by the core, valid until it stops. */
 typedef struct core_rec_info {
@@ -651,8 +653,8 @@ int core_recording_delete_as(session_t *s, uint64_t id);
 
 /* A host of the table (table 0: s's own) plays recording `recording` into it. s must be in r.
  * CORE_ENOTINROOM, CORE_ENOTABLE, CORE_EFORBIDDEN, CORE_EPLAYSPEED (outside
- * CORE_PLAY_SPEED_MIN..MAX), CORE_EALREADYPLAY, CORE_ENOREC, CORE_ERECEMPTY, CORE_ESTORE,
- * CORE_EINTERNAL (no timers). */
+ * CORE_PLAY_SPEED_MIN..MAX), CORE_EALREADYPLAY, CORE_ETOOMANYPLAY, CORE_ENOREC, CORE_ERECEMPTY,
+ * CORE_ESTORE, CORE_EINTERNAL (no timers). */
 int core_play(session_t *s, room_t *r, uint32_t table, uint64_t recording, bool loop, double speed);
 /* CORE_ENOTPLAY, and the errors of core_play's checks. */
 int core_play_stop(session_t *s, room_t *r, uint32_t table);

@@ -518,6 +518,8 @@ int core_play(session_t *s, room_t *r, uint32_t table, uint64_t recording, bool 
     table_t *t = room_table_find(r, table);
     if (t->play)
         return CORE_EALREADYPLAY;
+    if (c->nplaybacks >= CORE_PLAY_MAX)
+        return CORE_ETOOMANYPLAY;
     if (c->store == NULL)
         return CORE_ESTORE;
     struct playback *p = xcalloc(1, sizeof(*p));

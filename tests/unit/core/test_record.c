@@ -315,6 +315,9 @@ static void test_playback_timing(void **state)
     assert_int_equal(core_play(w.hank->s, w.den, 0, id, false, 101), CORE_EPLAYSPEED);
     assert_int_equal(core_play(w.hank->s, w.den, 0, id + 50, false, 1.0), CORE_ENOREC);
     assert_int_equal(core_play_stop(w.hank->s, w.den, 0), CORE_ENOTPLAY);
+    w.f->core->nplaybacks = CORE_PLAY_MAX; /* as if that many played elsewhere */
+    assert_int_equal(core_play(w.hank->s, w.den, 0, id, false, 1.0), CORE_ETOOMANYPLAY);
+    w.f->core->nplaybacks = 0;
 
     const double speeds[] = {1.0, 2.0};
     for (int k = 0; k < 2; k++) {
