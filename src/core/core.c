@@ -234,6 +234,15 @@ int core__check_text(const core_t *c, const char *text, size_t len)
     return CORE_ETEXTEMPTY;
 }
 
+bool core__plain_text(const char *s, size_t max)
+{
+    size_t n = 0;
+    for (; s[n]; n++)
+        if ((unsigned char)s[n] < 0x20 || s[n] == 0x7f)
+            return false;
+    return n <= max;
+}
+
 bool core_valid_room_name(const char *name)
 {
     if (name == NULL || name[0] == '\0')

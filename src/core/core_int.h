@@ -221,6 +221,9 @@ void *core__timer_start(core_t *c, uint64_t ms, void (*fn)(void *arg), void *arg
 void core__timer_stop(core_t *c, void *timer);
 /* 0, CORE_ETEXTEMPTY or CORE_ETEXTLONG. */
 int core__check_text(const core_t *c, const char *text, size_t len);
+/* A one-line text for hosts' settings (stage, recording titles): at most max bytes, no C0 control
+ * characters and no DEL (UTF-8 beyond that is the text's own business). */
+bool core__plain_text(const char *s, size_t max);
 
 /* room.c */
 /* Stores r's settings (if the core has a store): 0 or CORE_ESTORE. */

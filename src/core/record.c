@@ -81,16 +81,6 @@ static void rec_stop(core_t *c, struct recording *rec, const char *by, bool stor
     rec_free(c, rec);
 }
 
-/* No C0 control characters, no DEL, at most CORE_REC_TITLE_MAX bytes. */
-static bool title_ok(const char *s)
-{
-    size_t n = 0;
-    for (; s[n]; n++)
-        if ((unsigned char)s[n] < 0x20 || s[n] == 0x7f)
-            return false;
-    return n <= CORE_REC_TITLE_MAX;
-}
-
 int core_record_begin(core_t *c, room_t *r, uint32_t table, const char *by, const char *title,
                       uint64_t *id)
 {
@@ -100,7 +90,7 @@ int core_record_begin(core_t *c, room_t *r, uint32_t table, const char *by, cons
         return CORE_ENOTABLE;
     if (title == NULL)
         title = "";
-    if (!title_ok(title))
+    if (!core__plain_text(title, CORE_REC_TITLE_MAX))
         return CORE_ERECTITLE;
     if (rec_find(r, table))
         return CORE_EALREADYREC;

@@ -17,16 +17,6 @@ const core_stage_t *room_stage(const room_t *r)
     return r ? &r->stage : &empty_stage;
 }
 
-/* No C0 control characters and no DEL (UTF-8 beyond that is the text's own business). */
-static bool plain_text(const char *s, size_t max)
-{
-    size_t n = 0;
-    for (; s[n]; n++)
-        if ((unsigned char)s[n] < 0x20 || s[n] == 0x7f)
-            return false;
-    return n <= max;
-}
-
 /* http:// or https://, a non-empty host part, printable ASCII without spaces: a URL a browser
  * cannot read as script (javascript:, data:) or as several values. */
 static bool plain_url(const char *u)
@@ -108,9 +98,9 @@ int core_stage_set(session_t *s, room_t *r, const core_stage_edit_t *e)
     bool image = e->set_link ? e->link_image : cur->link_image;
     if (url && url[0] && !plain_url(url))
         return CORE_ESTAGEURL;
-    if ((banner && !plain_text(banner, CORE_STAGE_BANNER_MAX)) ||
-        (speaking && !plain_text(speaking, CORE_STAGE_SPEAKING_MAX)) ||
-        (url && url[0] && title && !plain_text(title, CORE_STAGE_TITLE_MAX)))
+    if ((banner && !core__plain_text(banner, CORE_STAGE_BANNER_MAX)) ||
+        (speaking && !core__plain_text(speaking, CORE_STAGE_SPEAKING_MAX)) ||
+        (url && url[0] && title && !core__plain_text(title, CORE_STAGE_TITLE_MAX)))
         return CORE_ESTAGETEXT;
     if (s->core->store) {
         bool link = url && url[0];
