@@ -75,6 +75,12 @@ static bool group_has(const struct ugroup *g, const char *account_fold)
     return bsearch(&account_fold, g->folds, g->nfolds, sizeof(*g->folds), cmp_str) != NULL;
 }
 
+bool access__in_group(const core_t *c, const char *name, const session_t *s)
+{
+    const struct ugroup *g = s->account_fold ? group_find(c, name) : NULL;
+    return g && group_has(g, s->account_fold);
+}
+
 static void group_free(core_t *c, struct ugroup *g)
 {
     HASH_DELETE(hh, c->groups, g);
@@ -89,7 +95,7 @@ static void group_free(core_t *c, struct ugroup *g)
 }
 
 /* 1 to 64 bytes of valid UTF-8 without control characters. */
-static bool valid_account(const char *a)
+bool access__valid_account(const char *a)
 {
     if (a == NULL || a[0] == '\0' || strlen(a) > 64)
         return false;
@@ -141,7 +147,7 @@ int core_group_set(core_t *c, const char *name, const char *const *accounts, siz
     if (!core_valid_room_name(name) || n > CORE_GROUP_MAX)
         return CORE_EBADACL;
     for (size_t i = 0; i < n; i++)
-        if (!valid_account(accounts[i]))
+        if (!access__valid_account(accounts[i]))
             return CORE_EBADACL;
     if (c->store) {
         store_group_t sg = {.name = name, .members = accounts, .n = n};
@@ -211,7 +217,7 @@ static int acl_build(const core_acl_entry_t *e, size_t n, struct acl **out)
         bool named = e[i].who == CORE_WHO_USER || e[i].who == CORE_WHO_GROUP;
         if ((unsigned)e[i].who > CORE_WHO_GUESTS || (unsigned)e[i].right > CORE_RIGHT_HOST)
             return CORE_EBADACL;
-        if (named && !(e[i].who == CORE_WHO_USER ? valid_account(e[i].name)
+        if (named && !(e[i].who == CORE_WHO_USER ? access__valid_account(e[i].name)
                                                  : core_valid_room_name(e[i].name)))
             return CORE_EBADACL;
         if (!named && e[i].name && e[i].name[0])
@@ -558,6 +564,8 @@ void access__reeval_session(session_t *s)
 
 void access__reeval_room(room_t *r)
 {
+    if (!list_empty(&r->watchers))
+        event__watchers_drop(r, "access", true);
     if (r->priv || r->nusers == 0)
         return;
     /* Dropping someone may close their table, so collect the sessions first. */

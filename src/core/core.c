@@ -73,6 +73,15 @@ static const struct {
      "a recording's title is at most 200 bytes without control characters"},
     {CORE_EPLAYSPEED, "bad_request", "speed is a number from 0.1 to 100"},
     {CORE_ETOOMANYPLAY, "too_many_playbacks", "too many recordings are playing: try again later"},
+    {CORE_ENOEVENT, "no_such_event", "no such event"},
+    {CORE_EEVENTEXISTS, "event_exists", "that event exists"},
+    {CORE_EEVENTNOTOPEN, "event_not_open", "the event has not opened yet"},
+    {CORE_EEVENTENDED, "event_ended", "the event has ended"},
+    {CORE_ENOMESSAGE, "no_such_message", "no such message in that table's recent history"},
+    {CORE_EEVENTSPEC, "bad_request",
+     "an event name is 1 to 20 of a-z, 0-9, '-' and '_', starting with a letter or digit; a title "
+     "at most 200 bytes without control characters; opens and closes are ms since the epoch (or "
+     "null), closes after opens; audience_capacity is 1 to 10000"},
 };
 
 const char *core_err_code(int err)
@@ -114,6 +123,7 @@ core_t *core_new(const core_config_t *cfg, store_t *store, bus_t *bus)
     list_init(&c->pending);
     list_init(&c->invites);
     list_init(&c->playbacks);
+    list_init(&c->events_by_name);
     folder__init(c);
     c->next_msg_id = (store ? store_last_msg_id(store) : 0) + 1;
     return c;
@@ -132,6 +142,7 @@ void core_free(core_t *c)
         log_error("core_free: %u sessions still open", c->nsessions);
     record__free_all(c);
     private__free_all(c);
+    event__free_all(c);
     list_foreach_safe(it, tmp, &c->rooms_by_name)
     {
         room__free(list_entry(it, room_t, link));
@@ -179,6 +190,11 @@ int64_t core__clock_ms(const core_t *c)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t core__wall_ms(const core_t *c)
+{
+    return c->cfg.wall_ms ? c->cfg.wall_ms(c->cfg.clock_ud) : core__now_ms();
 }
 
 uint64_t core__next_msg_id(core_t *c)

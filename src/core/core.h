@@ -64,15 +64,21 @@ enum {
     CORE_ESTAGEURL,       /* bad_request: a stage link that is no plain http(s) URL */
     CORE_ESTAGETEXT,      /* bad_request: a stage text too long or holding control characters */
     /* recording and playback (record.c) */
-    CORE_EALREADYREC,  /* already_recording */
-    CORE_ENOTREC,      /* not_recording */
-    CORE_EALREADYPLAY, /* already_playing */
-    CORE_ENOTPLAY,     /* not_playing */
-    CORE_ENOREC,       /* no_such_recording */
-    CORE_ERECEMPTY,    /* recording_empty: nothing to play */
-    CORE_ERECTITLE,    /* bad_request: a title too long or holding control characters */
-    CORE_EPLAYSPEED,   /* bad_request: a speed out of range */
-    CORE_ETOOMANYPLAY, /* too_many_playbacks: CORE_PLAY_MAX run already */
+    CORE_EALREADYREC,   /* already_recording */
+    CORE_ENOTREC,       /* not_recording */
+    CORE_EALREADYPLAY,  /* already_playing */
+    CORE_ENOTPLAY,      /* not_playing */
+    CORE_ENOREC,        /* no_such_recording */
+    CORE_ERECEMPTY,     /* recording_empty: nothing to play */
+    CORE_ERECTITLE,     /* bad_request: a title too long or holding control characters */
+    CORE_EPLAYSPEED,    /* bad_request: a speed out of range */
+    CORE_ETOOMANYPLAY,  /* too_many_playbacks: CORE_PLAY_MAX run already */
+    CORE_ENOEVENT,      /* no_such_event */
+    CORE_EEVENTEXISTS,  /* event_exists */
+    CORE_EEVENTNOTOPEN, /* event_not_open: the event has not opened yet */
+    CORE_EEVENTENDED,   /* event_ended */
+    CORE_ENOMESSAGE,    /* no_such_message: not in the table's in-memory history */
+    CORE_EEVENTSPEC,    /* bad_request: an invalid event name, title, schedule or capacity */
 };
 
 /* Protocol error-code string ("no_such_room") and an English message for a CORE_E* code. */
@@ -122,6 +128,9 @@ typedef struct core_config {
     /* The loop's timers. Without them (start NULL) the core's scheduled features refuse to start
      * (CORE_EINTERNAL). */
     core_timers_t timers;
+    /* A wall clock in ms since the epoch for event schedules (ud: clock_ud); NULL: CLOCK_REALTIME.
+     * Tests inject their own. */
+    int64_t (*wall_ms)(void *ud);
 } core_config_t;
 
 typedef enum core_event_type {
@@ -148,6 +157,9 @@ typedef enum core_event_type {
                      server), text (the title) */
     EV_PLAYBACK,  /* room, table, recording, reason ("started" | "stopped" | "finished"), nick
                      (by; NULL: the server), loop, speed */
+    /* Hosted events (event.c), sent to each person concerned once, not through a table: */
+    EV_EVENT_STATE, /* room (the event's name), text (state: "open" | "ended"), reason */
+    EV_UNWATCHED,   /* room, reason: the session no longer watches the room */
 } core_event_type_t;
 
 #define CORE_EVENT_SLOTS 4
@@ -182,6 +194,12 @@ typedef struct core_event {
     int64_t original_ts;
     bool loop;    /* EV_PLAYBACK */
     double speed; /* EV_PLAYBACK */
+    /* EV_MESSAGE: a question forwarded by a host or monitor (core_forward): whose it was; NULL on
+     * ordinary messages. */
+    const char *asked_by;
+    /* EV_MEMBER_HOPPED: the same hop goes to both tables (both), and this copy is the second, for
+     * the destination (echo): watchers of the room, who get every table's events, take one. */
+    bool both, echo;
     rbuf_t *enc[CORE_EVENT_SLOTS];
 } core_event_t;
 
@@ -464,8 +482,8 @@ core_right_t core_right_anonymous(const room_t *r);
 
 /* ---- host powers (host.c) ----
  * Each needs host rights (the room's for eject from the room, broadcast and room edits; the
- * table's for eject from a table and table edits) and that s is in r: else CORE_EFORBIDDEN /
- * CORE_ENOTINROOM. */
+ * table's for eject from a table and table edits) and that s is in r or watches it (core_watch):
+ * else CORE_EFORBIDDEN / CORE_ENOTINROOM. */
 #define CORE_MAX_BAN_SECS (10LL * 365 * 24 * 3600)
 
 /* Ejects the member or lurker `nick` of r from the room (table false) or from their table (true:
@@ -663,6 +681,140 @@ int core_play_stop(session_t *s, room_t *r, uint32_t table);
  * for a host exporting a recording. */
 core_right_t core_account_right(core_t *c, const char *account, core_class_t cls, bool sysop,
                                 const room_t *r, uint32_t table);
+/* ---- hosted events (event.c) ----
+ * An auditorium event: three rooms in folder "/events" (the stage NAME, where speakers and hosts
+ * talk and everyone else lurks; NAME-audience, whose tables overflow every audience_capacity
+ * people; NAME-backstage, for hosts, speakers and monitors) with access lists over three user
+ * groups NAME-hosts, NAME-speakers and NAME-monitors holding its role lists. A person's role is
+ * host (a sysop or in the hosts list), else speaker, else monitor, else audience. The schedule
+ * (opens, closes) runs on the core's timers; an ended event has nobody in its rooms and lets
+ * nobody join again. Everything is stored (if the core has a store) and reloaded by
+ * core_rooms_load. */
+typedef struct event event_t;
+
+#define CORE_EVENT_NAME_MAX         20  /* [a-z0-9][a-z0-9_-]{0,19} */
+#define CORE_EVENT_TITLE_MAX        200 /* bytes, no control characters */
+#define CORE_EVENT_DEFAULT_AUDIENCE 40
+
+typedef enum core_event_state {
+    CORE_EVENT_SCHEDULED = 0, /* before opens */
+    CORE_EVENT_OPEN,
+    CORE_EVENT_ENDED, /* for good: closes passed, or ended by a host or the admin API */
+} core_event_state_t;
+
+typedef enum core_event_role {
+    CORE_ROLE_AUDIENCE = 0,
+    CORE_ROLE_MONITOR,
+    CORE_ROLE_SPEAKER,
+    CORE_ROLE_HOST,
+} core_event_role_t;
+
+/* The role lists, indexes of core_event_spec_t.lists. */
+enum { CORE_EVENT_HOSTS = 0, CORE_EVENT_SPEAKERS, CORE_EVENT_MONITORS, CORE_EVENT_NLISTS };
+
+typedef struct core_event_spec {
+    const char *name;
+    const char *title;     /* NULL: the name */
+    int64_t opens, closes; /* ms since the epoch; 0: none (open from creation / until ended) */
+    int audience_capacity; /* 0: CORE_EVENT_DEFAULT_AUDIENCE; else 1..10000 */
+    bool moderated;        /* the audience room is moderated */
+    /* Account names (need not exist yet), copied. */
+    const char *const *lists[CORE_EVENT_NLISTS];
+    size_t nlists[CORE_EVENT_NLISTS];
+} core_event_spec_t;
+
+/* A change: NULL, -1 or a false set_ flag keeps a value. */
+typedef struct core_event_edit {
+    const char *title;
+    bool set_opens, set_closes;
+    int64_t opens, closes; /* 0: none */
+    int audience_capacity; /* 0: keep */
+    int moderated;         /* -1: keep */
+    bool set_list[CORE_EVENT_NLISTS];
+    const char *const *lists[CORE_EVENT_NLISTS];
+    size_t nlists[CORE_EVENT_NLISTS];
+} core_event_edit_t;
+
+/* Creates the event, its groups, rooms and access lists, stores it and arms its schedule.
+ * CORE_EEVENTSPEC, CORE_EBADACL (a bad account name), CORE_EEVENTEXISTS, CORE_EROOMEXISTS (one of
+ * its room names is taken), CORE_EINTERNAL (a schedule needs timers the core was not lent),
+ * CORE_ESTORE. An event whose closes has passed is created ended. */
+int core_event_create(core_t *c, const core_event_spec_t *spec, event_t **out);
+/* Changes an event that has not ended (CORE_EEVENTENDED): groups, the audience room and the
+ * schedule (re-armed; it may open or end at once). Errors as core_event_create. */
+int core_event_update(core_t *c, event_t *e, const core_event_edit_t *ed);
+/* Ends an event now (the admin API): reason is the event_state reason ("ended by ..."). Everyone
+ * in its rooms and every watcher of them gets EV_EVENT_STATE "ended" once, then is taken out of
+ * the rooms (table-mates see member_left "event_ended") and stops watching; overflow tables close.
+ * CORE_EEVENTENDED if it has ended already. */
+int core_event_end(core_t *c, event_t *e, const char *reason);
+/* A host of e (core_event_role) ends it, reason "ended by NICK": CORE_EFORBIDDEN otherwise. */
+int core_event_end_by(session_t *s, event_t *e);
+/* Deletes an ended event (CORE_ENOTEMPTY before), its rooms (CORE_ENOTEMPTY while someone is in
+ * one) and groups. Stored messages of the rooms go with them. */
+int core_event_delete(core_t *c, event_t *e);
+event_t *core_event_find(core_t *c, const char *name);
+/* Calls fn for each event in name order. */
+void core_events_foreach(core_t *c, void (*fn)(void *ud, event_t *e), void *ud);
+
+const char *event_name(const event_t *e);
+const char *event_title(const event_t *e);
+int64_t event_opens(const event_t *e);  /* 0: none */
+int64_t event_closes(const event_t *e); /* 0: none */
+int event_audience_capacity(const event_t *e);
+bool event_moderated(const event_t *e);
+core_event_state_t event_state(const event_t *e);
+const char *core_event_state_name(core_event_state_t st); /* "scheduled", "open", "ended" */
+room_t *event_stage(const event_t *e);
+room_t *event_audience(const event_t *e);
+room_t *event_backstage(const event_t *e);
+/* People in its rooms, each counted once. */
+unsigned event_users(const event_t *e);
+/* The accounts of role list `which` (CORE_EVENT_HOSTS ...), sorted. */
+void event_list_foreach(const event_t *e, int which, void (*fn)(void *ud, const char *account),
+                        void *ud);
+/* The event a room belongs to, or NULL. */
+event_t *room_event(const room_t *r);
+
+core_event_role_t core_event_role(const session_t *s, const event_t *e);
+/* The core a session belongs to. */
+core_t *core_session_core(const session_t *s);
+const char *core_event_role_name(core_event_role_t role); /* "audience" ... "host" */
+
+/* Where core_event_join placed s (NULL: not in that room; watching: watches the audience). */
+typedef struct core_event_place {
+    table_t *stage, *audience, *backstage;
+    bool watching;
+} core_event_place_t;
+/* Joins e by role: the audience enters the stage (read-only, a lurker) and the audience room;
+ * a speaker the stage and the backstage; a monitor and a host the stage and the backstage, and
+ * they watch the audience room. Rooms s is in already are kept. CORE_EEVENTENDED,
+ * CORE_EEVENTNOTOPEN (the audience before opens), or an error of core_enter or core_watch. */
+int core_event_join(session_t *s, event_t *e, core_event_place_t *out);
+/* Leaves e's rooms and stops watching them. Never fails for a ready session. */
+int core_event_leave(session_t *s, event_t *e);
+
+/* Watching: s also gets the events of every table of r (message, broadcast, member_entered,
+ * member_left, member_hopped, lurkers, table_updated), tables opened later too, without sitting
+ * at one: not counted, not listed. Each event reaches s once, also at a table s sits at. Needs
+ * host rights in r (CORE_EFORBIDDEN; CORE_ENOROOM when r is invisible to s); watching again is a
+ * no-op. A watcher whose right falls below host gets EV_UNWATCHED "access"; watching ends with
+ * the session, the room, or the event's end. At most CORE_MAX_WATCHES rooms (CORE_EBADREQ). */
+#define CORE_MAX_WATCHES 32
+int core_watch(session_t *s, room_t *r);
+/* A no-op when s does not watch r. */
+int core_unwatch(session_t *s, room_t *r);
+bool core_watching(const session_t *s, const room_t *r);
+
+/* Forwards message msg_id of table `table` of r (an event's room) from its in-memory history to
+ * table 1 of the event's backstage (to_stage false: needs host rights in r and participant in the
+ * backstage) or stage (true: needs host rights on the stage; r is the audience or the backstage).
+ * It is said there by s as "<nick> asks: <text>" (cut to max_text), asked_by the original nick; a
+ * message that was forwarded already keeps its text and asked_by. CORE_EBADREQ (r is no event's,
+ * or the stage as a source for the stage), CORE_ENOTABLE, CORE_ENOMESSAGE, CORE_EFORBIDDEN,
+ * CORE_ESTORE. *at and *msg_id (may be NULL) get the new message's table and id. */
+int core_forward(session_t *s, room_t *r, uint32_t table, uint64_t msg_id, bool to_stage,
+                 table_t **at, uint64_t *new_id);
 
 /* Validation helpers shared with other layers. */
 int core_check_nick(const char *nick); /* 0, CORE_ENICKINVALID or CORE_ENICKRESERVED */

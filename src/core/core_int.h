@@ -58,6 +58,9 @@ struct core {
     list_t playbacks;     /* struct playback.link */
     unsigned nrecordings; /* running, over all rooms */
     unsigned nplaybacks;
+    struct event *events;   /* uthash (hh) by name (event.c) */
+    list_t events_by_name;  /* event.link */
+    int64_t watch_sessions; /* sessions watching a room now (tests, metrics) */
 };
 
 /* An access list: entries in the order given (access.c). */
@@ -121,17 +124,19 @@ struct room {
     bool priv;     /* a private room (private.c): in core.privates, not in core.rooms */
     list_t tables; /* table.link, in number order; table 1 first and always there */
     unsigned ntables;
-    unsigned nusers;    /* members + lurkers over all tables */
-    list_t link;        /* in core.rooms_by_name */
-    UT_hash_handle hh;  /* core.rooms, or core.privates for a private room */
-    folder_t *folder;   /* NULL for a private room */
-    list_t in_folder;   /* folder.rooms */
-    struct acl *acl;    /* NULL: inherits the folder's */
-    list_t tconfs;      /* struct tconf.link */
-    list_t bans;        /* struct ban.link */
-    rate_t rate;        /* says at all its tables (status counters) */
-    core_stage_t stage; /* stage.c; strings owned, NULL when unset */
-    list_t recordings;  /* struct recording.link: running ones, by table number (record.c) */
+    unsigned nusers;     /* members + lurkers over all tables */
+    list_t link;         /* in core.rooms_by_name */
+    UT_hash_handle hh;   /* core.rooms, or core.privates for a private room */
+    folder_t *folder;    /* NULL for a private room */
+    list_t in_folder;    /* folder.rooms */
+    struct acl *acl;     /* NULL: inherits the folder's */
+    list_t tconfs;       /* struct tconf.link */
+    list_t bans;         /* struct ban.link */
+    rate_t rate;         /* says at all its tables (status counters) */
+    core_stage_t stage;  /* stage.c; strings owned, NULL when unset */
+    list_t recordings;   /* struct recording.link: running ones, by table number (record.c) */
+    struct event *event; /* the hosted event it belongs to (event.c), or NULL */
+    list_t watchers;     /* struct watch.in_room: sessions watching every table (event.c) */
 };
 
 /* One history entry: the event plus the strings it points at, in one allocation. */
@@ -186,6 +191,15 @@ struct session {
     UT_hash_handle hh_nick; /* core.nicks by fold */
     /* Nicks this session ignores (ignore.c); NULL when none, so an idle session pays a pointer. */
     struct ignore_set *ignores;
+    list_t watches; /* struct watch.in_session: rooms it watches (event.c) */
+};
+
+/* A session watching a room (core_watch): linked into both, like a member. */
+struct watch {
+    session_t *session;
+    room_t *room;
+    list_t in_room;    /* room.watchers */
+    list_t in_session; /* session.watches */
 };
 
 /* An invitation to a private room (private.c). from and to are live: an invite dies with either
@@ -215,6 +229,8 @@ struct say_pending {
 int64_t core__now_ms(void);
 /* The core's monotonic clock (cfg.clock_ms) in ms, for the message rates. */
 int64_t core__clock_ms(const core_t *c);
+/* The wall clock of event schedules (cfg.wall_ms, else core__now_ms). */
+int64_t core__wall_ms(const core_t *c);
 uint64_t core__next_msg_id(core_t *c);
 /* cfg.timers: a handle, or NULL (no timers lent, or start failed). stop(NULL) is a no-op. */
 void *core__timer_start(core_t *c, uint64_t ms, void (*fn)(void *arg), void *arg);
@@ -257,6 +273,11 @@ void session__drop(struct member *m, const char *reason);
 void session__set_lurk(struct member *m, bool lurk, const char *reason);
 /* Hands ev to s alone and releases its encodings. */
 void session__send(session_t *s, core_event_t *ev);
+/* Says text at t of r as s (rights already checked): fans it out, stores it (say_done reports
+ * durability) and keeps it in t's history; asked_by may be NULL (core_say's tail, core_forward).
+ * 0 or CORE_ESTORE. */
+int session__post(session_t *s, room_t *r, table_t *t, const char *text, size_t len,
+                  const char *asked_by, uint64_t *msg_id, int64_t *ts);
 
 /* access.c */
 core_right_t access__right(const session_t *s, const room_t *r, uint32_t table);
@@ -305,6 +326,26 @@ void record__room_deleted(room_t *r);
 /* core_free: frees every recording and playback without storing anything (the store may be
  * closed by then). */
 void record__free_all(core_t *c);
+/* event.c */
+/* Whether s may enter r (a room of an event) with a plain enter: 0, CORE_EEVENTNOTOPEN or
+ * CORE_EEVENTENDED (the audience only; the other roles may come in to prepare or look). */
+int event__may_enter(const session_t *s, const room_t *r);
+/* Hands ev (an event of table t) to the watchers of t's room who do not sit at t. */
+void event__watchers_deliver(table_t *t, core_event_t *ev);
+/* Drops s's watches without telling it (its session is being freed). */
+void event__session_gone(session_t *s);
+/* Drops r's watchers (each gets EV_UNWATCHED reason) before r goes or they lose the right. With
+ * recheck, only those whose right fell below host. */
+void event__watchers_drop(room_t *r, const char *reason, bool recheck);
+/* Loads the stored events (core_rooms_load, after rooms and access lists). */
+int event__load(core_t *c);
+/* Frees every event and stops their timers (core_free, before the rooms). */
+void event__free_all(core_t *c);
+
+/* access.c: whether s's account is in user group `name`; whether a is a valid account name (1 to
+ * 64 bytes of UTF-8 without control characters). */
+bool access__in_group(const core_t *c, const char *name, const session_t *s);
+bool access__valid_account(const char *a);
 
 /* folder.c */
 /* Creates the root folder (core_new). */

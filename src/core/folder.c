@@ -315,6 +315,8 @@ int core_room_delete(core_t *c, room_t *r)
         return CORE_ENOROOM;
     if (r->nusers > 0)
         return CORE_ENOTEMPTY;
+    if (r->event)
+        return CORE_EFORBIDDEN; /* an event's room goes with its event (core_event_delete) */
     if (c->store) {
         int rc = store_room_delete(c->store, r->name);
         if (rc < 0) {

@@ -12,12 +12,13 @@
 
 #define TABLE_TOPIC_MAX 1000
 
-/* s must be in r (a public room) with host rights on the room (table 0) or a table. */
+/* s must be in r (a public room), or watch it, with host rights on the room (table 0) or a
+ * table. */
 static int need_host(const session_t *s, const room_t *r, uint32_t table)
 {
     if (!s->ready)
         return CORE_EHELLOFIRST;
-    if (r == NULL || session__member(s, r) == NULL)
+    if (r == NULL || (session__member(s, r) == NULL && !core_watching(s, r)))
         return CORE_ENOTINROOM;
     if (r->priv || core_right(s, r, table) < CORE_RIGHT_HOST)
         return CORE_EFORBIDDEN;

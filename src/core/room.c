@@ -51,6 +51,8 @@ static void table_deliver(void *ud, core_event_t *ev)
         s->ops->deliver(s->ctx, ev);
         c->stats.deliveries++;
     }
+    if (!list_empty(&t->room->watchers)) /* one test for the rooms nobody watches */
+        event__watchers_deliver(t, ev);
 }
 
 static table_t *table_open(room_t *r, uint32_t number, list_t *before)
@@ -159,7 +161,8 @@ void room__history_add(table_t *t, const core_event_t *ev)
 {
     const char *fold = ev->from_fold ? ev->from_fold : "";
     size_t nl = strlen(ev->nick), cl = strlen(ev->colour), fl = strlen(fold);
-    hist_msg_t *h = xmalloc(sizeof(*h) + nl + 1 + cl + 1 + fl + 1 + ev->text_len + 1);
+    size_t al = ev->asked_by ? strlen(ev->asked_by) + 1 : 0;
+    hist_msg_t *h = xmalloc(sizeof(*h) + nl + 1 + cl + 1 + fl + 1 + al + ev->text_len + 1);
     char *p = h->data;
     h->ev = (core_event_t){
         .type = EV_MESSAGE,
@@ -181,6 +184,11 @@ void room__history_add(table_t *t, const core_event_t *ev)
     memcpy(p, fold, fl + 1);
     h->ev.from_fold = p;
     p += fl + 1;
+    if (al) {
+        memcpy(p, ev->asked_by, al);
+        h->ev.asked_by = p;
+        p += al;
+    }
     if (ev->text_len)
         memcpy(p, ev->text, ev->text_len);
     p[ev->text_len] = '\0';
@@ -245,6 +253,7 @@ room_t *room__alloc(core_t *c, const room_spec_t *spec)
     list_init(&r->tconfs);
     list_init(&r->bans);
     list_init(&r->recordings);
+    list_init(&r->watchers);
     table_open(r, 1, &r->tables);
     return r;
 }
@@ -252,6 +261,7 @@ room_t *room__alloc(core_t *c, const room_spec_t *spec)
 /* Sessions are gone from r by now, so every table is empty. */
 void room__destroy(room_t *r)
 {
+    event__watchers_drop(r, "room_deleted", false);
     list_foreach_safe(it, tmp, &r->tables)
     {
         table_close(list_entry(it, table_t, link));
@@ -436,6 +446,8 @@ int core_rooms_load(core_t *c)
         return CORE_ESTORE;
     }
     rc = access__load(c);
+    if (rc == 0)
+        rc = event__load(c);
     if (rc < 0)
         return rc;
     if (c->cfg.history_on_entry == 0)

@@ -132,6 +132,7 @@ session_t *core_session_new(core_t *c, const session_ops_t *ops, void *ctx)
     s->ctx = ctx;
     list_init(&s->members);
     list_init(&s->says);
+    list_init(&s->watches);
     c->nsessions++;
     return s;
 }
@@ -152,6 +153,7 @@ void core_session_free(session_t *s)
         list_remove(&p->in_session);
     }
     private__session_gone(s);
+    event__session_gone(s);
     ignore__free(s->ignores);
     free(s->account);
     free(s->account_fold);
@@ -317,6 +319,11 @@ int core_enter(session_t *s, room_t *r, bool lurk, table_t **out)
         return CORE_EINROOM;
     if (core_right(s, r, 0) == CORE_RIGHT_NONE)
         return CORE_ENOROOM;
+    if (r->event) {
+        int rc = event__may_enter(s, r);
+        if (rc < 0)
+            return rc;
+    }
     table_t *t = room__pick_table(r, s);
     core_right_t right = core_right(s, r, t->number);
     bool asked = lurk;
@@ -381,7 +388,8 @@ int core_hop(session_t *s, room_t *r, uint32_t number, table_t **out)
                         .table = from->number,
                         .to_table = to->number,
                         .nick = s->nick,
-                        .colour = s->colour};
+                        .colour = s->colour,
+                        .both = !m->lurk && !lurk};
     if (m->lurk) {
         core_event_t ev = {
             .type = EV_LURKERS, .room = r->name, .table = from->number, .count = from->nlurkers};
@@ -396,6 +404,7 @@ int core_hop(session_t *s, room_t *r, uint32_t number, table_t **out)
         room__publish(to, &ev);
         core_event_release(&ev);
     } else {
+        hop.echo = hop.both; /* the source table had it: watchers skip this copy */
         room__publish(to, &hop);
     }
     core_event_release(&hop);
@@ -466,7 +475,13 @@ int core_say(session_t *s, room_t *r, const char *text, size_t len, uint64_t *ms
         return CORE_EMODERATED;
     }
 
-    table_t *t = m->table;
+    return session__post(s, r, m->table, text, len, NULL, msg_id, ts);
+}
+
+int session__post(session_t *s, room_t *r, table_t *t, const char *text, size_t len,
+                  const char *asked_by, uint64_t *msg_id, int64_t *ts)
+{
+    core_t *c = s->core;
     core_event_t ev = {
         .type = EV_MESSAGE,
         .room = r->name,
@@ -478,6 +493,7 @@ int core_say(session_t *s, room_t *r, const char *text, size_t len, uint64_t *ms
         .colour = s->colour,
         .text = text,
         .text_len = len,
+        .asked_by = asked_by,
     };
     if (msg_id)
         *msg_id = ev.msg_id;
@@ -514,7 +530,7 @@ int core_say(session_t *s, room_t *r, const char *text, size_t len, uint64_t *ms
     };
     list_push_back(&c->pending, &p->link);
     list_push_back(&s->says, &p->in_session);
-    rc = store_msg_append(c->store, &sm, say_stored, p);
+    int rc = store_msg_append(c->store, &sm, say_stored, p);
     if (rc < 0) {
         log_error("queueing message %llu: %s", (unsigned long long)ev.msg_id, store_strerror(rc));
         list_remove(&p->link);

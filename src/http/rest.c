@@ -255,6 +255,10 @@ void rest_handle(const http_request_t *r)
         rest_admin_handle(r); /* folders, rooms, access lists, user groups, bans */
         return;
     }
+    if (strcmp(p, "/api/v1/events") == 0) {
+        rest_events_public(r);
+        return;
+    }
     if (strcmp(p, rooms) == 0) {
         if (is_method(r, "GET")) {
             json_t *a = json_array();
@@ -332,6 +336,11 @@ static void room_metric(void *ud, room_t *room)
                    room_name(room), room_user_count(room));
 }
 
+static void count_event(void *ud, event_t *e)
+{
+    ((unsigned *)ud)[event_state(e)]++;
+}
+
 /* The chat status's gauges (docs/OPERATIONS.md, "Metrics"). Per room too: rooms are created by
  * sysops only (private rooms are left out), so the series are bounded. */
 static void group_metrics(buf_t *b, app_t *app)
@@ -363,6 +372,17 @@ static void group_metrics(buf_t *b, app_t *app)
         unsigned mpm;
         group_status_totals(g, NULL, NULL, &mpm);
         buf_printf(b, "parley_group_messages_per_minute{group=\"%s\"} %u\n", g->name, mpm);
+    }
+    buf_printf(b, "# HELP parley_events Hosted events, by chat group and state.\n"
+                  "# TYPE parley_events gauge\n");
+    list_foreach(it, &app->groups)
+    {
+        group_t *g = list_entry(it, group_t, link);
+        unsigned n[3] = {0, 0, 0};
+        core_events_foreach(g->core, count_event, n);
+        for (int st = CORE_EVENT_SCHEDULED; st <= CORE_EVENT_ENDED; st++)
+            buf_printf(b, "parley_events{group=\"%s\",state=\"%s\"} %u\n", g->name,
+                       core_event_state_name((core_event_state_t)st), n[st]);
     }
     for (int mpm = 0; mpm < 2; mpm++) {
         if (mpm)

@@ -25,6 +25,16 @@ void rest_words(const http_request_t *r);
 /* rest_settings.c: /api/v1/admin/settings (GET, PATCH) of the request's group. */
 void rest_settings(const http_request_t *r);
 
+/* rest_admin.c: the error answer for a CORE_E* code (its HTTP status and error code), and the
+ * request's body as a JSON object (a new reference), or NULL after answering 400. */
+void rest_core_error(const http_request_t *r, int err);
+json_t *rest_body_object(const http_request_t *r);
+
+/* rest_events.c: /api/v1/admin/events[/NAME[/end]] (rest is what follows "/events") and the
+ * public /api/v1/events of the request's group. */
+void rest_events_admin(const http_request_t *r, const char *rest);
+void rest_events_public(const http_request_t *r);
+
 /* rest_status.c: /api/v1/admin/status (GET) of the request's group, the chat status. */
 void rest_status(const http_request_t *r);
 

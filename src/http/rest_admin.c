@@ -26,7 +26,7 @@ static bool is(const http_request_t *r, const char *m)
     return strcmp(r->method_name, m) == 0;
 }
 
-static void respond_core(const http_request_t *r, int err)
+void rest_core_error(const http_request_t *r, int err)
 {
     int status;
     switch (err) {
@@ -34,9 +34,12 @@ static void respond_core(const http_request_t *r, int err)
     case CORE_ENOFOLDER:
     case CORE_ENOGROUP:
     case CORE_ENOBAN:
+    case CORE_ENOEVENT:
     case CORE_ENOTABLE: status = 404; break;
     case CORE_EROOMEXISTS:
     case CORE_EFOLDEREXISTS:
+    case CORE_EEVENTEXISTS:
+    case CORE_EEVENTENDED:
     case CORE_ENOTEMPTY: status = 409; break;
     case CORE_EFORBIDDEN: status = 403; break;
     case CORE_ESTORE:
@@ -52,7 +55,7 @@ static void bad_request(const http_request_t *r, const char *message)
 }
 
 /* The body as a JSON object (new reference), or NULL after answering 400. */
-static json_t *body_object(const http_request_t *r)
+json_t *rest_body_object(const http_request_t *r)
 {
     json_error_t jerr;
     json_t *o = json_loadb(r->body ? r->body : "", r->body_len, 0, &jerr);
@@ -108,33 +111,33 @@ static void folders(const http_request_t *r, const char *rest)
         json_decref(byp);
         http_respond_json(r, 200, json_pack("{s:o}", "folder", root));
     } else if (rest[0] == '\0' && is(r, "POST")) {
-        json_t *body = body_object(r);
+        json_t *body = rest_body_object(r);
         const char *path;
         if (body == NULL)
             return;
         int rc = json_arg_str(body, "path", &path) < 0 ? CORE_EFOLDERNAME
                                                        : core_folder_create(core, path);
         if (rc < 0)
-            respond_core(r, rc);
+            rest_core_error(r, rc);
         else
             http_respond_json(r, 201, json_pack("{s:{s:s}}", "folder", "path", path));
         json_decref(body);
     } else if (rest[0] == '/' && is(r, "PATCH")) {
-        json_t *body = body_object(r);
+        json_t *body = rest_body_object(r);
         const char *to;
         if (body == NULL)
             return;
         int rc = json_arg_str(body, "path", &to) < 0 ? CORE_EFOLDERNAME
                                                      : core_folder_rename(core, rest, to);
         if (rc < 0)
-            respond_core(r, rc);
+            rest_core_error(r, rc);
         else
             http_respond_json(r, 200, json_pack("{s:{s:s}}", "folder", "path", to));
         json_decref(body);
     } else if (rest[0] == '/' && is(r, "DELETE")) {
         int rc = core_folder_delete(core, rest);
         if (rc < 0)
-            respond_core(r, rc);
+            rest_core_error(r, rc);
         else
             http_respond_json(r, 200, json_pack("{s:s}", "deleted", rest));
     } else {
@@ -176,18 +179,18 @@ static void rooms(const http_request_t *r, const char *rest)
         return;
     }
     if (!post && room == NULL) {
-        respond_core(r, CORE_ENOROOM);
+        rest_core_error(r, CORE_ENOROOM);
         return;
     }
     if (is(r, "DELETE")) {
         int rc = core_room_delete(c, room);
         if (rc < 0)
-            respond_core(r, rc);
+            rest_core_error(r, rc);
         else
             http_respond_json(r, 200, json_pack("{s:s}", "deleted", rest + 1));
         return;
     }
-    json_t *body = body_object(r);
+    json_t *body = rest_body_object(r);
     if (body == NULL)
         return;
     int rc = room_body(body, &e, post ? &name : NULL);
@@ -206,7 +209,7 @@ static void rooms(const http_request_t *r, const char *rest)
     }
     json_decref(body);
     if (rc < 0)
-        respond_core(r, rc);
+        rest_core_error(r, rc);
     else
         http_respond_json(r, post ? 201 : 200, json_pack("{s:o}", "room", json_room_summary(room)));
 }
@@ -266,7 +269,7 @@ static void acl(const http_request_t *r, const char *rest)
         const char *name = rest + 6;
         size_t nl = strcspn(name, "/");
         if (nl == 0 || nl >= sizeof(room)) {
-            respond_core(r, CORE_ENOROOM);
+            rest_core_error(r, CORE_ENOROOM);
             return;
         }
         snprintf(room, sizeof(room), "%.*s", (int)nl, name);
@@ -292,7 +295,7 @@ static void acl(const http_request_t *r, const char *rest)
         return;
     }
     if (is(r, "PUT")) {
-        json_t *body = body_object(r);
+        json_t *body = rest_body_object(r);
         core_acl_entry_t *e;
         size_t n;
         if (body == NULL)
@@ -303,7 +306,7 @@ static void acl(const http_request_t *r, const char *rest)
         free(e);
         json_decref(body);
         if (rc < 0) {
-            respond_core(r, rc);
+            rest_core_error(r, rc);
             return;
         }
     }
@@ -312,7 +315,7 @@ static void acl(const http_request_t *r, const char *rest)
     int rc = core_acl_get(c, &ref, add_entry, list, &has);
     if (rc < 0) {
         json_decref(list);
-        respond_core(r, rc);
+        rest_core_error(r, rc);
         return;
     }
     if (!has) {
@@ -353,7 +356,7 @@ static void user_groups(const http_request_t *r, const char *rest)
     if (is(r, "DELETE")) {
         rc = core_group_delete(c, name);
     } else {
-        json_t *body = body_object(r);
+        json_t *body = rest_body_object(r);
         if (body == NULL)
             return;
         json_t *m = json_object_get(body, "members");
@@ -373,7 +376,7 @@ static void user_groups(const http_request_t *r, const char *rest)
         json_decref(body);
     }
     if (rc < 0) {
-        respond_core(r, rc);
+        rest_core_error(r, rc);
         return;
     }
     if (is(r, "DELETE")) {
@@ -413,7 +416,7 @@ static void bans(const http_request_t *r)
         rest_not_allowed(r, "GET, DELETE");
         return;
     }
-    json_t *body = body_object(r);
+    json_t *body = rest_body_object(r);
     if (body == NULL)
         return;
     const char *room, *who;
@@ -428,7 +431,7 @@ static void bans(const http_request_t *r)
     if (rc == 0)
         rc = core_ban_lift(c, room, (uint32_t)tn, who);
     if (rc < 0)
-        respond_core(r, rc);
+        rest_core_error(r, rc);
     else
         http_respond_json(r, 200,
                           json_pack("{s:s,s:o,s:s}", "room", room, "table",
@@ -444,8 +447,11 @@ void rest_admin_handle(const http_request_t *r)
     static const struct {
         const char *name;
         void (*fn)(const http_request_t *r, const char *rest);
-    } routes[] = {
-        {"/folders", folders}, {"/rooms", rooms}, {"/acl", acl}, {"/user-groups", user_groups}};
+    } routes[] = {{"/folders", folders},
+                  {"/rooms", rooms},
+                  {"/acl", acl},
+                  {"/user-groups", user_groups},
+                  {"/events", rest_events_admin}};
     for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
         size_t n = strlen(routes[i].name);
         if (strncmp(p, routes[i].name, n) == 0 && (p[n] == '\0' || p[n] == '/')) {

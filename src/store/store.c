@@ -365,6 +365,21 @@ int store_stage_put(store_t *st, const store_stage_t *stage)
     return st->closed ? STORE_ECLOSED : st->ops->stage_put(st->be, stage);
 }
 
+int store_event_put(store_t *st, const store_event_t *ev)
+{
+    return st->closed ? STORE_ECLOSED : st->ops->event_put(st->be, ev);
+}
+
+int store_event_delete(store_t *st, const char *name)
+{
+    return st->closed ? STORE_ECLOSED : st->ops->event_delete(st->be, name);
+}
+
+int store_events_load(store_t *st, void (*cb)(void *ud, const store_event_t *ev), void *ud)
+{
+    return st->closed ? STORE_ECLOSED : st->ops->events_load(st->be, cb, ud);
+}
+
 int store_table_topic_put(store_t *st, const char *room, uint32_t table, const char *topic)
 {
     return st->closed ? STORE_ECLOSED : st->ops->table_topic_put(st->be, room, table, topic);

@@ -145,6 +145,26 @@ int store_table_topic_put(store_t *st, const char *room, uint32_t table, const c
 int store_stage_put(store_t *st, const store_stage_t *stage);
 int store_access_load(store_t *st, const store_access_cb_t *cb, void *ud);
 
+/* ---- hosted events (sqlite_events.c) ----
+ * An event's settings; its rooms, access lists and user groups are stored as such. Synchronous,
+ * like store_room_put (rare operations). */
+typedef struct store_event {
+    const char *name;
+    const char *title;
+    int64_t opens, closes; /* ms since the epoch; 0: none */
+    int audience_capacity;
+    bool moderated;
+    const char *state; /* "scheduled", "open" or "ended" */
+    /* The role lists as account names joined by '\n' (names hold no control characters). */
+    const char *hosts, *speakers, *monitors;
+} store_event_t;
+
+/* Inserts or replaces the event of that name. */
+int store_event_put(store_t *st, const store_event_t *ev);
+int store_event_delete(store_t *st, const char *name);
+/* Every stored event in name order; pointers are valid during the callback. */
+int store_events_load(store_t *st, void (*cb)(void *ud, const store_event_t *ev), void *ud);
+
 /* Server settings: a small key/value table (the chat-group registry lives there). *value gets a
  * copy the caller frees, or NULL when the key is absent. */
 int store_setting_get(store_t *st, const char *key, char **value);

@@ -49,6 +49,11 @@ typedef struct store_backend_ops {
                            const char *topic);
     int (*stage_put)(store_backend_t *be, const store_stage_t *stage);
     int (*access_load)(store_backend_t *be, const store_access_cb_t *cb, void *ud);
+    /* Hosted events: writes on the writer's connection (under its lock), loads on the reader. */
+    int (*event_put)(store_backend_t *be, const store_event_t *ev);
+    int (*event_delete)(store_backend_t *be, const char *name);
+    int (*events_load)(store_backend_t *be, void (*cb)(void *ud, const store_event_t *ev),
+                       void *ud);
     /* limit is already clamped to 1..STORE__HISTORY_MAX; more is never NULL. */
     int (*history)(store_backend_t *be, const char *room, uint32_t table, uint64_t before,
                    int limit, store_msg_cb cb, void *ud, bool *more);

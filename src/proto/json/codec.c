@@ -125,6 +125,8 @@ json_t *json_event(const core_event_t *ev)
                                 json_pack("{s:I,s:I,s:I}", "recording", (json_int_t)ev->recording,
                                           "round", (json_int_t)ev->round, "original_ts",
                                           (json_int_t)ev->original_ts));
+        if (ev->asked_by)
+            json_object_set_new(o, "asked_by", json_string(ev->asked_by));
         return o;
     }
     case EV_PRIVATE:
@@ -177,6 +179,12 @@ json_t *json_event(const core_event_t *ev)
     case EV_TABLE_UPDATED:
         return json_pack("{s:s,s:s,s:I,s:o}", "type", "table_updated", "room", ev->room, "table",
                          (json_int_t)ev->table, "topic", text_of(ev));
+    case EV_EVENT_STATE:
+        return json_pack("{s:s,s:s,s:o,s:s}", "type", "event_state", "event", ev->room, "state",
+                         text_of(ev), "reason", ev->reason ? ev->reason : "");
+    case EV_UNWATCHED:
+        return json_pack("{s:s,s:s,s:s}", "type", "unwatched", "room", ev->room, "reason",
+                         ev->reason ? ev->reason : "");
     case EV_STAGE: {
         json_t *o = json_stage(ev->in);
         json_object_set_new(o, "type", json_string("stage"));
@@ -200,4 +208,29 @@ json_t *json_table_history(const session_t *s, const table_t *t)
     json_t *a = json_array();
     core_table_history_for(s, t, add_history, a);
     return a;
+}
+
+json_t *json_enter_result(const session_t *s, const room_t *r, const table_t *t)
+{
+    return json_pack("{s:o,s:o,s:o,s:s,s:o}", "room", json_room_summary(r), "table",
+                     json_table_view(t), "history", json_table_history(s, t), "right",
+                     core_right_name(core_right(s, r, table_number(t))), "stage", json_stage(r));
+}
+
+static json_t *ms_or_null(int64_t ms)
+{
+    return ms ? json_integer(ms) : json_null();
+}
+
+json_t *json_event_summary(const event_t *e, const session_t *s)
+{
+    json_t *o = json_pack(
+        "{s:s,s:s,s:s,s:o,s:o,s:i,s:{s:s,s:s,s:s}}", "name", event_name(e), "title", event_title(e),
+        "state", core_event_state_name(event_state(e)), "opens", ms_or_null(event_opens(e)),
+        "closes", ms_or_null(event_closes(e)), "audience_capacity", event_audience_capacity(e),
+        "rooms", "stage", room_name(event_stage(e)), "audience", room_name(event_audience(e)),
+        "backstage", room_name(event_backstage(e)));
+    if (s)
+        json_object_set_new(o, "role", json_string(core_event_role_name(core_event_role(s, e))));
+    return o;
 }

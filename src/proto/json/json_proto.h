@@ -19,6 +19,11 @@ json_t *json_event(const core_event_t *ev);
 json_t *json_stage(const room_t *r);
 /* The table's history as s sees it (no messages from nicks s ignores), oldest first. */
 json_t *json_table_history(const session_t *s, const table_t *t);
+/* The enter command's result for s at t of r: {room, table, history, right, stage}. */
+json_t *json_enter_result(const session_t *s, const room_t *r, const table_t *t);
+/* An event's summary {name, title, state, opens, closes, audience_capacity, rooms}, with s's
+ * role when s is not NULL. */
+json_t *json_event_summary(const event_t *e, const session_t *s);
 
 /* An invitation id as the protocol's string. */
 json_t *json_invite_id(uint64_t id);
@@ -53,6 +58,15 @@ int json_rec_recordings(session_t *s, json_t *req, json_t **result);
 int json_rec_delete(session_t *s, json_t *req, json_t **result);
 int json_rec_play(session_t *s, json_t *req, json_t **result);
 int json_rec_stop_play(session_t *s, json_t *req, json_t **result);
+/* event.c: the commands of hosted events (events, join_event, leave_event, watch, unwatch,
+ * forward, end_event), likewise. */
+int json_event_list(session_t *s, json_t *req, json_t **result);
+int json_event_join(session_t *s, json_t *req, json_t **result);
+int json_event_leave(session_t *s, json_t *req, json_t **result);
+int json_event_watch(session_t *s, json_t *req, json_t **result);
+int json_event_unwatch(session_t *s, json_t *req, json_t **result);
+int json_event_forward(session_t *s, json_t *req, json_t **result);
+int json_event_end(session_t *s, json_t *req, json_t **result);
 
 /* The WebSocket handler of the JSON protocol (GET /ws). */
 extern const ws_handler_t json_ws_handler;

@@ -337,10 +337,7 @@ static int cmd_enter(jsess_t *js, json_t *req, json_t **result)
         rc = core_enter(js->s, r, json_is_true(lurk), &t);
     if (rc < 0)
         return rc;
-    *result =
-        json_pack("{s:o,s:o,s:o,s:s,s:o}", "room", json_room_summary(r), "table",
-                  json_table_view(t), "history", json_table_history(js->s, t), "right",
-                  core_right_name(core_right(js->s, r, table_number(t))), "stage", json_stage(r));
+    *result = json_enter_result(js->s, r, t);
     return 0;
 }
 
@@ -536,6 +533,13 @@ static const struct command {
     {"delete_recording", NULL, json_rec_delete, true, 2, false},
     {"play", NULL, json_rec_play, true, 2, false},
     {"stop_play", NULL, json_rec_stop_play, true, 2, false},
+    {"events", NULL, json_event_list, true, 1, false},
+    {"join_event", NULL, json_event_join, true, 2, false},
+    {"leave_event", NULL, json_event_leave, true, 2, false},
+    {"watch", NULL, json_event_watch, true, 2, false},
+    {"unwatch", NULL, json_event_unwatch, true, 1, false},
+    {"forward", NULL, json_event_forward, true, 2, true},
+    {"end_event", NULL, json_event_end, true, 2, false},
 };
 
 /* Flood control (docs/PROTOCOL.md, "Flood control"). Every client message, even one that cannot

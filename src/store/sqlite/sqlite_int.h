@@ -66,6 +66,7 @@ enum {
 
 #define SQLITE__N_ACCT 24 /* sqlite_accounts.c's statements (its own enum) */
 #define SQLITE__N_REC  10 /* sqlite_record.c's statements (its own enum) */
+#define SQLITE__N_EVT  3  /* sqlite_events.c's statements (its own enum) */
 
 struct store_backend {
     sqlite3 *wdb;      /* writer connection; guarded by wlock */
@@ -76,6 +77,7 @@ struct store_backend {
     sqlite3_stmt *acc[N_ACCESS_STMTS];  /* sqlite_access.c */
     sqlite3_stmt *acct[SQLITE__N_ACCT]; /* sqlite_accounts.c */
     sqlite3_stmt *rec[SQLITE__N_REC];   /* sqlite_record.c */
+    sqlite3_stmt *evt[SQLITE__N_EVT];   /* sqlite_events.c */
 };
 
 /* A statement prepared once at open, on the writer connection or on the read one. */
@@ -116,6 +118,14 @@ int sqlite_access__table_topic_put(store_backend_t *be, const char *room, uint32
                                    const char *topic);
 int sqlite_access__stage_put(store_backend_t *be, const store_stage_t *stage);
 int sqlite_access__load(store_backend_t *be, const store_access_cb_t *cb, void *ud);
+
+/* sqlite_events.c */
+int sqlite_events__prepare(store_backend_t *be);
+void sqlite_events__finalize(store_backend_t *be);
+int sqlite_events__put(store_backend_t *be, const store_event_t *ev);
+int sqlite_events__delete(store_backend_t *be, const char *name);
+int sqlite_events__load(store_backend_t *be, void (*cb)(void *ud, const store_event_t *ev),
+                        void *ud);
 
 /* sqlite_accounts.c */
 int sqlite_accounts__prepare(store_backend_t *be);

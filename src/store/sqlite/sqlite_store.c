@@ -143,6 +143,18 @@ static const char *const migrations[] = {
     "  tbl INTEGER NOT NULL,"
     "  text TEXT NOT NULL,"
     "  PRIMARY KEY(recording, seq)) WITHOUT ROWID;",
+    /* 6: hosted events (sqlite_events.c). */
+    "CREATE TABLE events("
+    "  name TEXT PRIMARY KEY NOT NULL,"
+    "  title TEXT NOT NULL,"
+    "  opens_ms INTEGER,"
+    "  closes_ms INTEGER,"
+    "  audience_capacity INTEGER NOT NULL,"
+    "  moderated INTEGER NOT NULL DEFAULT 0,"
+    "  state TEXT NOT NULL,"
+    "  hosts TEXT NOT NULL DEFAULT '',"
+    "  speakers TEXT NOT NULL DEFAULT '',"
+    "  monitors TEXT NOT NULL DEFAULT '');",
 };
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 
@@ -388,6 +400,7 @@ static void sqlite_close(store_backend_t *be)
     sqlite_access__finalize(be);
     sqlite_accounts__finalize(be);
     sqlite_record__finalize(be);
+    sqlite_events__finalize(be);
     /* The reader first: closing the writer, the last connection, checkpoints and removes the WAL.
      */
     if (be->rdb && sqlite3_close(be->rdb) != SQLITE_OK)
@@ -432,6 +445,8 @@ static int sqlite_open(const store_options_t *opt, store_backend_t **out)
     err = sqlite__prepare(be, stmt_sql, N_STMTS, be->stmt);
     if (err == 0)
         err = sqlite_access__prepare(be);
+    if (err == 0)
+        err = sqlite_events__prepare(be);
     if (err == 0)
         err = sqlite_accounts__prepare(be);
     if (err == 0)
@@ -672,6 +687,9 @@ const store_backend_ops_t sqlite_store_ops = {
     .table_topic_put = sqlite_access__table_topic_put,
     .stage_put = sqlite_access__stage_put,
     .access_load = sqlite_access__load,
+    .event_put = sqlite_events__put,
+    .event_delete = sqlite_events__delete,
+    .events_load = sqlite_events__load,
     .account_add = sqlite_account_add,
     .account_update = sqlite_account_update,
     .account_get = sqlite_account_get,
