@@ -418,7 +418,8 @@ void folder_rooms_foreach(const folder_t *f, void (*fn)(void *ud, room_t *r), vo
 /* Moves r to the folder at path: CORE_ENOFOLDER, CORE_ESTORE. Rights are re-evaluated. */
 int core_room_move(core_t *c, room_t *r, const char *path);
 /* Deletes an empty room with its access lists, table topics, bans and stored messages:
- * CORE_ENOTEMPTY while anyone is in it. */
+ * CORE_ENOTEMPTY while anyone is in it, CORE_EFORBIDDEN for a hosted event's room (it goes with
+ * its event, core_event_delete). Its watchers get EV_UNWATCHED "room_deleted". */
 int core_room_delete(core_t *c, room_t *r);
 
 /* ---- access lists and user groups (access.c) ----

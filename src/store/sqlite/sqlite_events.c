@@ -1,4 +1,4 @@
-/* SQLite backend, hosted events: one row per event (schema: migration 5 in sqlite_store.c). Its
+/* SQLite backend, hosted events: one row per event (schema: migration 6 in sqlite_store.c). Its
  * rooms, access lists and user groups live in their own tables (sqlite_access.c). */
 #include <stdlib.h>
 #include <string.h>
