@@ -746,7 +746,7 @@ int core_event_create(core_t *c, const core_event_spec_t *spec, event_t **out);
 int core_event_update(core_t *c, event_t *e, const core_event_edit_t *ed);
 /* Ends an event now (the admin API): reason is the event_state reason ("ended by ..."). Everyone
  * in its rooms and every watcher of them gets EV_EVENT_STATE "ended" once, then is taken out of
- * the rooms (table-mates see member_left "event_ended") and stops watching; overflow tables close.
+ * the rooms without further events (they all leave) and stops watching; overflow tables close.
  * CORE_EEVENTENDED if it has ended already. */
 int core_event_end(core_t *c, event_t *e, const char *reason);
 /* A host of e (core_event_role) ends it, reason "ended by NICK": CORE_EFORBIDDEN otherwise. */

@@ -268,6 +268,9 @@ struct member *session__member(const session_t *s, const room_t *r);
 /* Takes m out of its room (freeing m), tells the table-mates (member_left with reason, or the
  * lurker count) and closes an emptied overflow table. */
 void session__drop(struct member *m, const char *reason);
+/* Takes m (in a public room) out without telling anyone: everyone at its table is leaving too (a
+ * hosted event's end), so the table-mates need no member_left. */
+void session__drop_quiet(struct member *m);
 /* Turns m into a lurker (member_left with reason and the lurker count to the table) or back into
  * a member (the lurker count and member_entered). */
 void session__set_lurk(struct member *m, bool lurk, const char *reason);

@@ -33,9 +33,7 @@ struct event {
     char *name;
     char *title;
     int64_t opens, closes; /* 0: none */
-    int capacity;
-    bool moderated;
-    uint8_t state; /* core_event_state_t */
+    uint8_t state; /* core_event_state_t (capacity and moderation are the audience room's) */
     room_t *stage, *audience, *backstage;
     void *timer; /* the next step of the schedule, or NULL */
     list_t link; /* core.events_by_name */
@@ -80,12 +78,12 @@ int64_t event_closes(const event_t *e)
 
 int event_audience_capacity(const event_t *e)
 {
-    return e->capacity;
+    return room_capacity(e->audience);
 }
 
 bool event_moderated(const event_t *e)
 {
-    return e->moderated;
+    return room_moderated(e->audience);
 }
 
 core_event_state_t event_state(const event_t *e)
@@ -277,8 +275,8 @@ static int event_store(event_t *e)
         .title = e->title,
         .opens = e->opens,
         .closes = e->closes,
-        .audience_capacity = e->capacity,
-        .moderated = e->moderated,
+        .audience_capacity = room_capacity(e->audience),
+        .moderated = room_moderated(e->audience),
         .state = core_event_state_name((core_event_state_t)e->state),
         .hosts = lists[CORE_EVENT_HOSTS],
         .speakers = lists[CORE_EVENT_SPEAKERS],
@@ -327,19 +325,18 @@ static int event_arm(event_t *e)
     return 0;
 }
 
-/* Drops everyone from r: each leaves with member_left "event_ended" (lurkers change the count);
- * emptied overflow tables close. */
+/* Takes everyone out of r without an event each: they all got EV_EVENT_STATE and all leave, so
+ * telling the ones still there who left would only cost a quadratic storm of member_left.
+ * Emptied overflow tables close. */
 static void room_empty(room_t *r)
 {
-    while (r->nusers > 0) {
-        list_foreach(tit, &r->tables)
-        {
-            table_t *t = list_entry(tit, table_t, link);
-            if (!list_empty(&t->people)) {
-                session__drop(list_entry(t->people.next, struct member, in_table), "event_ended");
-                break; /* t may be gone */
-            }
-        }
+    list_foreach_safe(tit, ttmp, &r->tables)
+    {
+        table_t *t = list_entry(tit, table_t, link);
+        while (t->nusers > 1)
+            session__drop_quiet(list_entry(t->people.next, struct member, in_table));
+        if (t->nusers == 1) /* the last one may close t */
+            session__drop_quiet(list_entry(t->people.next, struct member, in_table));
     }
 }
 
@@ -559,8 +556,6 @@ int core_event_create(core_t *c, const core_event_spec_t *spec, event_t **out)
     event_t *e = event_add(c, spec->name, title, rooms);
     e->opens = spec->opens;
     e->closes = spec->closes;
-    e->capacity = cap;
-    e->moderated = spec->moderated;
     e->state = spec->opens > core__wall_ms(c) ? CORE_EVENT_SCHEDULED : CORE_EVENT_OPEN;
     if (e->closes && core__wall_ms(c) >= e->closes)
         e->state = CORE_EVENT_ENDED;
@@ -608,10 +603,6 @@ int core_event_update(core_t *c, event_t *e, const core_event_edit_t *ed)
     if (rc == 0 && (ed->audience_capacity || ed->moderated >= 0)) {
         core_room_edit_t re = {.capacity = ed->audience_capacity, .moderated = ed->moderated};
         rc = core_room_update(c, e->audience, &re);
-        if (rc == 0) {
-            e->capacity = room_capacity(e->audience);
-            e->moderated = room_moderated(e->audience);
-        }
     }
     if (rc < 0)
         return rc;
@@ -800,8 +791,6 @@ static void load_event(void *ud, const store_event_t *se)
     event_t *e = event_add(c, se->name, se->title, rooms);
     e->opens = se->opens > 0 ? se->opens : 0;
     e->closes = se->closes > 0 ? se->closes : 0;
-    e->capacity = room_capacity(rooms[1]);
-    e->moderated = room_moderated(rooms[1]);
     e->state = strcmp(se->state, "ended") == 0  ? CORE_EVENT_ENDED
                : strcmp(se->state, "open") == 0 ? CORE_EVENT_OPEN
                                                 : CORE_EVENT_SCHEDULED;

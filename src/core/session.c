@@ -68,6 +68,15 @@ void session__drop(struct member *m, const char *reason)
         private__maybe_free(r);
 }
 
+void session__drop_quiet(struct member *m)
+{
+    table_t *t = m->table;
+    session_unlink(m);
+    list_remove(&m->in_session);
+    free(m);
+    room__maybe_close(t); /* t may be gone now */
+}
+
 void session__set_lurk(struct member *m, bool lurk, const char *reason)
 {
     table_t *t = m->table;

@@ -257,6 +257,7 @@ static void test_schedule_and_join(void **state)
         ev = find(everyone[i], EV_EVENT_STATE, "ended");
         assert_non_null(ev);
         assert_string_equal(ev->reason, "ended by hank");
+        assert_int_equal(everyone[i]->nev, 1); /* and nothing else: no member_left storm */
     }
     assert_int_equal(room_user_count(event_stage(e)), 0);
     assert_int_equal(room_user_count(event_audience(e)), 0);
