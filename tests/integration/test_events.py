@@ -240,6 +240,12 @@ async def test_schedule_rights_and_admin(parley, smtp):
         m = await hank.event("message", room="later-audience", text="hi")
         await hank.no_event("message", text="hi")  # once: not twice through the watch
 
+        # leave_event leaves the rooms and stops watching; joining again comes back
+        assert (await hank.cmd("leave_event", event="later"))["event"] == "later"
+        await gus.say("later-audience", "anyone?")
+        await hank.no_event("message", text="anyone?")
+        await hank.cmd("join_event", event="later")
+
         # the host ends it with end_event; a watcher stops watching with the end
         r = await hank.cmd("end_event", event="later")
         assert r["event"]["state"] == "ended"

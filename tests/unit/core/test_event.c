@@ -399,6 +399,13 @@ static void test_watch_and_forward(void **state)
     assert_non_null(find(mona, EV_UNWATCHED, NULL));
     assert_true(core_watching(hank->s, aud));
     assert_int_equal(c->watch_sessions, 1);
+    /* leaving the event leaves its rooms and stops watching */
+    assert_int_equal(core_event_leave(a1->s, e), 0);
+    assert_null(core_session_table(a1->s, event_stage(e)));
+    assert_null(core_session_table(a1->s, aud));
+    assert_int_equal(core_event_leave(sam->s, e), 0);
+    assert_null(core_session_table(sam->s, event_backstage(e)));
+    assert_int_equal(core_event_join(sam->s, e, &at), 0);
     fake_free(hank);
     assert_int_equal(c->watch_sessions, 0);
     for (int i = 1; i < 6; i++)
