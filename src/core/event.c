@@ -325,6 +325,17 @@ static int event_arm(event_t *e)
     return 0;
 }
 
+/* The stage's table 1 records while the event is open (record.c; the recording is kept after the
+ * end). A core without a store records nothing: that is logged, not an error of the event. */
+static void event_record(event_t *e, bool on)
+{
+    int rc = on ? core_record_begin(e->core, e->stage, 1, e->name, e->title, NULL)
+                : core_record_end(e->core, e->stage, 1);
+    if (rc < 0 && rc != CORE_EALREADYREC && rc != CORE_ENOTREC)
+        log_warn("event %s: %s the stage's recording: %s", e->name, on ? "starting" : "stopping",
+                 core_err_message(rc));
+}
+
 /* Takes everyone out of r without an event each: they all got EV_EVENT_STATE and all leave, so
  * telling the ones still there who left would only cost a quadratic storm of member_left.
  * Emptied overflow tables close. */
@@ -353,6 +364,7 @@ static void event_finish(event_t *e, const char *reason)
         event__watchers_drop(rooms[i], NULL, false);
         room_empty(rooms[i]);
     }
+    event_record(e, false); /* nobody is left to be told */
 }
 
 /* Moves e's state to what the clock says (forward only), telling the people inside, and re-arms
@@ -365,6 +377,7 @@ static void event_advance(event_t *e, const char *why)
         event_store(e);
         log_info("event %s opened", e->name);
         event_announce(e, why);
+        event_record(e, true);
     }
     if (e->state == CORE_EVENT_OPEN && e->closes && now >= e->closes) {
         event_finish(e, "closed");
@@ -556,14 +569,12 @@ int core_event_create(core_t *c, const core_event_spec_t *spec, event_t **out)
     event_t *e = event_add(c, spec->name, title, rooms);
     e->opens = spec->opens;
     e->closes = spec->closes;
-    e->state = spec->opens > core__wall_ms(c) ? CORE_EVENT_SCHEDULED : CORE_EVENT_OPEN;
-    if (e->closes && core__wall_ms(c) >= e->closes)
-        e->state = CORE_EVENT_ENDED;
+    e->state = CORE_EVENT_SCHEDULED;
     rc = event_store(e);
     if (rc < 0)
         return rc;
-    log_info("event %s created (%s)", e->name, core_event_state_name(e->state));
-    event_arm(e);
+    log_info("event %s created", e->name);
+    event_advance(e, "scheduled"); /* opens (and records) or ends at once if its time has come */
     if (out)
         *out = e;
     return 0;
@@ -805,7 +816,11 @@ int event__load(core_t *c)
     }
     list_foreach_safe(it, tmp, &c->events_by_name)
     {
-        event_advance(list_entry(it, event_t, link), "scheduled"); /* nobody is inside yet */
+        event_t *e = list_entry(it, event_t, link);
+        bool was_open = e->state == CORE_EVENT_OPEN;
+        event_advance(e, "scheduled"); /* nobody is inside yet */
+        if (was_open && e->state == CORE_EVENT_OPEN)
+            event_record(e, true); /* a restart stopped the stage's recording: a new one */
     }
     return 0;
 }

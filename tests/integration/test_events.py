@@ -164,6 +164,12 @@ async def test_event_end_to_end(parley, smtp):
                          "reason": "ended by admin"}
         full = api(server, "GET", "/ask", root).json()["event"]
         assert full["users"] == 0 and [t["users"] for t in full["audience_tables"]] == [0]
+        # the stage was recorded while the event was open, and the recording is kept
+        r = http_request(server.port, "GET", "/api/v1/admin/recordings?room=ask",
+                         headers={"Authorization": f"Bearer {root}"})
+        recs = r.json()["recordings"]
+        assert len(recs) == 1 and recs[0]["table"] == 1 and not recs[0]["running"], recs
+        assert recs[0]["messages"] >= 3  # the welcome, the question and the answer
         await audience[5].fail("event_ended", "join_event", event="ask")
         await hank.fail("event_ended", "join_event", event="ask")
         await audience[5].fail("event_ended", "enter", room="ask-audience")

@@ -8,10 +8,7 @@
 
 enum { E_PUT, E_DEL, E_LOAD };
 
-static const struct {
-    bool writer;
-    const char *sql;
-} evt_sql[SQLITE__N_EVT] = {
+static const sqlite__sql_t evt_sql[SQLITE__N_EVT] = {
     [E_PUT] = {true, "INSERT OR REPLACE INTO events(name, title, opens_ms, closes_ms, "
                      "audience_capacity, moderated, state, hosts, speakers, monitors) "
                      "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"},
@@ -22,22 +19,12 @@ static const struct {
 
 int sqlite_events__prepare(store_backend_t *be)
 {
-    for (int i = 0; i < SQLITE__N_EVT; i++) {
-        sqlite3 *db = evt_sql[i].writer ? be->wdb : be->rdb;
-        int rc = sqlite3_prepare_v3(db, evt_sql[i].sql, -1, SQLITE_PREPARE_PERSISTENT, &be->evt[i],
-                                    NULL);
-        if (rc != SQLITE_OK)
-            return sqlite__map_err(db, rc, evt_sql[i].sql);
-    }
-    return 0;
+    return sqlite__prepare(be, evt_sql, SQLITE__N_EVT, be->evt);
 }
 
 void sqlite_events__finalize(store_backend_t *be)
 {
-    for (int i = 0; i < SQLITE__N_EVT; i++) {
-        sqlite3_finalize(be->evt[i]);
-        be->evt[i] = NULL;
-    }
+    sqlite__finalize(be->evt, SQLITE__N_EVT);
 }
 
 static void bind_ms(sqlite3_stmt *st, int i, int64_t ms)

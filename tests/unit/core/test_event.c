@@ -178,6 +178,14 @@ static void test_create_rooms_acls_roles(void **state)
     close_all(f);
 }
 
+static void count_recording(void *ud, const core_recording_t *rec)
+{
+    assert_int_equal(rec->table, 1);
+    assert_int_not_equal(rec->stopped_ms, 0);
+    assert_true(rec->messages >= 1);
+    (*(int *)ud)++;
+}
+
 static void test_schedule_and_join(void **state)
 {
     fixture_t *f = *state;
@@ -220,6 +228,7 @@ static void test_schedule_and_join(void **state)
     assert_non_null(ev);
     assert_string_equal(ev->room, "ada");
     assert_int_equal(count(hank, EV_EVENT_STATE), 1); /* once, though in two rooms and watching */
+    assert_non_null(table_recording(room_table_first(event_stage(e)))); /* the stage records */
 
     /* the audience: a lurker on the stage, talking at its table */
     assert_int_equal(core_event_join(gus->s, e, &at), 0);
@@ -265,6 +274,10 @@ static void test_schedule_and_join(void **state)
     assert_int_equal(room_table_count(event_audience(e)), 1);
     assert_false(core_watching(mona->s, event_audience(e)));
     assert_int_equal(fake_timers_pending(&ft), 0);
+    assert_null(table_recording(room_table_first(event_stage(e))));
+    int nrec = 0;
+    assert_int_equal(core_recordings_foreach(c, "ada", count_recording, &nrec), 0);
+    assert_int_equal(nrec, 1); /* kept: one recording of the stage, stopped, with the say */
     assert_int_equal(core_event_join(gus->s, e, &at), CORE_EEVENTENDED);
     assert_int_equal(core_event_join(hank->s, e, &at), CORE_EEVENTENDED);
     assert_int_equal(core_enter(gus->s, event_stage(e), false, NULL), CORE_EEVENTENDED);
