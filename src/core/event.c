@@ -395,11 +395,7 @@ static bool valid_event_name(const char *name)
 
 static bool valid_title(const char *t)
 {
-    size_t n = 0;
-    for (; t[n]; n++)
-        if ((unsigned char)t[n] < 0x20 || t[n] == 0x7f)
-            return false;
-    return n > 0 && n <= CORE_EVENT_TITLE_MAX;
+    return t[0] != '\0' && core__plain_text(t, CORE_EVENT_TITLE_MAX);
 }
 
 static int check_schedule(int64_t opens, int64_t closes)
