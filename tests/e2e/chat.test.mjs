@@ -757,3 +757,112 @@ test('the sysop signs in to the administration page with the one-time password',
   await context.close();
   assert.deepEqual(pageErrors.slice(errorsBefore), [], 'no script errors in the admin page');
 });
+
+test('a hosted event: stage above, audience tables below, a monitor forwards a question the host puts on stage', async (t) => {
+  const errorsBefore = pageErrors.length;
+  const request = async (method, path, data, auth = 'e2e-admin-token') => {
+    const context = await browser.newContext();
+    const res = await context.request.fetch(new URL(path, BASE).href, {
+      method, data, headers: auth ? { Authorization: `Bearer ${auth}` } : {},
+    });
+    const body = res.status() === 204 ? null : await res.json();
+    assert.ok(res.ok(), `${method} ${path}: ${res.status()} ${JSON.stringify(body)}`);
+    await context.close();
+    return body;
+  };
+  // The speaker, host and monitor are accounts named in the event's roles.
+  for (const name of ['ada', 'hester', 'mona']) {
+    await request('POST', 'api/v1/auth/register', { name, email: `${name}@example.org`, password: 'event password' }, null);
+  }
+  await request('POST', 'api/v1/admin/events', {
+    name: 'talk', title: 'Ask Ada', audience_capacity: 1, speakers: ['ada'], hosts: ['hester'], monitors: ['mona'],
+  });
+
+  async function signIn(who) {
+    const page = await openPage(who);
+    await page.check('input[name="mode"][value="login"]');
+    await page.fill('#account-name', who);
+    await page.fill('#account-password', 'event password');
+    await page.click('#join-button');
+    await joined(page);
+    return page;
+  }
+  async function joinEvent(page) {
+    const button = page.locator('#event-list [data-join-event="talk"]');
+    await button.waitFor();
+    await button.click();
+    await page.locator('#event-bar').waitFor();
+  }
+  const ada = await signIn('ada');
+  const hester = await signIn('hester');
+  const mona = await signIn('mona');
+  const gina = await openPage('gina');
+  const gabe = await openPage('gabe');
+  for (const [page, nick] of [[gina, 'gina'], [gabe, 'gabe']]) {
+    await join(page, nick);
+    await joined(page);
+  }
+
+  await t.test('each joins in their role: the audience at their own table, the stage read-only above', async () => {
+    for (const page of [ada, hester, mona, gina, gabe]) await joinEvent(page);
+    assert.equal(await gina.textContent('#event-role'), 'audience');
+    assert.equal(await ada.textContent('#event-role'), 'speaker');
+    assert.equal(await mona.textContent('#event-role'), 'monitor');
+    assert.equal(await hester.textContent('#event-role'), 'host');
+    // audience_capacity 1: gina and gabe sit at two audience tables
+    await gina.locator('#room-tabs [data-tab="talk-audience"].active').waitFor();
+    await gina.locator('#event-stage').waitFor();
+    assert.equal(await gina.locator('#event-stage-composer').isHidden(), true, 'no stage composer for the audience');
+    assert.equal(await gina.locator('#event-monitor').isHidden(), true, 'no monitor view for the audience');
+    assert.equal(await gina.locator('#event-end').isHidden(), true);
+    await hester.locator('#event-end').waitFor();
+    await mona.locator('#event-monitor').waitFor();
+  });
+
+  await t.test('the speaker talks on stage and the audience reads it above its table', async () => {
+    await ada.locator('#event-stage-composer').waitFor();
+    await ada.fill('#event-stage-input', 'Hello everyone, ask me anything');
+    await ada.press('#event-stage-input', 'Enter');
+    for (const page of [gina, gabe, hester]) {
+      await page.locator('#event-stage-log .message[data-nick="ada"]').filter({ hasText: 'ask me anything' }).waitFor();
+    }
+  });
+
+  await t.test('a question at an audience table reaches the monitor view, is forwarded backstage and put on stage', async () => {
+    await send(gina, 'Which engine came first?');
+    await messageFrom(gina, 'gina', 'Which engine came first?').waitFor();
+    // gabe sits at the other table: he does not get it
+    const card = mona.locator('#event-monitor .monitor-table .message[data-nick="gina"]').filter({ hasText: 'Which engine' });
+    await card.waitFor();
+    assert.equal(await mona.locator('#event-monitor .monitor-table').count(), 2, 'both audience tables are watched');
+    await mona.screenshot({ path: SCREENSHOT.replace(/\.png$/, '-monitor.png') });
+    await card.locator('.forward-backstage').click();
+    const question = hester.locator('#messages .message.question[data-asked-by="gina"]');
+    await question.waitFor();
+    assert.match(await question.textContent(), /gina asks: Which engine came first\?/);
+    await question.locator('.forward-stage').click();
+    for (const page of [gina, gabe, ada]) {
+      await page.locator('#event-stage-log .message.question[data-asked-by="gina"]').filter({ hasText: 'gina asks:' }).waitFor();
+    }
+    assert.equal(await gabe.locator('#messages .message[data-nick="gina"]').count(), 0, 'table talk stays at its table');
+    await gina.screenshot({ path: SCREENSHOT.replace(/\.png$/, '-event.png') });
+  });
+
+  await t.test('the host announces to every audience table, then ends the event for everyone', async () => {
+    hester.once('dialog', (d) => d.accept('Five minutes left'));
+    await hester.click('#event-broadcast');
+    for (const page of [gina, gabe]) {
+      await page.locator('#messages .message.broadcast').filter({ hasText: 'Five minutes left' }).waitFor();
+    }
+    hester.once('dialog', (d) => d.accept());
+    await hester.click('#event-end');
+    for (const page of [gina, gabe, ada, mona, hester]) {
+      await page.locator('#toasts').filter({ hasText: 'Ask Ada has ended' }).waitFor();
+      await page.locator('#event-bar').waitFor({ state: 'hidden' });
+      assert.equal(await page.locator('#room-tabs [data-tab^="talk"]').count(), 0, 'out of the event rooms');
+    }
+  });
+
+  for (const page of [ada, hester, mona, gina, gabe]) await page.context().close();
+  assert.deepEqual(pageErrors.slice(errorsBefore), [], 'no script errors in the event test');
+});

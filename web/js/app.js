@@ -15,6 +15,7 @@ import { createInvites } from './ui/invites.js';
 import { createAccount } from './ui/account.js';
 import { createStage } from './ui/stage.js';
 import { createRecord } from './ui/record.js';
+import { createEvents } from './ui/event.js';
 
 const ROOMS_REFRESH_MS = 15000;
 const TABLES_REFRESH_MS = 8000;
@@ -41,7 +42,8 @@ const onPrivate = (nick) => composer.setPrivate(nick);
 createStatus(client);
 createMe(session, { act });
 createRooms(session, { act });
-createMessages(session, { onPrivate });
+const events = createEvents(session, { act, isOnline });
+createMessages(session, { onPrivate, decorate: events.decorate });
 createPeople(session, { act, onPrivate });
 createInvites(session, { act });
 createStage(session, { act });

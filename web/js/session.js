@@ -16,6 +16,9 @@
 //   'recording'     {room}: our table started or stopped recording, or a playback into it
 //                   started or ended (room.recording, room.playback)
 //   'invited'       an `invited` event: someone asks us to a private room
+//   'events'        the list of hosted events changed
+//   'event'         the event we are at changed (joined, opened, ended, left)
+//   'watch'         {room, table}: a table we watch (hosts and monitors of an event) changed
 //   'notice'        a short text for the user (e.g. an invitation was declined)
 //   'error'         a ProtocolError from something the user did not directly ask for
 //   'logged-out'    {error}: after a reconnect our nickname could not be had back
@@ -38,6 +41,25 @@ export function sameNick(a, b) {
 
 // One room we are in. `log` holds the lines shown for it; `seen` the message ids already in it,
 // so that history replayed on re-entry or hop is not shown twice.
+// A room whose tables we watch without sitting at them (the `watch` command: a host or an event's
+// monitor follows every audience table). Each table keeps its own short log.
+const WATCH_LOG_LIMIT = 200;
+class WatchedRoom {
+  constructor(name) {
+    this.name = name;
+    this.tables = new Map(); // number -> {number, name, topic, members, lurkers, log, seen}
+  }
+
+  table(number) {
+    let t = this.tables.get(number);
+    if (!t) {
+      t = { number, name: `#${number}`, topic: '', members: [], lurkers: 0, log: [], seen: new Set() };
+      this.tables.set(number, t);
+    }
+    return t;
+  }
+}
+
 class JoinedRoom {
   constructor(summary, lurk) {
     this.name = summary.name;
@@ -88,6 +110,9 @@ export class Session extends Emitter {
   token = null; // an account's session token: hello with it instead of a nickname
   accountClass = 'guest'; // 'guest', 'provisional' or 'registered'
   sysop = false; // a sysop of this chat group (hello's answer): the Administration link shows
+  events = []; // hosted events we may see (the `events` command), with our role in each
+  event = null; // the event we joined: {summary, role}
+  watched = new Map(); // room name -> WatchedRoom
 
   #client;
   #rehelloFailures = 0;
@@ -251,6 +276,129 @@ export class Session extends Emitter {
     await this.#client.request('edit_table', { room: name, table: number, topic });
   }
 
+  // ---- hosted events (docs/PROTOCOL.md, "Hosted events") ----
+
+  async refreshEvents() {
+    const res = await this.#client.request('events');
+    this.events = res.events;
+    this.emit('events');
+  }
+
+  // Joins an event in our role: the stage (read-only for the audience), an audience table, the
+  // backstage, and for hosts and monitors a watch on every audience table.
+  async joinEvent(name) {
+    const res = await this.#client.request('join_event', { event: name });
+    this.event = { summary: res.event, role: res.role };
+    for (const part of [res.stage, res.backstage, res.audience]) {
+      if (part) this.#entered(part, false, false);
+    }
+    if (res.watching) this.#watching(res.watching);
+    this.emit('event');
+    this.setActive((res.audience ?? res.backstage ?? res.stage).room.name);
+    this.refreshEvents().catch(() => {});
+  }
+
+  async leaveEvent() {
+    const ev = this.event;
+    if (!ev) return;
+    if (this.#client.state === 'open') await this.#client.request('leave_event', { event: ev.summary.name });
+    this.#eventGone();
+    this.refreshRooms().catch(() => {});
+  }
+
+  async endEvent() {
+    if (this.event) await this.#client.request('end_event', { event: this.event.summary.name });
+  }
+
+  // Forwards a message of an audience table (or the backstage) to the backstage or the stage.
+  async forward(room, table, msgId, to) {
+    await this.#client.request('forward', { room, table, msg_id: msgId, to });
+  }
+
+  // The event room of a kind ('stage', 'audience', 'backstage') of the event we are at, or null.
+  eventRoom(kind) {
+    return this.event?.summary.rooms[kind] ?? null;
+  }
+
+  #watching(res) {
+    const w = new WatchedRoom(res.room);
+    for (const view of res.tables) {
+      const t = w.table(view.table);
+      Object.assign(t, { name: view.name, topic: view.topic, lurkers: view.lurkers, members: view.members });
+      for (const m of view.history ?? []) this.#watchMessage(w, t, m, false);
+    }
+    this.watched.set(res.room, w);
+    this.emit('watch', { room: res.room, table: null });
+  }
+
+  #watchMessage(w, t, ev, live) {
+    if (t.seen.has(ev.msg_id)) return;
+    t.seen.add(ev.msg_id);
+    t.log.push({
+      kind: 'message', live, own: false, msgId: ev.msg_id, ts: ev.ts, table: t.number,
+      nick: ev.nick, colour: ev.colour, text: ev.text, askedBy: ev.asked_by ?? null, status: null,
+    });
+    if (t.log.length > WATCH_LOG_LIMIT) t.log.splice(0, t.log.length - WATCH_LOG_LIMIT);
+  }
+
+  #onWatched(w, ev) {
+    const t = ev.type === 'member_hopped' ? null : w.table(ev.table);
+    switch (ev.type) {
+      case 'message':
+        this.#watchMessage(w, t, ev, true);
+        break;
+      case 'broadcast':
+        t.log.push({ kind: 'broadcast', live: true, ts: ev.ts, nick: ev.from, colour: ev.colour, text: ev.text });
+        break;
+      case 'member_entered':
+        if (!t.members.some((m) => sameNick(m.nick, ev.nick))) t.members.push({ nick: ev.nick, colour: ev.colour });
+        break;
+      case 'member_left':
+        t.members = t.members.filter((m) => !sameNick(m.nick, ev.nick));
+        break;
+      case 'member_hopped': {
+        const from = w.table(ev.from);
+        from.members = from.members.filter((m) => !sameNick(m.nick, ev.nick));
+        w.table(ev.to).members.push({ nick: ev.nick, colour: ev.colour });
+        break;
+      }
+      case 'lurkers':
+        t.lurkers = ev.count;
+        break;
+      case 'table_updated':
+        t.topic = ev.topic;
+        break;
+      default:
+        return;
+    }
+    this.emit('watch', { room: w.name, table: t?.number ?? null });
+  }
+
+  // The event ended or we left it: out of its rooms, no more watching.
+  #eventGone() {
+    const ev = this.event;
+    if (!ev) return;
+    this.event = null;
+    for (const name of Object.values(ev.summary.rooms)) {
+      this.watched.delete(name);
+      this.#forget(name);
+    }
+    this.emit('event');
+  }
+
+  #onEventState(ev) {
+    const mine = this.event?.summary.name === ev.event;
+    if (ev.state === 'ended' && mine) {
+      const title = this.event.summary.title;
+      this.#eventGone();
+      this.emit('notice', `${title} has ended${ev.reason && ev.reason !== 'closed' ? ` (${ev.reason})` : ''}`);
+    } else if (mine) {
+      this.event.summary = { ...this.event.summary, state: ev.state };
+      this.emit('event');
+    }
+    this.refreshEvents().catch(() => {});
+  }
+
   async accept(id) {
     const res = await this.#client.request('accept', { invite: id });
     this.#entered(res, false, false);
@@ -394,8 +542,8 @@ export class Session extends Emitter {
     room.seen.add(ev.msg_id);
     const own = !ev.playback && this.nick !== null && sameNick(ev.nick, this.nick);
     const entry = {
-      kind: 'message', live, own, msgId: ev.msg_id, ts: ev.ts,
-      nick: ev.nick, colour: ev.colour, text: ev.text, status: null,
+      kind: 'message', live, own, msgId: ev.msg_id, ts: ev.ts, table: ev.table,
+      nick: ev.nick, colour: ev.colour, text: ev.text, status: null, askedBy: ev.asked_by ?? null,
       playback: ev.playback ?? null, // a message played from a recording: {recording, round, original_ts}
     };
     if (own && live) {
@@ -446,6 +594,9 @@ export class Session extends Emitter {
         this.#refreshRoomsSoon();
         return;
       }
+      case 'event_state':
+        this.#onEventState(ev);
+        return;
       case 'rights':
         if (ev.right === 'none' && this.joined.has(ev.room)) {
           this.#forget(ev.room);
@@ -457,6 +608,8 @@ export class Session extends Emitter {
       default:
         break;
     }
+    const w = this.watched.get(ev.room);
+    if (w) this.#onWatched(w, ev);
     // room_updated carries the room's summary where the others carry its name
     const room = this.joined.get(ev.type === 'room_updated' ? ev.room?.name : ev.room);
     if (!room) return;
@@ -610,7 +763,9 @@ export class Session extends Emitter {
     // The ignore list belonged to the old connection.
     await Promise.all(this.ignored.map((nick) => this.#client.request('ignore', { nick }).catch(() => {})));
     const active = this.active;
+    const eventRooms = new Set(this.event ? Object.values(this.event.summary.rooms) : []);
     for (const room of [...this.joined.values()]) {
+      if (eventRooms.has(room.name)) continue; // entered again with the event, below
       if (room.private) {
         this.#forget(room.name); // gone with the old connection; nobody can enter it again
         continue;
@@ -624,6 +779,16 @@ export class Session extends Emitter {
         this.emit('error', err);
       }
     }
+    // The event's rooms and watches are entered again as a whole (an ended event is left).
+    if (this.event) {
+      const name = this.event.summary.name;
+      for (const room of Object.values(this.event.summary.rooms)) this.watched.delete(room);
+      await this.joinEvent(name).catch((err) => {
+        if (err.code === 'disconnected') return;
+        this.#eventGone();
+        this.emit('error', err);
+      });
+    }
     this.setActive(this.joined.has(active) ? active : (this.joined.keys().next().value ?? null));
     this.refreshRooms().catch(() => {});
   }
@@ -632,6 +797,8 @@ export class Session extends Emitter {
     this.nick = null;
     this.sysop = false;
     this.ignored = [];
+    this.event = null;
+    this.watched.clear();
     this.#rehelloFailures = 0;
     for (const name of [...this.joined.keys()]) this.#forget(name);
     this.emit('self');

@@ -14,6 +14,7 @@ import { loadSettings } from './settings.js';
 import { loadWords } from './words.js';
 import { loadBanned } from './banned.js';
 import { loadGroups } from './groups.js';
+import { loadEvents } from './events.js';
 import { startStatus, stopStatus } from './status.js';
 
 const groupName = basePath === '/' ? 'default' : basePath.split('/')[2];
@@ -43,7 +44,7 @@ async function signedIn() {
   $('#admin-signin').hidden = true;
   $('#admin-signout').hidden = false;
   $('#admin-panels').hidden = false;
-  await Promise.all([loadTree(), loadUserGroups(), loadBans(), loadSettings(), loadWords(), loadBanned(), loadGroups(groupName)]
+  await Promise.all([loadTree(), loadUserGroups(), loadBans(), loadSettings(), loadWords(), loadBanned(), loadGroups(groupName), loadEvents()]
     .map((p) => run(p)));
 }
 
@@ -95,7 +96,7 @@ $('#sysop-change').addEventListener('submit', async (e) => {
 // ---- tabs ----
 
 // Opening a panel shows it fresh where others change things too (people come and go, hosts ban).
-const REFRESH = { folders: loadTree, acl: loadTree, bans: loadBans, usergroups: loadUserGroups, settings: loadSettings };
+const REFRESH = { folders: loadTree, acl: loadTree, bans: loadBans, usergroups: loadUserGroups, settings: loadSettings, events: loadEvents };
 
 for (const tab of document.querySelectorAll('.admin-tabs button')) {
   tab.addEventListener('click', () => {

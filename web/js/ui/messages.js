@@ -26,14 +26,12 @@ function statusNote(entry) {
   return null;
 }
 
-export function createMessages(session, { onPrivate }) {
-  const pane = $('#messages');
-  const jump = $('#jump-latest');
-  let shown = null; // the room whose log is in the pane
-
+// Turns log entries into nodes. decorate(entry, room) may return extra nodes (buttons) for a
+// message line, e.g. an event host's "forward" actions.
+export function entryRenderer(session, { onPrivate = null, decorate = null } = {}) {
   function nickButton(nick, colour) {
     const node = colouredNick(nick, colour);
-    if (session.nick && nick !== session.nick) {
+    if (onPrivate && session.nick && nick !== session.nick) {
       node.classList.add('clickable');
       node.title = `Send ${nick} a private message`;
       node.addEventListener('click', () => onPrivate(nick));
@@ -41,21 +39,24 @@ export function createMessages(session, { onPrivate }) {
     return node;
   }
 
-  function render(entry) {
+  return function render(entry, room) {
     switch (entry.kind) {
       case 'message': {
         const classes = ['message', entry.own && 'own', entry.status && `status-${entry.status}`,
           !entry.own && mentions(entry.text, session.nick) && 'mention', !entry.live && 'history',
-          entry.playback && 'playback'];
+          entry.playback && 'playback', entry.askedBy && 'question'];
         // A played message: marked, and titled with when it was first said.
         const replay = entry.playback && el('span', {
           class: 'replay-badge', text: 'replay',
           title: `First said ${new Date(entry.playback.original_ts).toLocaleString()}`,
         });
         return el('div', {
-          class: classes.filter(Boolean).join(' '), dataset: { msgId: String(entry.msgId), nick: entry.nick },
+          class: classes.filter(Boolean).join(' '),
+          dataset: { msgId: String(entry.msgId), nick: entry.nick, ...(entry.askedBy ? { askedBy: entry.askedBy } : {}) },
         }, timeOf(entry.ts), replay, nickButton(entry.nick, entry.colour),
-        el('span', { class: 'text' }, richText(entry.text)), statusNote(entry));
+        entry.askedBy ? el('span', { class: 'pm-badge question-badge', text: `question from ${entry.askedBy}` }) : null,
+        el('span', { class: 'text' }, richText(entry.text)), statusNote(entry),
+        decorate ? decorate(entry, room) : null);
       }
       case 'private': {
         const other = entry.outgoing ? entry.to : entry.from;
@@ -80,7 +81,15 @@ export function createMessages(session, { onPrivate }) {
       default:
         return null;
     }
-  }
+  };
+}
+
+export function createMessages(session, { onPrivate, decorate = null }) {
+  const pane = $('#messages');
+  const jump = $('#jump-latest');
+  let shown = null; // the room whose log is in the pane
+  const renderEntry = entryRenderer(session, { onPrivate, decorate });
+  const render = (entry) => renderEntry(entry, shown);
 
   const atBottom = () => pane.scrollHeight - pane.scrollTop - pane.clientHeight < FOLLOW_SLACK_PX;
   const toBottom = () => {
