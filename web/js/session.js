@@ -597,6 +597,9 @@ export class Session extends Emitter {
       case 'event_state':
         this.#onEventState(ev);
         return;
+      case 'unwatched': // our right there fell below host, or the room went away
+        if (this.watched.delete(ev.room)) this.emit('watch', { room: ev.room, table: null });
+        return;
       case 'rights':
         if (ev.right === 'none' && this.joined.has(ev.room)) {
           this.#forget(ev.room);

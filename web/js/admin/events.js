@@ -19,7 +19,7 @@ export async function loadEvents() {
     el('td', {}, el('span', { class: `tag event-state-${ev.state}`, text: ev.state })),
     el('td', { text: fmt(ev.opens) }),
     el('td', { text: fmt(ev.closes) }),
-    el('td', { text: `${ev.users ?? 0} at ${ev.audience_tables ?? 0} audience table(s)` }),
+    el('td', { text: `${ev.users} (${ev.audience_tables.length} audience table${ev.audience_tables.length === 1 ? '' : 's'})` }),
     el('td', {},
       ev.state !== 'ended' ? el('button', { type: 'button', class: 'event-end danger', onclick: () => endEvent(ev) }, 'End now') : null,
       ev.state === 'ended' ? el('button', { type: 'button', class: 'event-delete danger', onclick: () => deleteEvent(ev) }, 'Delete') : null))));
