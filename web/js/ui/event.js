@@ -75,6 +75,10 @@ export function createEvents(session, { act, isOnline }) {
     stagePane.hidden = !on;
     if (!on) return;
     stageLog.replaceChildren(...room.log.map((e) => renderStage(e, stageRoom)).filter(Boolean));
+    if (room.unread) { // read here, above the table: no unread count on its tab
+      room.unread = 0;
+      session.emit('joined');
+    }
     stageLog.scrollTop = stageLog.scrollHeight;
     stageForm.hidden = room.readOnly;
     stageInput.disabled = !isOnline();
@@ -110,7 +114,7 @@ export function createEvents(session, { act, isOnline }) {
     const log = el('div', { class: 'monitor-log' },
       t.log.slice(-MONITOR_LINES).map((e) => renderWatched(e, roomName)).filter(Boolean));
     const card = el('section', { class: 'monitor-table', dataset: { table: String(t.number) } },
-      el('h3', {}, t.name, el('span', { class: 'monitor-count', text: plural(people, 'person', 'people') })),
+      el('h3', { title: t.topic || null }, `Table ${t.number}`, el('span', { class: 'monitor-count', text: plural(people, 'person', 'people') })),
       log);
     return card;
   }
