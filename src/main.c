@@ -29,7 +29,8 @@ static const char usage[] =
     "  -l, --listen HOST:PORT address to listen on (default 0.0.0.0:8080; port 0 = any)\n"
     "  -d, --data-dir DIR     where the database lives (default ./var)\n"
     "  -w, --web-root DIR     the web client's files (default ./web)\n"
-    "      --port-file FILE   write the bound port number to FILE once listening\n"
+    "      --port-file FILE   write the bound port number to FILE once listening (and\n"
+    "                         the direct socket's on a second line with json_listen)\n"
     "      --log-level LEVEL  debug, info, warn or error (default info)\n"
     "      --log-file FILE    log to FILE instead of standard error\n"
     "      --create-sysop NAME  create (or promote) the sysop account NAME of a chat group\n"
@@ -162,7 +163,31 @@ static void on_accept(void *ud, conn_t *c)
     http_accept(ud, c);
 }
 
-static int write_port_file(const char *path, int port)
+/* The direct socket listener ([server] json_listen), on the HTTP server's limits and counts.
+ * *bound gets its port; 0 when json_listen is empty. 0 or -1 (logged). */
+static int listen_direct(const config_t *cfg, int *bound)
+{
+    char host[256];
+    int port, rc;
+    *bound = 0;
+    if (cfg->json_listen[0] == '\0')
+        return 0;
+    if (config_parse_listen(cfg->json_listen, host, sizeof(host), &port) < 0) {
+        log_error("bad json_listen address '%s' (want HOST:PORT)", cfg->json_listen);
+        return -1;
+    }
+    server_listen_opts_t o = {json_direct_accept, &app, json_direct_refuse_full,
+                              json_direct_refuse_per_address};
+    if ((rc = server_listen_with(app.server, host, port, &o, bound)) < 0) {
+        log_error("cannot listen on %s: %s", cfg->json_listen, uv_strerror(rc));
+        return -1;
+    }
+    log_info("direct JSON sockets on %s:%d", host, *bound);
+    return 0;
+}
+
+/* The bound ports, one a line: HTTP, then the direct socket's if json_listen is set. */
+static int write_port_file(const char *path, int port, int json_port)
 {
     char tmp[4096];
     snprintf(tmp, sizeof(tmp), "%s.tmp", path);
@@ -170,6 +195,8 @@ static int write_port_file(const char *path, int port)
     if (f == NULL)
         return -errno;
     fprintf(f, "%d\n", port);
+    if (json_port)
+        fprintf(f, "%d\n", json_port);
     if (fclose(f) != 0 || rename(tmp, path) != 0)
         return -errno;
     return 0;
@@ -294,7 +321,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "parleyd: cannot open log file %s: %s\n", cfg.log_file, strerror(-rc));
 
     char host[256];
-    int port, bound = 0;
+    int port, bound = 0, json_bound = 0;
     if (config_parse_listen(cfg.listen, host, sizeof(host), &port) < 0) {
         log_error("bad listen address '%s' (want HOST:PORT)", cfg.listen);
         goto out_cfg;
@@ -341,13 +368,15 @@ int main(int argc, char **argv)
         log_error("cannot listen on %s: %s", cfg.listen, uv_strerror(rc));
         goto out_server;
     }
+    if (listen_direct(&cfg, &json_bound) < 0)
+        goto out_server;
     if (app.public_url == NULL) {
         char url[64];
         snprintf(url, sizeof url, "http://localhost:%d", bound);
         app.public_url = xstrdup(url);
         groups_accounts_url(&app);
     }
-    if (cfg.port_file && (rc = write_port_file(cfg.port_file, bound)) < 0) {
+    if (cfg.port_file && (rc = write_port_file(cfg.port_file, bound, json_bound)) < 0) {
         log_error("cannot write port file %s: %s", cfg.port_file, strerror(-rc));
         goto out_server;
     }

@@ -29,13 +29,23 @@ struct peer_count {
     UT_hash_handle hh;
 };
 
+/* One listening socket: what it calls for an accepted connection and how it refuses one. */
+struct listener {
+    uv_tcp_t tcp;
+    server_t *server;
+    server_listen_opts_t o;
+    bool listening;
+};
+
+#define MAX_LISTENERS 4
+
 struct server {
     uv_loop_t *loop;
     server_options_t opt;
-    server_accept_cb accept_cb;
+    server_accept_cb accept_cb; /* server_listen's */
     void *accept_ud;
-    uv_tcp_t listener;
-    bool listening;
+    struct listener listeners[MAX_LISTENERS];
+    unsigned nlisteners;
     uv_prepare_t flusher;
     list_t conns;
     list_t pending; /* connections with output to flush before the loop polls */
@@ -135,10 +145,46 @@ static void peer_release(server_t *s, conn_t *c)
 {
     struct peer_count *p = c->peer;
     c->peer = NULL;
+    server_peer_release(s, p);
+}
+
+int server_peer_take(server_t *s, conn_t *c, server_peer_t **out)
+{
+    *out = NULL;
+    if (s->opt.max_per_address <= 0)
+        return 0;
+    if (c->peer) {
+        *out = c->peer;
+        c->peer = NULL;
+        return 0;
+    }
+    struct peer_count *p = peer_lookup(s, c);
+    if (p == NULL)
+        return 0;
+    if (p->n >= (unsigned)s->opt.max_per_address) {
+        if (p->n == 0) {
+            HASH_DELETE(hh, s->peers, p);
+            free(p);
+        }
+        s->stats.refused_per_address++;
+        return -EMFILE;
+    }
+    p->n++;
+    *out = p;
+    return 0;
+}
+
+void server_peer_release(server_t *s, server_peer_t *p)
+{
     if (p && --p->n == 0) {
         HASH_DELETE(hh, s->peers, p);
         free(p);
     }
+}
+
+void server_conn_uncount(conn_t *c)
+{
+    peer_release(c->server, c);
 }
 
 /* Answers a connection we will not serve and closes it; it lives for at most the close grace
@@ -150,9 +196,10 @@ static void refuse(server_t *s, conn_t *c, const char *answer, size_t len)
     conn_close(c, true);
 }
 
-static void on_connection(uv_stream_t *l, int status)
+static void on_connection(uv_stream_t *stream, int status)
 {
-    server_t *s = l->data;
+    struct listener *l = stream->data;
+    server_t *s = l->server;
     if (status < 0) {
         /* EMFILE/ENFILE: libuv has already accepted and closed the waiting connections with
          * its reserve descriptor; we carry on. */
@@ -161,7 +208,7 @@ static void on_connection(uv_stream_t *l, int status)
         return;
     }
     conn_t *c = conn__new(s);
-    if (uv_accept(l, conn__stream(c)) != 0) {
+    if (uv_accept(stream, conn__stream(c)) != 0) {
         uv_close((uv_handle_t *)&c->tcp, (uv_close_cb)free);
         return;
     }
@@ -170,14 +217,14 @@ static void on_connection(uv_stream_t *l, int status)
     s->stats.open++;
     conn__start(c);
     if (full) {
-        refuse(s, c, refuse_503, sizeof(refuse_503) - 1);
+        refuse(s, c, l->o.refuse_full, strlen(l->o.refuse_full));
         return;
     }
     if (s->opt.max_per_address > 0) {
         struct peer_count *p = peer_lookup(s, c);
         if (p && p->n >= (unsigned)s->opt.max_per_address) {
             s->stats.refused_per_address++;
-            refuse(s, c, refuse_429, sizeof(refuse_429) - 1);
+            refuse(s, c, l->o.refuse_per_address, strlen(l->o.refuse_per_address));
             return;
         }
         if (p) {
@@ -186,10 +233,17 @@ static void on_connection(uv_stream_t *l, int status)
         }
     }
     s->stats.accepted++;
-    s->accept_cb(s->accept_ud, c);
+    l->o.cb(l->o.ud, c);
 }
 
 int server_listen(server_t *s, const char *host, int port, int *bound_port)
+{
+    server_listen_opts_t o = {s->accept_cb, s->accept_ud, refuse_503, refuse_429};
+    return server_listen_with(s, host, port, &o, bound_port);
+}
+
+int server_listen_with(server_t *s, const char *host, int port, const server_listen_opts_t *o,
+                       int *bound_port)
 {
     struct sockaddr_storage ss;
     int rc;
@@ -199,18 +253,24 @@ int server_listen(server_t *s, const char *host, int port, int *bound_port)
         rc = uv_ip4_addr(host, port, (struct sockaddr_in *)&ss);
     if (rc < 0)
         return rc;
-    uv_tcp_init(s->loop, &s->listener);
-    s->listener.data = s;
-    rc = uv_tcp_bind(&s->listener, (struct sockaddr *)&ss, 0);
+    if (s->nlisteners == MAX_LISTENERS)
+        return UV_EMFILE;
+    struct listener *l = &s->listeners[s->nlisteners];
+    l->server = s;
+    l->o = *o;
+    uv_tcp_init(s->loop, &l->tcp);
+    l->tcp.data = l;
+    rc = uv_tcp_bind(&l->tcp, (struct sockaddr *)&ss, 0);
     if (rc == 0)
-        rc = uv_listen((uv_stream_t *)&s->listener, 4096, on_connection);
+        rc = uv_listen((uv_stream_t *)&l->tcp, 4096, on_connection);
     if (rc < 0) {
-        uv_close((uv_handle_t *)&s->listener, NULL);
+        uv_close((uv_handle_t *)&l->tcp, NULL);
         return rc;
     }
-    s->listening = true;
+    s->nlisteners++;
+    l->listening = true;
     int len = sizeof(ss);
-    uv_tcp_getsockname(&s->listener, (struct sockaddr *)&ss, &len);
+    uv_tcp_getsockname(&l->tcp, (struct sockaddr *)&ss, &len);
     if (bound_port)
         *bound_port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
                                                      : ((struct sockaddr_in *)&ss)->sin_port);
@@ -219,9 +279,12 @@ int server_listen(server_t *s, const char *host, int port, int *bound_port)
 
 void server_stop_listening(server_t *s)
 {
-    if (s->listening) {
-        s->listening = false;
-        uv_close((uv_handle_t *)&s->listener, NULL);
+    for (unsigned i = 0; i < s->nlisteners; i++) {
+        struct listener *l = &s->listeners[i];
+        if (l->listening) {
+            l->listening = false;
+            uv_close((uv_handle_t *)&l->tcp, NULL);
+        }
     }
 }
 

@@ -36,9 +36,32 @@ typedef struct server_stats {
 typedef void (*server_accept_cb)(void *ud, conn_t *c);
 
 server_t *server_new(uv_loop_t *loop, const server_options_t *opt, server_accept_cb cb, void *ud);
-/* Binds and listens. *bound_port gets the port (useful with port 0). 0 or a negative libuv code. */
+/* Binds and listens with server_new's callback and HTTP refusals (503, 429). *bound_port gets the
+ * port (useful with port 0). 0 or a negative libuv code. */
 int server_listen(server_t *s, const char *host, int port, int *bound_port);
+
+/* A further listener (at most 4 in all) with a callback of its own and the bytes it sends to a
+ * connection refused at max_connections or max_per_address (static strings, borrowed). Every
+ * listener shares the server's limits and counts. */
+typedef struct server_listen_opts {
+    server_accept_cb cb;
+    void *ud;
+    const char *refuse_full;
+    const char *refuse_per_address;
+} server_listen_opts_t;
+int server_listen_with(server_t *s, const char *host, int port, const server_listen_opts_t *o,
+                       int *bound_port);
 void server_stop_listening(server_t *s);
+/* Per-address counts for sessions that outlive their connections (HTTP tunnels): a session
+ * counts as one connection of its address. server_peer_take moves c's own count to the session
+ * (c is no longer counted) or, if c has none, adds one, refusing with -EMFILE at
+ * max_per_address. *out (NULL when nothing is counted) goes to server_peer_release. */
+typedef struct peer_count server_peer_t;
+int server_peer_take(server_t *s, conn_t *c, server_peer_t **out);
+void server_peer_release(server_t *s, server_peer_t *p);
+/* Stops counting c against its address (a connection carrying a session that counts already). */
+void server_conn_uncount(conn_t *c);
+
 /* Calls fn for every open connection (fn may close it). */
 void server_foreach_conn(server_t *s, void (*fn)(conn_t *c, void *ud), void *ud);
 /* Frees the server once every connection is closed and the loop has run their close callbacks. */

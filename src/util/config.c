@@ -20,6 +20,7 @@ void config_init(config_t *cfg)
 {
     memset(cfg, 0, sizeof(*cfg));
     config_set_str(&cfg->listen, "0.0.0.0:8080");
+    config_set_str(&cfg->json_listen, "");
     config_set_str(&cfg->data_dir, "./var");
     config_set_str(&cfg->web_root, "./web");
     config_set_str(&cfg->admin_token, "");
@@ -62,11 +63,13 @@ void config_init(config_t *cfg)
     cfg->accounts.login_max_failures = 20;
     cfg->accounts.login_window = 900;
     cfg->allow_guests = 1;
+    cfg->tunnel_grace = 30;
 }
 
 void config_deinit(config_t *cfg)
 {
     free(cfg->listen);
+    free(cfg->json_listen);
     free(cfg->data_dir);
     free(cfg->web_root);
     free(cfg->admin_token);
@@ -203,6 +206,8 @@ static const char *const yes_no_names[] = {"no", "yes", NULL};
 
 static const struct key keys[] = {
     STR("server", "listen", listen),
+    STR("server", "json_listen", json_listen),
+    NUM("server", "tunnel_grace", K_INT, tunnel_grace, 1, 3600),
     STR("server", "data_dir", data_dir),
     STR("server", "web_root", web_root),
     STR("server", "admin_token", admin_token),

@@ -79,7 +79,9 @@ typedef struct config_accounts {
 } config_accounts_t;
 
 typedef struct config {
-    char *listen; /* "HOST:PORT" */
+    char *listen;      /* "HOST:PORT" */
+    char *json_listen; /* the direct socket's "HOST:PORT"; "": none */
+    int tunnel_grace;  /* seconds an SSE or long-poll session outlives its last request */
     char *data_dir;
     char *web_root;
     char *admin_token; /* "" disables REST room creation */

@@ -52,6 +52,7 @@ class Server:
         self.extra_args = list(extra_args)
         self.proc = None
         self.port = None
+        self.json_port = None  # the direct socket's port ([server] json_listen)
         self.runs = 0
         self.stderr_files = []
         self.problems = []
@@ -79,9 +80,12 @@ class Server:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.port_file.exists():
+                # one port a line: HTTP, then the direct socket's when json_listen is set
                 text = self.port_file.read_text()
-                if text.endswith("\n") and text.strip().isdigit():
-                    self.port = int(text)
+                lines = text.split()
+                if text.endswith("\n") and lines and all(x.isdigit() for x in lines):
+                    self.port = int(lines[0])
+                    self.json_port = int(lines[1]) if len(lines) > 1 else None
                     return self
             if self.proc.poll() is not None:
                 raise AssertionError(f"parleyd exited with {self.proc.returncode} at start:\n"

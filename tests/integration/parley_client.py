@@ -267,6 +267,24 @@ class Client:
         return await self.cmd("ping")
 
 
+async def flood_until_slow_reader_dropped(server, flooder, observer, room="lobby"):
+    """flooder says ~1 KiB messages in room (observer reads them) until parleyd has dropped one
+    slow reader (at most 5,000 messages); asserts that it did."""
+    padding = "f" * 1024
+    for batch in range(250):
+        ids = [await flooder.send_cmd("say", room=room, text=f"{batch}.{i} {padding}")
+               for i in range(20)]
+        for cmd_id in ids:
+            reply = await flooder.reply(cmd_id)
+            assert reply["type"] == "ok", reply
+        flooder.discard("message")
+        observer.discard("message")
+        m = await asyncio.get_running_loop().run_in_executor(None, server.metrics)
+        if m["parley_slow_readers_dropped_total"] >= 1:
+            return
+    raise AssertionError("the slow reader was never dropped")
+
+
 async def eventually(probe, done, tries=100, delay=0.05):
     """Calls the coroutine function `probe` until `done(result)` (for effects the server applies
     asynchronously, such as a disconnect); returns the last result either way."""

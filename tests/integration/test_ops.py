@@ -9,7 +9,7 @@ import time
 
 from conftest import FLOOD_OFF, PARLEYD, dedent
 from parley_client import (OP_CLOSE, TIMEOUT, Client, Frame, RawWS, close_all,
-                           connect_many, eventually, http_get)
+                           connect_many, eventually, flood_until_slow_reader_dropped, http_get)
 
 
 def run_parleyd(*args, timeout=TIMEOUT):
@@ -252,21 +252,7 @@ async def test_slow_reader_is_dropped(parley):
     try:
         await flooder.enter("lobby")
         await observer.enter("lobby")
-        padding = "f" * 1024
-        dropped = False
-        for batch in range(250):  # at most 5,000 messages of ~1 KiB
-            ids = [await flooder.send_cmd("say", room="lobby", text=f"{batch}.{i} {padding}")
-                   for i in range(20)]
-            for cmd_id in ids:
-                reply = await flooder.reply(cmd_id)
-                assert reply["type"] == "ok", reply
-            flooder.discard("message")
-            observer.discard("message")
-            m = await asyncio.get_running_loop().run_in_executor(None, server.metrics)
-            if m["parley_slow_readers_dropped_total"] >= 1:
-                dropped = True
-                break
-        assert dropped, "the slow reader was never dropped"
+        await flood_until_slow_reader_dropped(server, flooder, observer)
 
         # The slow client now reads: whatever was queued, maybe a 1008 close, then the end.
         data, closed = await asyncio.get_running_loop().run_in_executor(

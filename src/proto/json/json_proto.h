@@ -68,6 +68,43 @@ int json_event_unwatch(session_t *s, json_t *req, json_t **result);
 int json_event_forward(session_t *s, json_t *req, json_t **result);
 int json_event_end(session_t *s, json_t *req, json_t **result);
 
+/* ---- sessions and their transports (session.c) ----
+ * A JSON session is the same over every transport; the transport only carries encoded messages.
+ * slot says which encoding its send() takes: CORE_SLOT_JSON_WS (a whole WebSocket text frame) or
+ * CORE_SLOT_JSON_LINE (the JSON text and "\n"); events are encoded once per slot and shared. */
+typedef struct jsess jsess_t;
+typedef struct json_transport {
+    const char *name; /* "websocket", "direct", "sse", "poll" */
+    int slot;         /* CORE_SLOT_JSON_WS or CORE_SLOT_JSON_LINE */
+    /* Queues one encoded message (takes its own reference). Never frees the session during the
+     * call: a slow reader past the output cap is closed from the next loop pass. */
+    int (*send)(void *t, rbuf_t *msg);
+    /* Closes with a code and reason (docs/PROTOCOL.md); calls json_session_free before it
+     * returns. */
+    void (*close)(void *t, uint16_t code, const char *reason);
+    /* "ip:port" of the peer. */
+    void (*peer)(void *t, char *out, size_t outlen);
+} json_transport_t;
+
+struct group;
+/* Opens a session of group g over transport tr (connection t) and sends the welcome, with the
+ * members of welcome_extra (borrowed; NULL: none) added. The transport owns the result and frees
+ * it with json_session_free when it closes. */
+jsess_t *json_session_new(const json_transport_t *tr, void *t, struct group *g,
+                          json_t *welcome_extra);
+/* One client message (len bytes at msg, at most max_message); may close the session (flood). */
+void json_session_input(jsess_t *js, const char *msg, size_t len);
+/* Leaves the core (rooms, tables) and frees; NULL is a no-op. */
+void json_session_free(jsess_t *js);
+/* obj encoded for slot (a new reference), NULL if it cannot be. */
+rbuf_t *json_encode(int slot, const json_t *obj);
+
+/* direct.c: server_accept_cb (ud: the app) of the direct socket listener ([server] json_listen),
+ * and what it answers to a connection refused at the connection limits. */
+void json_direct_accept(void *ud, conn_t *c);
+extern const char json_direct_refuse_full[];
+extern const char json_direct_refuse_per_address[];
+
 /* The WebSocket handler of the JSON protocol (GET /ws). */
 extern const ws_handler_t json_ws_handler;
 
@@ -80,10 +117,9 @@ void json_tokens_revoked(void *ud, int64_t account, uint64_t tag, bool all_but);
 
 /* Closes the sessions of chat group g that said no hello with a token (guests, and connections
  * that said no hello yet), with code and reason (guests no longer admitted). */
-struct group;
 void json_ws_close_guests(const struct group *g, uint16_t code, const char *reason);
 
-/* Closes every JSON WebSocket session with code and reason (shutdown). */
+/* Closes every JSON session, whatever its transport, with code and reason (shutdown). */
 void json_ws_close_all(uint16_t code, const char *reason);
 
 #endif

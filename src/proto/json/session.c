@@ -1,5 +1,7 @@
-/* One JSON client over a WebSocket: parses commands, calls the core, sends replies, and receives
- * the core's events (encoded once per event into a shared frame, see deliver()). */
+/* One JSON client session over any transport (json_transport_t: WebSocket, direct socket, SSE,
+ * long-poll): parses commands, calls the core, sends replies, and receives the core's events
+ * (encoded once per event and wire format into a shared buffer, see deliver()). The WebSocket
+ * adapter is at the end of this file; the others are direct.c and tunnel.c. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -18,8 +20,10 @@ typedef struct pending_say {
     json_t *id;
 } pending_say_t;
 
-typedef struct jsess {
-    ws_t *ws;
+struct jsess {
+    const json_transport_t *tr;
+    void *t; /* the transport's connection */
+    group_t *group;
     session_t *s;
     list_t node;            /* all sessions, for shutdown */
     pending_say_t *pending; /* says waiting for durability; NULL when none */
@@ -29,7 +33,7 @@ typedef struct jsess {
     bucket_t violations; /* empties as rate-limited commands come faster than one a second */
     int64_t account;     /* the account said hello with a token; 0: a guest */
     uint64_t token_tag; /* which of the account's tokens (auth_token_tag), to close on revocation */
-} jsess_t;
+};
 
 static list_t sessions = {&sessions, &sessions};
 
@@ -46,15 +50,31 @@ typedef int (*cmd_fn)(jsess_t *js, json_t *req, json_t **result);
 
 /* ---- sending ---- */
 
-static void send_obj(jsess_t *js, json_t *obj)
+rbuf_t *json_encode(int slot, const json_t *obj)
 {
     char *s = json_dumps(obj, JSON_COMPACT);
-    json_decref(obj);
     if (s == NULL)
-        return;
-    rbuf_t *b = ws_frame_text(s, strlen(s));
+        return NULL;
+    size_t len = strlen(s);
+    rbuf_t *b;
+    if (slot == CORE_SLOT_JSON_WS) {
+        b = ws_frame_text(s, len);
+    } else {
+        b = rbuf_new(len + 1);
+        memcpy(b->data, s, len);
+        b->data[len] = '\n';
+    }
     free(s);
-    ws_send(js->ws, b);
+    return b;
+}
+
+static void send_obj(jsess_t *js, json_t *obj)
+{
+    rbuf_t *b = json_encode(js->tr->slot, obj);
+    json_decref(obj);
+    if (b == NULL)
+        return;
+    js->tr->send(js->t, b);
     rbuf_unref(b);
 }
 
@@ -100,18 +120,16 @@ static void send_moderated(jsess_t *js, json_t *id, json_t *text)
 static void deliver(void *ctx, core_event_t *ev)
 {
     jsess_t *js = ctx;
-    rbuf_t **slot = &ev->enc[CORE_SLOT_JSON_WS];
+    rbuf_t **slot = &ev->enc[js->tr->slot];
     if (*slot == NULL) {
-        /* first recipient on this wire format: encode the whole frame once */
+        /* first recipient on this wire format: encode the whole frame (or line) once */
         json_t *o = json_event(ev);
-        char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
+        *slot = o ? json_encode(js->tr->slot, o) : NULL;
         json_decref(o);
-        if (s == NULL)
+        if (*slot == NULL)
             return;
-        *slot = ws_frame_text(s, strlen(s));
-        free(s);
     }
-    ws_send(js->ws, *slot);
+    js->tr->send(js->t, *slot);
 }
 
 static void say_done(void *ctx, uint64_t msg_id, int status)
@@ -172,7 +190,7 @@ static int arg_room(jsess_t *js, json_t *req, room_t **out)
 /* The accounts service of the client's chat group. */
 static auth_t *js_auth(const jsess_t *js)
 {
-    return ws_group(js->ws)->auth;
+    return js->group->auth;
 }
 
 static core_identity_t identity_of(const store_account_t *acc)
@@ -211,7 +229,7 @@ static int hello_account(jsess_t *js, json_t *id, const char *token, const char 
     if (nick && strcmp(nick, acc.name) != 0) {
         send_error(js, id, "bad_request", "nick must be the account's name (or left out)");
         rc = DEFERRED;
-    } else if (acc.cls != 2 && !group_allow_guests(ws_group(js->ws))) {
+    } else if (acc.cls != 2 && !group_allow_guests(js->group)) {
         send_error(js, id, "validation_required",
                    "this server admits validated accounts only: follow the link in your mail");
         rc = DEFERRED;
@@ -256,7 +274,7 @@ static int cmd_hello(jsess_t *js, json_t *req, json_t **result)
     if (t) {
         token = json_string_value(t);
         rc = hello_account(js, id, token, nick, colour);
-    } else if (!group_allow_guests(ws_group(js->ws))) {
+    } else if (!group_allow_guests(js->group)) {
         send_error(js, id, "guests_not_allowed", "this server admits accounts only: log in");
         rc = DEFERRED;
     } else if (core_check_nick(nick) == 0 && auth_name_is_account(js_auth(js), nick)) {
@@ -280,8 +298,9 @@ void json_tokens_revoked(void *ud, int64_t account, uint64_t tag, bool all_but)
         jsess_t *js = list_entry(it, jsess_t, node);
         if (js->account != account || js_auth(js) != ud || (js->token_tag == tag) == all_but)
             continue;
-        ws_close(js->ws, 1008,
-                 all_but ? "the password was changed: log in again" : "logged out: log in again");
+        js->tr->close(js->t, 1008,
+                      all_but ? "the password was changed: log in again"
+                              : "logged out: log in again");
     }
 }
 
@@ -320,7 +339,7 @@ static int cmd_rooms(jsess_t *js, json_t *req, json_t **result)
 {
     json_t *a = json_array();
     struct room_list rl = {a, js->s};
-    core_rooms_foreach(ws_group(js->ws)->core, add_room, &rl);
+    core_rooms_foreach(js->group->core, add_room, &rl);
     *result = json_pack("{s:o}", "rooms", a);
     return 0;
 }
@@ -551,7 +570,7 @@ static const struct command {
  * closed (and js freed) by then. */
 static bool flood_allow(jsess_t *js, json_t *id, const struct command *cmd)
 {
-    app_t *app = ws_app(js->ws);
+    app_t *app = js->group->app;
     const config_flood_t *f = &app->cfg->flood;
     uint64_t now = uv_now(app->loop);
     bucket_limit_t lim = bucket_limit((uint32_t)f->commands_per_sec, (uint32_t)f->commands_burst);
@@ -570,11 +589,11 @@ static bool flood_allow(jsess_t *js, json_t *id, const struct command *cmd)
     lim = bucket_limit(f->max_violations > 0 ? 1 : 0, (uint32_t)f->max_violations);
     if (!bucket_take(&js->violations, &lim, now, 1)) {
         char peer[64];
-        ws_peer(js->ws, peer, sizeof(peer));
+        js->tr->peer(js->t, peer, sizeof(peer));
         log_info("closing flooding client %s (%s)", peer,
                  core_session_ready(js->s) ? core_session_nick(js->s) : "before hello");
         st->flood_dropped++;
-        ws_close(js->ws, 1008, "flood: too many rate-limited commands");
+        js->tr->close(js->t, 1008, "flood: too many rate-limited commands");
     }
     return false;
 }
@@ -598,9 +617,8 @@ static const struct command *command_find(json_t *type)
     return NULL;
 }
 
-static void on_text(ws_t *ws, const char *msg, size_t len)
+void json_session_input(jsess_t *js, const char *msg, size_t len)
 {
-    jsess_t *js = ws_data(ws);
     json_error_t jerr;
     json_t *req = json_loadb(msg, len, JSON_ALLOW_NUL, &jerr);
     json_t *id = NULL, *type = NULL;
@@ -653,7 +671,7 @@ static void set_address(jsess_t *js)
 {
     char peer[80];
     unsigned char a6[16];
-    ws_peer(js->ws, peer, sizeof(peer));
+    js->tr->peer(js->t, peer, sizeof(peer));
     char *port = strrchr(peer, ':'); /* "ip:port", also for IPv6 */
     if (port)
         *port = '\0';
@@ -664,12 +682,13 @@ static void set_address(jsess_t *js)
     core_session_set_address(js->s, peer);
 }
 
-static void on_open(ws_t *ws)
+jsess_t *json_session_new(const json_transport_t *tr, void *t, group_t *g, json_t *welcome_extra)
 {
-    app_t *app = ws_app(ws);
-    group_t *g = ws_group(ws);
+    app_t *app = g->app;
     jsess_t *js = xcalloc(1, sizeof(*js));
-    js->ws = ws;
+    js->tr = tr;
+    js->t = t;
+    js->group = g;
     js->s = core_session_new(g->core, &json_session_ops, js);
     g->connections++;
     set_address(js);
@@ -678,37 +697,37 @@ static void on_open(ws_t *ws)
     bucket_init(&js->messages, now);
     bucket_init(&js->violations, now);
     list_push_back(&sessions, &js->node);
-    ws_set_data(ws, js);
     const config_t *cfg = app->cfg;
-    send_obj(js, json_pack("{s:s,s:s,s:s,s:i,s:{s:I,s:I,s:i}}", "type", "welcome", "server",
-                           "parley", "version", PARLEY_VERSION, "protocol", PARLEY_PROTOCOL,
-                           "limits", "max_message", (json_int_t)cfg->max_message, "max_text",
-                           (json_int_t)cfg->max_text, "history_on_entry", cfg->history_on_entry));
+    json_t *w = json_pack("{s:s,s:s,s:s,s:i,s:{s:I,s:I,s:i}}", "type", "welcome", "server",
+                          "parley", "version", PARLEY_VERSION, "protocol", PARLEY_PROTOCOL,
+                          "limits", "max_message", (json_int_t)cfg->max_message, "max_text",
+                          (json_int_t)cfg->max_text, "history_on_entry", cfg->history_on_entry);
+    if (welcome_extra)
+        json_object_update(w, welcome_extra);
+    send_obj(js, w);
+    return js;
 }
 
-static void on_close(ws_t *ws)
+void json_session_free(jsess_t *js)
 {
-    jsess_t *js = ws_data(ws);
     if (js == NULL)
         return;
     list_remove(&js->node);
     core_session_free(js->s);
-    ws_group(ws)->connections--;
+    js->group->connections--;
     for (size_t i = 0; i < js->npending; i++)
         json_decref(js->pending[i].id);
     free(js->pending);
     free(js);
 }
 
-const ws_handler_t json_ws_handler = {on_open, on_text, on_close};
-
 void json_ws_close_guests(const group_t *g, uint16_t code, const char *reason)
 {
     list_foreach_safe(it, tmp, &sessions)
     {
         jsess_t *js = list_entry(it, jsess_t, node);
-        if (ws_group(js->ws) == g && js->account == 0)
-            ws_close(js->ws, code, reason);
+        if (js->group == g && js->account == 0)
+            js->tr->close(js->t, code, reason);
     }
 }
 
@@ -716,6 +735,44 @@ void json_ws_close_all(uint16_t code, const char *reason)
 {
     list_foreach_safe(it, tmp, &sessions)
     {
-        ws_close(list_entry(it, jsess_t, node)->ws, code, reason);
+        jsess_t *js = list_entry(it, jsess_t, node);
+        js->tr->close(js->t, code, reason);
     }
 }
+
+/* ---- the WebSocket transport ---- */
+
+static int ws_tr_send(void *t, rbuf_t *msg)
+{
+    return ws_send(t, msg);
+}
+
+static void ws_tr_close(void *t, uint16_t code, const char *reason)
+{
+    ws_close(t, code, reason);
+}
+
+static void ws_tr_peer(void *t, char *out, size_t outlen)
+{
+    ws_peer(t, out, outlen);
+}
+
+static const json_transport_t ws_transport = {"websocket", CORE_SLOT_JSON_WS, ws_tr_send,
+                                              ws_tr_close, ws_tr_peer};
+
+static void on_open(ws_t *ws)
+{
+    ws_set_data(ws, json_session_new(&ws_transport, ws, ws_group(ws), NULL));
+}
+
+static void on_text(ws_t *ws, const char *msg, size_t len)
+{
+    json_session_input(ws_data(ws), msg, len);
+}
+
+static void on_close(ws_t *ws)
+{
+    json_session_free(ws_data(ws));
+}
+
+const ws_handler_t json_ws_handler = {on_open, on_text, on_close};
