@@ -141,6 +141,7 @@ static void shutdown_server(void)
         g->store = NULL;
     }
     json_ws_close_all(1001, "going away");
+    json_tunnels_free_all();
     server_foreach_conn(app.server, close_http, NULL);
     uv_close((uv_handle_t *)&sig_term, NULL);
     uv_close((uv_handle_t *)&sig_int, NULL);

@@ -39,6 +39,8 @@ struct http_conn {
 struct http_later {
     http_conn_t *h; /* NULL once the connection closed */
     http_request_t req;
+    void (*gone)(void *ud); /* http_later_on_gone */
+    void *gone_ud;
 };
 
 static llhttp_settings_t settings;
@@ -339,8 +341,12 @@ static enum dispatch_result dispatch(http_conn_t *h)
 
 static void free_http(http_conn_t *h)
 {
-    if (h->later)
-        h->later->h = NULL;
+    http_later_t *l = h->later;
+    if (l) {
+        l->h = NULL;
+        if (l->gone)
+            l->gone(l->gone_ud); /* may end l */
+    }
     buf_deinit(&h->stash);
     buf_deinit(&h->head);
     buf_deinit(&h->body);
@@ -455,6 +461,12 @@ http_later_t *http_later(const http_request_t *r)
     l->req.body_len = 0;
     r->hc->later = l;
     return l;
+}
+
+void http_later_on_gone(http_later_t *l, void (*fn)(void *ud), void *ud)
+{
+    l->gone = fn;
+    l->gone_ud = ud;
 }
 
 const http_request_t *http_later_request(http_later_t *l)

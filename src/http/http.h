@@ -77,6 +77,9 @@ http_later_t *http_later(const http_request_t *r);
 /* The request to answer, or NULL if the connection has closed meanwhile (just end it then). */
 const http_request_t *http_later_request(http_later_t *l);
 void http_later_end(http_later_t *l);
+/* fn(ud) is called if the connection closes while the answer is pending (a long wait that
+ * should end with it); fn may call http_later_end. */
+void http_later_on_gone(http_later_t *l, void (*fn)(void *ud), void *ud);
 
 const char *http_status_text(int status);
 

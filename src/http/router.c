@@ -62,6 +62,8 @@ void http_route(const http_request_t *in)
         http_respond_text(r, 404, "no WebSocket endpoint here");
         return;
     }
+    if (json_tunnel_handle(r))
+        return;
     if (strncmp(p, "/api/", 5) == 0) {
         rest_handle(r);
         return;

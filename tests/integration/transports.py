@@ -96,6 +96,16 @@ async def http(port, method, path, body=None, headers=None, timeout=TIMEOUT):
     return status, hdrs, rest
 
 
+async def post(conn, kind, text):
+    """Sends commands on a tunnel: 202, or 404 once the session has ended (the close message may
+    still be on its way, as for a WebSocket that sends after the server's close); the status is
+    kept in conn.post_status."""
+    status, _, body = await http(conn.port, "POST", f"/api/v1/{kind}/{conn.sid}", text.encode(),
+                                 {"Parley-Token": conn.token})
+    assert status in (202, 404), (status, body)
+    conn.post_status = status
+
+
 class SseConn:
     """One SSE stream (reopened by `reopen`, as EventSource does, with Last-Event-ID)."""
 
@@ -189,9 +199,7 @@ class SseConn:
             return data
 
     async def send(self, text):
-        status, _, body = await http(self.port, "POST", f"/api/v1/stream/{self.sid}",
-                                     text.encode(), {"Parley-Token": self.token})
-        assert status == 202, (status, body)
+        await post(self, "stream", text)
 
     async def close(self):
         self.drop()
@@ -207,6 +215,7 @@ class PollConn:
         self.close_reason = None
         self.queue = []
         self.stopped = False
+        self.inflight = None
 
     async def open(self):
         status, _, body = await http(self.port, "POST", "/api/v1/poll", b"")
@@ -224,9 +233,10 @@ class PollConn:
         while not self.queue:
             if self.stopped or self.close_code is not None:
                 raise StopAsyncIteration
-            status, _, body = await http(
+            self.inflight = asyncio.ensure_future(http(
                 self.port, "GET", f"/api/v1/poll/{self.sid}?since={self.since}",
-                headers={"Parley-Token": self.token}, timeout=40)
+                headers={"Parley-Token": self.token}, timeout=40))
+            status, _, body = await self.inflight
             if status != 200:
                 raise StopAsyncIteration
             msgs = json.loads(body)
@@ -238,12 +248,13 @@ class PollConn:
         return self.queue.pop(0)
 
     async def send(self, text):
-        status, _, body = await http(self.port, "POST", f"/api/v1/poll/{self.sid}",
-                                     text.encode(), {"Parley-Token": self.token})
-        assert status == 202, (status, body)
+        await post(self, "poll", text)
 
     async def close(self):
+        """Stops polling: the waiting request's connection closes."""
         self.stopped = True
+        if self.inflight:
+            self.inflight.cancel()
 
 
 async def tunnel_client(conn, nick=None):

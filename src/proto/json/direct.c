@@ -27,13 +27,9 @@ static void send_close_line(direct_t *d, uint16_t code, const char *reason)
     if (d->close_sent)
         return;
     d->close_sent = true;
-    json_t *o = json_pack("{s:s,s:i,s:s}", "type", "close", "code", code, "reason", reason);
-    rbuf_t *b = json_encode(CORE_SLOT_JSON_LINE, o);
-    json_decref(o);
-    if (b) {
-        conn_send_force(d->conn, b);
-        rbuf_unref(b);
-    }
+    rbuf_t *b = json_close_line(code, reason);
+    conn_send_force(d->conn, b);
+    rbuf_unref(b);
 }
 
 static int tr_send(void *t, rbuf_t *msg)

@@ -98,12 +98,21 @@ void json_session_input(jsess_t *js, const char *msg, size_t len);
 void json_session_free(jsess_t *js);
 /* obj encoded for slot (a new reference), NULL if it cannot be. */
 rbuf_t *json_encode(int slot, const json_t *obj);
+/* The close message {"type":"close","code","reason"} as a line (a new reference): what the
+ * transports other than the WebSocket send last instead of a close frame. */
+rbuf_t *json_close_line(uint16_t code, const char *reason);
 
 /* direct.c: server_accept_cb (ud: the app) of the direct socket listener ([server] json_listen),
  * and what it answers to a connection refused at the connection limits. */
 void json_direct_accept(void *ud, conn_t *c);
 extern const char json_direct_refuse_full[];
 extern const char json_direct_refuse_per_address[];
+
+/* tunnel.c: answers /api/v1/stream[/ID] (SSE) and /api/v1/poll[/ID] (long-poll); false if the
+ * path is neither. */
+bool json_tunnel_handle(const http_request_t *r);
+/* Frees every tunnel (shutdown, after json_ws_close_all). */
+void json_tunnels_free_all(void);
 
 /* The WebSocket handler of the JSON protocol (GET /ws). */
 extern const ws_handler_t json_ws_handler;

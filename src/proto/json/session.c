@@ -68,6 +68,14 @@ rbuf_t *json_encode(int slot, const json_t *obj)
     return b;
 }
 
+rbuf_t *json_close_line(uint16_t code, const char *reason)
+{
+    json_t *o = json_pack("{s:s,s:i,s:s}", "type", "close", "code", code, "reason", reason);
+    rbuf_t *b = json_encode(CORE_SLOT_JSON_LINE, o);
+    json_decref(o);
+    return b;
+}
+
 static void send_obj(jsess_t *js, json_t *obj)
 {
     rbuf_t *b = json_encode(js->tr->slot, obj);
