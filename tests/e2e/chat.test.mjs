@@ -226,6 +226,49 @@ test('two people chat in the lobby', async (t) => {
   assert.deepEqual(pageErrors, [], 'no script errors in the pages');
 });
 
+// A page whose browser has no WebSocket falls back to SSE; one forced to long-poll uses it. Both
+// chat with a WebSocket page, and the status pill's title names the transport.
+test('without a WebSocket the client falls back to SSE, and long-poll chats too', async () => {
+  const errorsBefore = pageErrors.length;
+  async function openWith(who, { init, query = '' }) {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 760 } });
+    if (init) await context.addInitScript(init);
+    const page = await context.newPage();
+    page.setDefaultTimeout(15000);
+    page.on('pageerror', (e) => pageErrors.push(`${who}: ${e.message}`));
+    page.on('console', (m) => m.type() === 'error' && pageErrors.push(`${who}: console: ${m.text()}`));
+    await page.goto(new URL(query, BASE).href);
+    await page.locator('#connection-status[data-state="open"]').waitFor();
+    return page;
+  }
+  const web = await openPage('wendy');
+  const sse = await openWith('sam', { init: () => { delete window.WebSocket; } });
+  const poll = await openWith('paula', { query: '?transport=poll' });
+  try {
+    assert.equal(await web.getAttribute('#connection-status', 'title'), 'Connected over WebSocket');
+    assert.equal(await sse.getAttribute('#connection-status', 'title'), 'Connected over SSE');
+    assert.equal(await poll.getAttribute('#connection-status', 'title'), 'Connected over long-poll');
+    for (const [page, nick] of [[web, 'wendy'], [sse, 'sam'], [poll, 'paula']]) {
+      await join(page, nick);
+      await joined(page);
+    }
+    await member(sse, 'paula').waitFor();
+    await send(sse, 'over server-sent events');
+    await messageFrom(web, 'sam', 'over server-sent events').waitFor();
+    await messageFrom(poll, 'sam', 'over server-sent events').waitFor();
+    await send(poll, 'over long-poll');
+    await messageFrom(web, 'paula', 'over long-poll').waitFor();
+    await messageFrom(sse, 'paula', 'over long-poll').waitFor();
+    await send(web, 'over a WebSocket');
+    await messageFrom(sse, 'wendy', 'over a WebSocket').waitFor();
+    await messageFrom(poll, 'wendy', 'over a WebSocket').waitFor();
+  } finally {
+    for (const page of [web, sse, poll]) await page.context().close();
+  }
+  // the tunnels' sessions end after their grace period: their nicks are not checked here
+  assert.deepEqual(pageErrors.slice(errorsBefore), [], 'no script errors in the pages');
+});
+
 test('a chat group under /g/NAME/ is its own chat server', async () => {
   const errorsBefore = pageErrors.length;
   const context = await browser.newContext({ viewport: { width: 1280, height: 760 } });

@@ -247,3 +247,18 @@ async def test_a_tunnel_session_counts_as_one_connection_of_its_address(parley):
     status, _, body = await http(server.port, "POST", "/api/v1/poll")
     assert status == 200, (status, body)
     sse.drop()
+
+
+async def test_shutdown_ends_tunnels_with_going_away(parley):
+    server = parley()
+    sse = await sse_client(server.port, "streamy")
+    poll = await poll_client(server.port, "polly")
+    dropped = SseConn(server.port)
+    await dropped.connect()
+    dropped.drop()  # a session in its grace period
+    await asyncio.sleep(0.3)  # the poll client waits in a poll
+    rc = await asyncio.get_running_loop().run_in_executor(None, server.stop)
+    assert rc == 0
+    await sse.wait_closed()
+    assert (sse.ws.close_code, sse.ws.close_reason) == (1001, "going away")
+    await poll.close()

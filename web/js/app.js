@@ -1,5 +1,5 @@
 // Parley's web client: wires the protocol client, the session and the views together.
-import { apiUrl, wsUrl } from './base.js';
+import { apiUrl } from './base.js';
 import { ParleyClient } from './client.js';
 import { Session } from './session.js';
 import { $, el, lockIcon } from './ui/dom.js';
@@ -20,7 +20,8 @@ import { createEvents } from './ui/event.js';
 const ROOMS_REFRESH_MS = 15000;
 const TABLES_REFRESH_MS = 8000;
 
-const client = new ParleyClient(wsUrl());
+// ?transport=sse or ?transport=poll forces one transport (tests, diagnosis).
+const client = new ParleyClient({ transport: new URLSearchParams(location.search).get('transport') });
 const session = new Session(client);
 
 // Runs a user action; a failure is shown as a toast. Resolves to whether it worked.

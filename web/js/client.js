@@ -1,13 +1,16 @@
-// The Parley protocol client (docs/PROTOCOL.md): one WebSocket to /ws, commands matched to their
-// replies by id, events dispatched by type, and automatic reconnection with exponential backoff.
+// The Parley protocol client (docs/PROTOCOL.md): one session over a WebSocket to /ws, or where
+// that cannot open, over SSE + POST, else long-poll (links.js); commands matched to their replies
+// by id, events dispatched by type, and automatic reconnection with exponential backoff.
 //
 // Emits:
-//   'state'   {state, delay?, reason?}  state is 'connecting', 'open', 'waiting' (a reconnect is
-//             scheduled in `delay` ms) or 'closed' (close() was called)
+//   'state'   {state, transport, delay?, reason?}  state is 'connecting', 'open', 'waiting' (a
+//             reconnect is scheduled in `delay` ms) or 'closed' (close() was called); transport
+//             is the link's kind ('websocket', 'sse' or 'poll')
 //   'welcome' the server's welcome event, once per connection
 //   'event'   every other event; listeners switch on event.type
 //   'stray'   an error reply that matches no pending command (e.g. bad_json)
 import { Emitter } from './emitter.js';
+import { TRANSPORTS, available, openLink } from './links.js';
 
 const BACKOFF_FIRST_MS = 500;
 const BACKOFF_MAX_MS = 30000;
@@ -24,8 +27,9 @@ export class ProtocolError extends Error {
 }
 
 export class ParleyClient extends Emitter {
-  #url;
-  #ws = null;
+  #kinds; // the transports to try, best first
+  #kind = 0; // index in #kinds of the one in use or being tried
+  #link = null;
   #nextId = 1;
   #pending = new Map(); // id -> {resolve, reject}
   #attempt = 0;
@@ -36,9 +40,16 @@ export class ParleyClient extends Emitter {
   state = 'closed';
   limits = { max_message: 16384, max_text: 4000, history_on_entry: 50 };
 
-  constructor(url) {
+  // options.transport: 'websocket', 'sse' or 'poll' to use only that one (tests, diagnosis).
+  constructor(options = {}) {
     super();
-    this.#url = url;
+    const wanted = TRANSPORTS.includes(options.transport) ? [options.transport] : TRANSPORTS;
+    this.#kinds = wanted.filter(available);
+    if (this.#kinds.length === 0) this.#kinds = ['poll'];
+  }
+
+  get transport() {
+    return this.#kinds[this.#kind];
   }
 
   connect() {
@@ -49,7 +60,8 @@ export class ParleyClient extends Emitter {
   close() {
     this.#stopped = true;
     clearTimeout(this.#retryTimer);
-    if (this.#ws) this.#ws.close(1000, 'bye');
+    if (this.#link) this.#link.close();
+    this.#link = null;
     this.#setState('closed');
   }
 
@@ -68,22 +80,30 @@ export class ParleyClient extends Emitter {
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
-      this.#ws.send(JSON.stringify({ ...args, type, id }));
+      this.#link.send(JSON.stringify({ ...args, type, id }));
     });
   }
 
   #setState(state, extra = {}) {
     this.state = state;
-    this.emit('state', { state, ...extra });
+    this.emit('state', { state, transport: this.transport, ...extra });
   }
 
   #open() {
     this.#setState('connecting');
-    const ws = new WebSocket(this.#url);
-    this.#ws = ws;
-    ws.onmessage = (e) => this.#onMessage(e.data);
-    ws.onclose = (e) => {
-      if (this.#ws === ws) this.#onClose(closeReason(e));
+    const link = openLink(this.transport);
+    this.#link = link;
+    link.onmessage = (text) => this.#onMessage(text);
+    link.onclose = (reason, opened) => {
+      if (this.#link !== link) return;
+      if (!opened && this.#kind + 1 < this.#kinds.length) {
+        this.#link = null;
+        this.#kind++; // this transport does not get through: try the next one at once
+        this.#open();
+        return;
+      }
+      if (!opened) this.#kind = 0; // none opened: after the delay, start again from the best
+      this.#onClose(reason);
     };
   }
 
@@ -105,6 +125,7 @@ export class ParleyClient extends Emitter {
       else waiter.reject(new ProtocolError(msg.code, msg.message));
     } else if (msg.type === 'welcome') {
       this.#attempt = 0;
+      this.#link.opened = true;
       if (msg.limits) this.limits = { ...this.limits, ...msg.limits };
       this.#setState('open');
       this.#startKeepalive();
@@ -115,7 +136,7 @@ export class ParleyClient extends Emitter {
   }
 
   #onClose(reason) {
-    this.#ws = null;
+    this.#link = null;
     clearInterval(this.#keepaliveTimer);
     for (const waiter of this.#pending.values()) {
       waiter.reject(new ProtocolError('disconnected', 'the connection to the server was lost'));
@@ -134,10 +155,10 @@ export class ParleyClient extends Emitter {
   #startKeepalive() {
     clearInterval(this.#keepaliveTimer);
     this.#keepaliveTimer = setInterval(() => {
-      const ws = this.#ws;
+      const link = this.#link;
       const timer = setTimeout(() => {
-        if (this.#ws !== ws) return;
-        ws.close();
+        if (this.#link !== link) return;
+        link.close();
         this.#onClose('the server stopped answering');
       }, KEEPALIVE_TIMEOUT_MS);
       this.request('ping').then(
@@ -146,10 +167,4 @@ export class ParleyClient extends Emitter {
       );
     }, KEEPALIVE_EVERY_MS);
   }
-}
-
-function closeReason(e) {
-  if (e.code === 1001) return 'the server is restarting';
-  if (e.reason) return e.reason;
-  return e.code === 1006 ? null : `closed with code ${e.code}`;
 }

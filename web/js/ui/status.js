@@ -1,6 +1,7 @@
 // Connection state: the pill in the header and, while the connection is down, the banner with
 // a countdown to the next attempt.
 import { $ } from './dom.js';
+import { TRANSPORT_NAMES } from '../links.js';
 
 const LABELS = { connecting: 'Connecting…', open: 'Connected', waiting: 'Offline', closed: 'Disconnected' };
 
@@ -10,9 +11,12 @@ export function createStatus(client) {
   const text = $('#banner-text');
   let countdown = null;
 
-  function onState({ state, delay, reason }) {
+  function onState({ state, transport, delay, reason }) {
     pill.dataset.state = state;
+    pill.dataset.transport = transport;
     pill.textContent = LABELS[state] ?? state;
+    const via = TRANSPORT_NAMES[transport] ?? transport;
+    pill.title = state === 'open' ? `Connected over ${via}` : `${LABELS[state] ?? state} (${via})`;
     clearInterval(countdown);
     if (state === 'open') {
       banner.hidden = true;
