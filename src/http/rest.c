@@ -446,6 +446,8 @@ static void metrics(const http_request_t *r)
     buf_init(&b, (size_t)-1);
     metric(&b, "parley_connections", "gauge", "Open client connections.", ss->open);
     metric(&b, "parley_websockets", "gauge", "Open WebSocket connections.", ss->websockets);
+    metric(&b, "parley_direct_sockets", "gauge", "Open direct socket connections.", ss->direct);
+    metric(&b, "parley_tunnels", "gauge", "Open SSE and long-poll sessions.", json_tunnels_open());
     metric(&b, "parley_connections_accepted_total", "counter", "Connections accepted.",
            ss->accepted);
     metric(&b, "parley_connections_refused_total", "counter",

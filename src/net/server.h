@@ -30,6 +30,7 @@ typedef struct server_stats {
     uint64_t flood_dropped; /* closed for flooding */
     unsigned open;
     unsigned websockets; /* maintained by the WebSocket layer */
+    unsigned direct;     /* direct socket connections (proto/json/direct.c) */
 } server_stats_t;
 
 /* Called for each accepted connection; installs its first handler. */

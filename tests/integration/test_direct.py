@@ -36,6 +36,8 @@ async def test_direct_and_websocket_clients_chat_in_one_room(parley):
     try:
         assert bot.welcome["protocol"] == web.welcome["protocol"]
         assert bot.welcome["limits"] == web.welcome["limits"]
+        m = server.metrics()
+        assert (m["parley_direct_sockets"], m["parley_websockets"]) == (1, 1)
         await bot.enter("lobby")
         await web.enter("lobby")
         await bot.event("member_entered", nick="web")
@@ -55,6 +57,7 @@ async def test_direct_and_websocket_clients_chat_in_one_room(parley):
         return server.metrics()["parley_connections"]
 
     await eventually(open_conns, lambda n: n <= 1)  # the metrics request
+    assert server.metrics()["parley_direct_sockets"] == 0
 
 
 def test_bad_lines_get_the_documented_answers(parley):

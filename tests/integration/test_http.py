@@ -20,6 +20,8 @@ AUTH = {"Authorization": "Bearer s3cret-token", "Content-Type": "application/jso
 METRICS = {
     "parley_connections": "gauge",
     "parley_websockets": "gauge",
+    "parley_direct_sockets": "gauge",
+    "parley_tunnels": "gauge",
     "parley_connections_accepted_total": "counter",
     "parley_connections_refused_total": "counter",
     "parley_connections_refused_per_address_total": "counter",

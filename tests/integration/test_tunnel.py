@@ -139,8 +139,10 @@ async def abandon_and_watch_leave(server, make):
         await web.event("member_entered", nick="ghost")
         await client.close()  # stops reading: no stream, no poll
         client.ws.drop() if isinstance(client.ws, SseConn) else None
+        assert server.metrics()["parley_tunnels"] == 1  # in its grace period
         left = await web.event("member_left", nick="ghost", timeout=TIMEOUT)
         assert left["reason"] == "disconnected"
+        assert server.metrics()["parley_tunnels"] == 0
         # the nick is free again
         again = await Client.connect(server.port, "ghost")
         await again.close()

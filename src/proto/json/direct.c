@@ -98,6 +98,7 @@ static void on_read(conn_t *c, const char *data, size_t len)
 static void on_close(conn_t *c)
 {
     direct_t *d = conn_data(c);
+    server_stats(conn_server(c))->direct--;
     json_session_free(d->js);
     lines_deinit(&d->in);
     free(d);
@@ -112,6 +113,7 @@ void json_direct_accept(void *ud, conn_t *c)
     d->conn = c;
     d->app = app;
     conn_set_handler(c, &direct_handler, d);
+    server_stats(conn_server(c))->direct++;
     if (app->stopping) {
         tr_close(d, 1001, "going away");
         return;

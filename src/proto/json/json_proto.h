@@ -111,6 +111,8 @@ extern const char json_direct_refuse_per_address[];
 /* tunnel.c: answers /api/v1/stream[/ID] (SSE) and /api/v1/poll[/ID] (long-poll); false if the
  * path is neither. */
 bool json_tunnel_handle(const http_request_t *r);
+/* Tunnelled sessions alive now (those in their grace period included). */
+unsigned json_tunnels_open(void);
 /* Frees every tunnel (shutdown, after json_ws_close_all). */
 void json_tunnels_free_all(void);
 

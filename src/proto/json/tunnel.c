@@ -629,6 +629,11 @@ bool json_tunnel_handle(const http_request_t *r)
     return true;
 }
 
+unsigned json_tunnels_open(void)
+{
+    return ntunnels;
+}
+
 void json_tunnels_free_all(void)
 {
     tunnel_t *t, *tmp;
