@@ -4,6 +4,7 @@ the WebSocket's messages and session semantics, reconnection, the grace period, 
 import asyncio
 import json
 
+from conftest import FLOOD_OFF
 from parley_client import TIMEOUT, Client, close_all
 from transports import PollConn, SseConn, http, poll_client, sse_client, tunnel_client
 
@@ -264,3 +265,32 @@ async def test_shutdown_ends_tunnels_with_going_away(parley):
     await sse.wait_closed()
     assert (sse.ws.close_code, sse.ws.close_reason) == (1001, "going away")
     await poll.close()
+
+
+async def test_an_abandoned_sse_buffer_is_bounded_by_the_output_cap(parley):
+    server = parley("[limits]\noutput_cap = 65536\n[server]\ntunnel_grace = 60\n" + FLOOD_OFF)
+    client = await sse_client(server.port, "away")
+    web = await Client.connect(server.port, "web")
+    conn = client.ws
+    try:
+        await client.enter("lobby")
+        await web.enter("lobby")
+        await client.event("member_entered", nick="web")
+        conn.drop()
+        padding = "p" * 1024
+        for i in range(80):  # ~80 KiB for a session that reads nothing: past the cap
+            await web.say("lobby", f"{i} {padding}")
+        left = await web.event("member_left", nick="away")
+        assert left["reason"] == "disconnected"
+        assert server.metrics()["parley_slow_readers_dropped_total"] == 1
+        # coming back, the client gets what was kept (what the dead stream took first may be
+        # gone: it was written before the server saw the stream go), then the close message
+        await conn.reopen()
+        await client.wait_closed()
+        assert conn.close_code == 1008 and conn.close_reason.startswith("slow reader"), \
+            (conn.close_code, conn.close_reason)
+        got = [int(m["text"].split()[0]) for m in client.buffered("message")]
+        assert got and got == list(range(got[0], got[0] + len(got))), got  # in order, no gap
+        assert got[-1] < 79  # bounded: the rest was never queued
+    finally:
+        await close_all([client, web])
