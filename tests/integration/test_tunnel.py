@@ -50,13 +50,20 @@ async def test_poll_client_chats_with_a_websocket_client(server):
         await client.close()
 
 
-async def test_sse_reconnect_with_last_event_id_gets_the_missed_messages_once(server):
-    client = await sse_client(server.port, "rover")
+async def sse_and_web_in_lobby(server, nick):
+    """An SSE client `nick` and a WebSocket client `web` at the lobby's table."""
+    client = await sse_client(server.port, nick)
     web = await Client.connect(server.port, "web")
+    await client.enter("lobby")
+    await web.enter("lobby")
+    await client.event("member_entered", nick="web")
+    return client, web
+
+
+async def test_sse_reconnect_with_last_event_id_gets_the_missed_messages_once(server):
+    client, web = await sse_and_web_in_lobby(server, "rover")
     conn = client.ws
     try:
-        await client.enter("lobby")
-        await web.enter("lobby")
         await web.say("lobby", "before")
         await client.event("message", text="before")
         seen = conn.last_id
@@ -269,13 +276,9 @@ async def test_shutdown_ends_tunnels_with_going_away(parley):
 
 async def test_an_abandoned_sse_buffer_is_bounded_by_the_output_cap(parley):
     server = parley("[limits]\noutput_cap = 65536\n[server]\ntunnel_grace = 60\n" + FLOOD_OFF)
-    client = await sse_client(server.port, "away")
-    web = await Client.connect(server.port, "web")
+    client, web = await sse_and_web_in_lobby(server, "away")
     conn = client.ws
     try:
-        await client.enter("lobby")
-        await web.enter("lobby")
-        await client.event("member_entered", nick="web")
         conn.drop()
         padding = "p" * 1024
         for i in range(80):  # ~80 KiB for a session that reads nothing: past the cap

@@ -535,31 +535,19 @@ static void poll_get(const http_request_t *r, tunnel_t *t)
         kick(t);
 }
 
-static void handle_stream(const http_request_t *r, const char *id)
+/* GET /api/v1/stream */
+static void stream_open(const http_request_t *r)
 {
-    if (id == NULL) {
-        if (r->method != HTTP_GET) {
-            rest_not_allowed(r, "GET");
-            return;
-        }
-        tunnel_t *t = tunnel_new(r, true);
-        if (t == NULL)
-            return;
-        stream_attach(t, r, 0);
-        open_session(t);
-        return;
-    }
-    if (r->method != HTTP_GET && r->method != HTTP_POST) {
-        rest_not_allowed(r, "GET, POST");
-        return;
-    }
-    tunnel_t *t = tunnel_find(r, id, true);
+    tunnel_t *t = tunnel_new(r, true);
     if (t == NULL)
         return;
-    if (r->method == HTTP_POST) {
-        post_commands(r, t);
-        return;
-    }
+    stream_attach(t, r, 0);
+    open_session(t);
+}
+
+/* GET /api/v1/stream/ID (Last-Event-ID) */
+static void stream_reopen(const http_request_t *r, tunnel_t *t)
+{
     char q[24];
     const char *last = http_header(r, "Last-Event-ID");
     if (last == NULL && rest_query_get(r->query, "last_event_id", q, sizeof(q)))
@@ -574,34 +562,17 @@ static void handle_stream(const http_request_t *r, const char *id)
     stream_attach(t, r, seq);
 }
 
-static void handle_poll(const http_request_t *r, const char *id)
+/* POST /api/v1/poll */
+static void poll_open(const http_request_t *r)
 {
-    if (id == NULL) {
-        if (r->method != HTTP_POST) {
-            rest_not_allowed(r, "POST");
-            return;
-        }
-        tunnel_t *t = tunnel_new(r, false);
-        if (t == NULL)
-            return;
-        open_session(t);
-        t->poll = http_later(r); /* answered at once with the welcome */
-        http_later_on_gone(t->poll, poll_gone, t);
-        t->poll_since = 0;
-        kick(t);
-        return;
-    }
-    if (r->method != HTTP_GET && r->method != HTTP_POST) {
-        rest_not_allowed(r, "GET, POST");
-        return;
-    }
-    tunnel_t *t = tunnel_find(r, id, false);
+    tunnel_t *t = tunnel_new(r, false);
     if (t == NULL)
         return;
-    if (r->method == HTTP_POST)
-        post_commands(r, t);
-    else
-        poll_get(r, t);
+    open_session(t);
+    t->poll = http_later(r); /* answered at once with the welcome */
+    http_later_on_gone(t->poll, poll_gone, t);
+    t->poll_since = 0;
+    kick(t);
 }
 
 bool json_tunnel_handle(const http_request_t *r)
@@ -622,10 +593,29 @@ bool json_tunnel_handle(const http_request_t *r)
         id = p + 1;
     else if (*p != '\0')
         return false;
-    if (sse)
-        handle_stream(r, id);
+    if (id == NULL) { /* opening: GET a stream, POST a poll session */
+        int open = sse ? HTTP_GET : HTTP_POST;
+        if (r->method != open)
+            rest_not_allowed(r, sse ? "GET" : "POST");
+        else if (sse)
+            stream_open(r);
+        else
+            poll_open(r);
+        return true;
+    }
+    if (r->method != HTTP_GET && r->method != HTTP_POST) {
+        rest_not_allowed(r, "GET, POST");
+        return true;
+    }
+    tunnel_t *t = tunnel_find(r, id, sse);
+    if (t == NULL)
+        return true;
+    if (r->method == HTTP_POST)
+        post_commands(r, t);
+    else if (sse)
+        stream_reopen(r, t);
     else
-        handle_poll(r, id);
+        poll_get(r, t);
     return true;
 }
 
