@@ -107,6 +107,15 @@ int json_arg_str(json_t *req, const char *name, const char **out)
     return 0;
 }
 
+int json_arg_room(session_t *s, json_t *req, int missing, room_t **out)
+{
+    const char *name;
+    if (json_arg_str(req, "room", &name) < 0)
+        return CORE_EBADREQ;
+    *out = core_room_find_for(s, name);
+    return *out ? 0 : missing;
+}
+
 static json_t *text_of(const core_event_t *ev)
 {
     return json_stringn(ev->text ? ev->text : "", ev->text_len);

@@ -89,11 +89,7 @@ int json_event_leave(session_t *s, json_t *req, json_t **result)
 
 static int arg_room(session_t *s, json_t *req, room_t **out)
 {
-    const char *name;
-    if (json_arg_str(req, "room", &name) < 0)
-        return CORE_EBADREQ;
-    *out = core_room_find_for(s, name);
-    return *out ? 0 : CORE_ENOROOM;
+    return json_arg_room(s, req, CORE_ENOROOM, out);
 }
 
 int json_event_watch(session_t *s, json_t *req, json_t **result)

@@ -10,11 +10,7 @@
 /* The named room; commands that name a room you are not in get not_in_room (as elsewhere). */
 static int arg_room(session_t *s, json_t *req, room_t **out)
 {
-    const char *name;
-    if (json_arg_str(req, "room", &name) < 0)
-        return CORE_EBADREQ;
-    *out = core_room_find_for(s, name);
-    return *out ? 0 : CORE_ENOTINROOM;
+    return json_arg_room(s, req, CORE_ENOTINROOM, out);
 }
 
 /* An optional string member: absent is fine (*out NULL), anything but a string is not. */

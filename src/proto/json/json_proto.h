@@ -30,6 +30,9 @@ json_t *json_invite_id(uint64_t id);
 /* A string argument. Strings may not contain U+0000 (JSON allows "\u0000"; C strings don't).
  * 0 or CORE_EBADREQ; *out is borrowed from req. */
 int json_arg_str(json_t *req, const char *name, const char **out);
+/* The room named by req's "room" as s may see it (core_room_find_for): 0, CORE_EBADREQ, or
+ * `missing` when there is none (no_such_room or not_in_room, as the command words it). */
+int json_arg_room(session_t *s, json_t *req, int missing, room_t **out);
 
 /* private.c: the commands of private talk (ignore lists, invitations), with the signature of
  * session.c's command table minus the WebSocket session. */

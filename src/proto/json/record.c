@@ -9,13 +9,12 @@
  * the optional table: absent is 0 (your own table, *table then set to it when you are in r). */
 static int arg_room_table(session_t *s, json_t *req, room_t **r, uint32_t *table)
 {
-    const char *name;
     json_t *t = json_object_get(req, "table");
-    if (json_arg_str(req, "room", &name) < 0 || (t && !json_is_integer(t)))
+    if (t && !json_is_integer(t))
         return CORE_EBADREQ;
-    *r = core_room_find_for(s, name);
-    if (*r == NULL)
-        return CORE_ENOTINROOM;
+    int rc = json_arg_room(s, req, CORE_ENOTINROOM, r);
+    if (rc < 0)
+        return rc;
     json_int_t n = t ? json_integer_value(t) : 0;
     if (t && (n < 1 || n > CORE_MAX_TABLE))
         return core_session_table(s, *r) ? CORE_ENOTABLE : CORE_ENOTINROOM;

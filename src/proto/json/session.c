@@ -181,11 +181,7 @@ static const session_ops_t json_session_ops = {deliver, say_done};
  * private room is found only by the two in it (and core_enter refuses it). */
 static int arg_room_as(jsess_t *js, json_t *req, room_t **out, int missing)
 {
-    const char *name;
-    if (json_arg_str(req, "room", &name) < 0)
-        return CORE_EBADREQ;
-    *out = core_room_find_for(js->s, name);
-    return *out ? 0 : missing;
+    return json_arg_room(js->s, req, missing, out);
 }
 
 static int arg_room(jsess_t *js, json_t *req, room_t **out)
