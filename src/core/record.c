@@ -459,10 +459,7 @@ static void load_one(void *ud, const store_rec_msg_t *m)
 {
     struct load_ctx *lc = ud;
     struct playback *p = lc->p;
-    if (p->n == lc->cap) {
-        lc->cap = lc->cap ? lc->cap * 2 : 64;
-        p->msgs = xrealloc(p->msgs, lc->cap * sizeof(*p->msgs));
-    }
+    p->msgs = xgrow(p->msgs, &lc->cap, p->n, 64, sizeof(*p->msgs));
     p->msgs[p->n++] = play_msg_new(m);
     lc->last = m->seq;
 }

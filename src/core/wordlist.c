@@ -127,10 +127,7 @@ static span_t *tokenise(const char *s, size_t len, size_t *n)
         }
         if (is_word_char(cp)) {
             if (!in_word) {
-                if (cnt == cap) {
-                    cap = cap ? cap * 2 : 16;
-                    v = xrealloc(v, cap * sizeof(*v));
-                }
+                v = xgrow(v, &cap, cnt, 16, sizeof(*v));
                 v[cnt++] = (span_t){i, 0};
                 in_word = true;
             }

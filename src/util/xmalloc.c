@@ -1,5 +1,6 @@
 #include "util/xmalloc.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,17 @@ void *xrealloc(void *p, size_t n)
     if (q == NULL)
         oom(n);
     return q;
+}
+
+void *xgrow(void *p, size_t *cap, size_t n, size_t first, size_t size)
+{
+    if (n < *cap)
+        return p;
+    size_t want = *cap ? *cap * 2 : first;
+    if (want < *cap || (size && want > SIZE_MAX / size))
+        oom(SIZE_MAX);
+    *cap = want;
+    return xrealloc(p, want * size);
 }
 
 char *xmemdup0(const void *p, size_t n)

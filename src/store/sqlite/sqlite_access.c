@@ -307,10 +307,7 @@ static int rows_read(store_backend_t *be, int which, rows_t *out)
     out->n = 0;
     out->ncols = (size_t)sqlite3_column_count(st);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (out->n == cap) {
-            cap = cap ? cap * 2 : 16;
-            out->v = xrealloc(out->v, cap * out->ncols * sizeof(*out->v));
-        }
+        out->v = xgrow(out->v, &cap, out->n, 16, out->ncols * sizeof(*out->v));
         for (size_t j = 0; j < out->ncols; j++) {
             char *s = sqlite__col_dup(st, (int)j);
             out->v[out->n * out->ncols + j] = s ? s : xstrdup("");

@@ -331,10 +331,7 @@ static int load_strings(store_backend_t *be, sqlite3_stmt *st, void (*cb)(void *
     size_t n = 0, cap = 0;
     int err = 0, rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (n == cap) {
-            cap = cap ? cap * 2 : 16;
-            rows = xrealloc(rows, cap * sizeof *rows);
-        }
+        rows = xgrow(rows, &cap, n, 16, sizeof *rows);
         char *s = sqlite__col_dup(st, 0);
         rows[n++] = s ? s : xstrdup("");
     }

@@ -85,10 +85,7 @@ int sqlite_events__load(store_backend_t *be, void (*cb)(void *ud, const store_ev
     size_t n = 0, cap = 0;
     int rc, err = 0;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (n == cap) {
-            cap = cap ? cap * 2 : 8;
-            rows = xrealloc(rows, cap * sizeof(*rows));
-        }
+        rows = xgrow(rows, &cap, n, 8, sizeof *rows);
         row_t *r = &rows[n++];
         memset(r, 0, sizeof(*r));
         static const int text_cols[7] = {0, 1, 6, 7, 8, 9, -1};

@@ -153,10 +153,7 @@ static int rec_rows(store_backend_t *be, sqlite3_stmt *st,
     size_t n = 0, cap = 0;
     int err = 0, rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (n == cap) {
-            cap = cap ? cap * 2 : 16;
-            rows = xrealloc(rows, cap * sizeof *rows);
-        }
+        rows = xgrow(rows, &cap, n, 16, sizeof *rows);
         rec_row_t *w = &rows[n++];
         w->room = sqlite__col_dup(st, 1);
         w->title = sqlite__col_dup(st, 3);

@@ -557,10 +557,7 @@ static int sqlite_rooms_load(store_backend_t *be, store_room_cb cb, void *ud)
     int err = 0, rc;
 
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (n == cap) {
-            cap = cap ? cap * 2 : 16;
-            rows = xrealloc(rows, cap * sizeof *rows);
-        }
+        rows = xgrow(rows, &cap, n, 16, sizeof *rows);
         row_t *r = &rows[n++];
         memset(r, 0, sizeof *r);
         r->s[0] = sqlite__col_dup(st, 0);
