@@ -142,6 +142,7 @@ static void shutdown_server(void)
     }
     json_ws_close_all(1001, "going away");
     json_tunnels_free_all();
+    json_resume_shutdown();
     server_foreach_conn(app.server, close_http, NULL);
     uv_close((uv_handle_t *)&sig_term, NULL);
     uv_close((uv_handle_t *)&sig_int, NULL);

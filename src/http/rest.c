@@ -448,6 +448,19 @@ static void metrics(const http_request_t *r)
     metric(&b, "parley_websockets", "gauge", "Open WebSocket connections.", ss->websockets);
     metric(&b, "parley_direct_sockets", "gauge", "Open direct socket connections.", ss->direct);
     metric(&b, "parley_tunnels", "gauge", "Open SSE and long-poll sessions.", json_tunnels_open());
+    json_resume_stats_t rsm;
+    json_resume_get_stats(&rsm);
+    metric(&b, "parley_sessions_detached", "gauge",
+           "Sessions whose transport went away, waiting for a resume.", rsm.detached);
+    buf_printf(&b,
+               "# HELP parley_resumes_total Resume attempts by result.\n"
+               "# TYPE parley_resumes_total counter\n"
+               "parley_resumes_total{result=\"ok\"} %llu\n"
+               "parley_resumes_total{result=\"expired\"} %llu\n"
+               "parley_resumes_total{result=\"unknown\"} %llu\n"
+               "parley_resumes_total{result=\"gap\"} %llu\n",
+               (unsigned long long)rsm.ok, (unsigned long long)rsm.expired,
+               (unsigned long long)rsm.unknown, (unsigned long long)rsm.gap);
     metric(&b, "parley_connections_accepted_total", "counter", "Connections accepted.",
            ss->accepted);
     metric(&b, "parley_connections_refused_total", "counter",

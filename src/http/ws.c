@@ -41,6 +41,7 @@ struct ws {
     void *data;
     struct ws_rx *rx; /* NULL while idle */
     bool close_sent;
+    uint16_t close_code; /* the code of the close frame sent; 0: none */
 };
 
 /* The input of the on_read being handled (one loop thread: one at a time). */
@@ -159,11 +160,17 @@ static rbuf_t *close_frame(uint16_t code, const char *reason)
     return frame(OP_CLOSE, payload, rlen + 2);
 }
 
+uint16_t ws_close_code(const ws_t *ws)
+{
+    return ws->close_code;
+}
+
 void ws_close(ws_t *ws, uint16_t code, const char *reason)
 {
     conn_t *c = ws->conn;
     if (!ws->close_sent) {
         ws->close_sent = true;
+        ws->close_code = code;
         rbuf_t *b = close_frame(code, reason);
         conn_send_force(c, b);
         rbuf_unref(b);
@@ -186,6 +193,7 @@ int ws_send(ws_t *ws, rbuf_t *b)
         server_stats(ws->group->app->server)->slow_dropped++;
         /* We are inside a fan-out: queue the close frame now, tear down on the next pass. */
         ws->close_sent = true;
+        ws->close_code = 1008;
         rbuf_t *cf = close_frame(1008, reason);
         conn_send_force(ws->conn, cf);
         rbuf_unref(cf);

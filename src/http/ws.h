@@ -46,6 +46,10 @@ int ws_send(ws_t *ws, rbuf_t *frame);
 /* Sends a close frame and closes the connection once it is written (2 s at most). */
 void ws_close(ws_t *ws, uint16_t code, const char *reason);
 
+/* The code of the close frame the server sent (its own close, or its answer to the peer's: 1000);
+ * 0 when none was sent (the peer vanished). For on_close. */
+uint16_t ws_close_code(const ws_t *ws);
+
 /* Frees the shared frame encoder (at exit, for leak checkers). */
 void ws_global_cleanup(void);
 

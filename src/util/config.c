@@ -64,6 +64,7 @@ void config_init(config_t *cfg)
     cfg->accounts.login_window = 900;
     cfg->allow_guests = 1;
     cfg->tunnel_grace = 30;
+    cfg->resume_window = 60;
 }
 
 void config_deinit(config_t *cfg)
@@ -208,6 +209,7 @@ static const struct key keys[] = {
     STR("server", "listen", listen),
     STR("server", "json_listen", json_listen),
     NUM("server", "tunnel_grace", K_INT, tunnel_grace, 1, 3600),
+    NUM("server", "resume_window", K_INT, resume_window, 0, 3600),
     STR("server", "data_dir", data_dir),
     STR("server", "web_root", web_root),
     STR("server", "admin_token", admin_token),

@@ -82,6 +82,7 @@ typedef struct config {
     char *listen;      /* "HOST:PORT" */
     char *json_listen; /* the direct socket's "HOST:PORT"; "": none */
     int tunnel_grace;  /* seconds an SSE or long-poll session outlives its last request */
+    int resume_window; /* seconds a session outlives its transport, for a resume; 0: none */
     char *data_dir;
     char *web_root;
     char *admin_token; /* "" disables REST room creation */

@@ -32,7 +32,7 @@ static void send_close_line(direct_t *d, uint16_t code, const char *reason)
     rbuf_unref(b);
 }
 
-static int tr_send(void *t, rbuf_t *msg)
+static int tr_send(void *t, uint64_t seq, rbuf_t *msg)
 {
     direct_t *d = t;
     if (d->close_sent)
@@ -56,8 +56,17 @@ static int tr_send(void *t, rbuf_t *msg)
 static void tr_close(void *t, uint16_t code, const char *reason)
 {
     direct_t *d = t;
+    d->js = NULL; /* the session decides its own fate */
     send_close_line(d, code, reason);
-    conn_close(d->conn, true); /* frees d and its session through on_close */
+    conn_close(d->conn, true); /* frees d through on_close */
+}
+
+/* Closes the connection and ends its session (a close this transport decides). */
+static void end(direct_t *d, uint16_t code, const char *reason)
+{
+    jsess_t *js = d->js;
+    tr_close(d, code, reason);
+    json_session_free(js);
 }
 
 static void tr_peer(void *t, char *out, size_t outlen)
@@ -65,8 +74,13 @@ static void tr_peer(void *t, char *out, size_t outlen)
     conn_peer(((direct_t *)t)->conn, out, outlen);
 }
 
+static void tr_rebind(void *t, jsess_t *js)
+{
+    ((direct_t *)t)->js = js;
+}
+
 static const json_transport_t direct_transport = {"direct", CORE_SLOT_JSON_LINE, tr_send, tr_close,
-                                                  tr_peer};
+                                                  tr_peer, tr_rebind};
 
 static int on_line(void *ud, const char *line, size_t len)
 {
@@ -91,7 +105,7 @@ static void on_read(conn_t *c, const char *data, size_t len)
         json_decref(o);
         conn_send_force(c, b);
         rbuf_unref(b);
-        tr_close(d, 1009, "message too big");
+        end(d, 1009, "message too big");
     }
 }
 
@@ -99,7 +113,8 @@ static void on_close(conn_t *c)
 {
     direct_t *d = conn_data(c);
     server_stats(conn_server(c))->direct--;
-    json_session_free(d->js);
+    if (d->js)
+        json_session_gone(d->js); /* the peer left, or a slow reader (which ends) */
     lines_deinit(&d->in);
     free(d);
 }
@@ -115,7 +130,7 @@ void json_direct_accept(void *ud, conn_t *c)
     conn_set_handler(c, &direct_handler, d);
     server_stats(conn_server(c))->direct++;
     if (app->stopping) {
-        tr_close(d, 1001, "going away");
+        end(d, 1001, "going away");
         return;
     }
     d->js = json_session_new(&direct_transport, d, group_default(app), NULL);

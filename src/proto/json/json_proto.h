@@ -74,36 +74,60 @@ int json_event_end(session_t *s, json_t *req, json_t **result);
 /* ---- sessions and their transports (session.c) ----
  * A JSON session is the same over every transport; the transport only carries encoded messages.
  * slot says which encoding its send() takes: CORE_SLOT_JSON_WS (a whole WebSocket text frame) or
- * CORE_SLOT_JSON_LINE (the JSON text and "\n"); events are encoded once per slot and shared. */
+ * CORE_SLOT_JSON_LINE (the JSON text and "\n"); events are encoded once per slot and shared.
+ *
+ * Every message a session sends has a sequence number (the welcome is 1, then 2, 3, …), the same
+ * on every transport; the tunnels show it as their message ids. A session that said hello may
+ * outlive its transport (resume.c, docs/PROTOCOL.md "Resume"): a transport that goes away on its
+ * own calls json_session_gone and the session waits, detached, for a resume on any transport. */
 typedef struct jsess jsess_t;
 typedef struct json_transport {
     const char *name; /* "websocket", "direct", "sse", "poll" */
     int slot;         /* CORE_SLOT_JSON_WS or CORE_SLOT_JSON_LINE */
-    /* Queues one encoded message (takes its own reference). Never frees the session during the
-     * call: a slow reader past the output cap is closed from the next loop pass. */
-    int (*send)(void *t, rbuf_t *msg);
-    /* Closes with a code and reason (docs/PROTOCOL.md); calls json_session_free before it
-     * returns. */
+    /* Queues message number seq (takes its own reference). Never frees the session during the
+     * call: a slow reader past the output cap gets -ENOBUFS and is closed from the next loop
+     * pass (the transport then calls json_session_gone, and the session ends). */
+    int (*send)(void *t, uint64_t seq, rbuf_t *msg);
+    /* Closes with a code and reason (docs/PROTOCOL.md). The transport forgets its session at once
+     * and never calls json_session_gone for it: the session decides its own fate. */
     void (*close)(void *t, uint16_t code, const char *reason);
     /* "ip:port" of the peer. */
     void (*peer)(void *t, char *out, size_t outlen);
+    /* From now on the connection carries js (a resumed session) instead of its own. */
+    void (*rebind)(void *t, jsess_t *js);
 } json_transport_t;
 
 struct group;
 /* Opens a session of group g over transport tr (connection t) and sends the welcome, with the
- * members of welcome_extra (borrowed; NULL: none) added. The transport owns the result and frees
- * it with json_session_free when it closes. */
+ * members of welcome_extra (borrowed; NULL: none) added. The transport keeps the result until it
+ * closes, then calls json_session_gone (or json_session_free, to end it whatever it is). */
 jsess_t *json_session_new(const json_transport_t *tr, void *t, struct group *g,
                           json_t *welcome_extra);
-/* One client message (len bytes at msg, at most max_message); may close the session (flood). */
+/* One client message (len bytes at msg, at most max_message); may close the session (flood) or
+ * hand the connection to another session (resume: the transport is rebound first). */
 void json_session_input(jsess_t *js, const char *msg, size_t len);
+/* The transport went away by itself (peer closed, network error, tunnel expired, slow reader):
+ * the session is detached if it may be resumed, else ended (freed). */
+void json_session_gone(jsess_t *js);
 /* Leaves the core (rooms, tables) and frees; NULL is a no-op. */
 void json_session_free(jsess_t *js);
 /* obj encoded for slot (a new reference), NULL if it cannot be. */
 rbuf_t *json_encode(int slot, const json_t *obj);
+/* b (encoded for slot from) encoded for slot to (a new reference; b itself if from == to). */
+rbuf_t *json_reencode(rbuf_t *b, int from, int to);
 /* The close message {"type":"close","code","reason"} as a line (a new reference): what the
  * transports other than the WebSocket send last instead of a close frame. */
 rbuf_t *json_close_line(uint16_t code, const char *reason);
+
+/* resume.c: counts for /metrics: resumes by result (ok, expired, unknown, gap) and the sessions
+ * detached now. */
+typedef struct json_resume_stats {
+    uint64_t ok, expired, unknown, gap;
+    unsigned detached;
+} json_resume_stats_t;
+void json_resume_get_stats(json_resume_stats_t *out);
+/* Stops resume's timers and forgets its tombstones (shutdown, after json_ws_close_all). */
+void json_resume_shutdown(void);
 
 /* direct.c: server_accept_cb (ud: the app) of the direct socket listener ([server] json_listen),
  * and what it answers to a connection refused at the connection limits. */
@@ -133,7 +157,8 @@ void json_tokens_revoked(void *ud, int64_t account, uint64_t tag, bool all_but);
  * that said no hello yet), with code and reason (guests no longer admitted). */
 void json_ws_close_guests(const struct group *g, uint16_t code, const char *reason);
 
-/* Closes every JSON session, whatever its transport, with code and reason (shutdown). */
+/* Closes every JSON session, whatever its transport, with code and reason, and ends it; detached
+ * sessions end too (shutdown). */
 void json_ws_close_all(uint16_t code, const char *reason);
 
 #endif

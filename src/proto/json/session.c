@@ -7,33 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "group.h"
-#include "proto/json/json_proto.h"
-#include "util/bucket.h"
-#include "util/list.h"
+#include "proto/json/session_int.h"
 #include "util/log.h"
 #include "util/xmalloc.h"
-
-typedef struct pending_say {
-    uint64_t msg_id;
-    int64_t ts;
-    json_t *id;
-} pending_say_t;
-
-struct jsess {
-    const json_transport_t *tr;
-    void *t; /* the transport's connection */
-    group_t *group;
-    session_t *s;
-    list_t node;            /* all sessions, for shutdown */
-    pending_say_t *pending; /* says waiting for durability; NULL when none */
-    uint32_t npending, cap;
-    /* flood control (see flood_allow) */
-    bucket_t commands, messages;
-    bucket_t violations; /* empties as rate-limited commands come faster than one a second */
-    int64_t account;     /* the account said hello with a token; 0: a guest */
-    uint64_t token_tag; /* which of the account's tokens (auth_token_tag), to close on revocation */
-};
 
 static list_t sessions = {&sessions, &sessions};
 
@@ -43,8 +19,6 @@ static struct {
     jsess_t *js;
     json_t *id;
 } saying;
-
-enum { DEFERRED = 1 };
 
 typedef int (*cmd_fn)(jsess_t *js, json_t *req, json_t **result);
 
@@ -68,6 +42,21 @@ rbuf_t *json_encode(int slot, const json_t *obj)
     return b;
 }
 
+rbuf_t *json_reencode(rbuf_t *b, int from, int to)
+{
+    if (from == to)
+        return rbuf_ref(b);
+    if (from == CORE_SLOT_JSON_LINE)
+        return ws_frame_text(b->data, b->len - 1); /* without its "\n" */
+    /* an unmasked server frame: 2 header bytes, then a 2- or 8-byte length for 126 and 127 */
+    size_t len7 = (unsigned char)b->data[1] & 0x7f;
+    size_t head = len7 < 126 ? 2 : len7 == 126 ? 4 : 10;
+    rbuf_t *out = rbuf_new(b->len - head + 1);
+    memcpy(out->data, b->data + head, b->len - head);
+    out->data[out->len - 1] = '\n';
+    return out;
+}
+
 rbuf_t *json_close_line(uint16_t code, const char *reason)
 {
     json_t *o = json_pack("{s:s,s:i,s:s}", "type", "close", "code", code, "reason", reason);
@@ -76,13 +65,22 @@ rbuf_t *json_close_line(uint16_t code, const char *reason)
     return b;
 }
 
-static void send_obj(jsess_t *js, json_t *obj)
+void jsess__send(jsess_t *js, rbuf_t *b)
 {
-    rbuf_t *b = json_encode(js->tr->slot, obj);
+    js->seq++;
+    if (js->resume)
+        jresume__sent(js, b);
+    if (js->tr && js->tr->send(js->t, js->seq, b) == -ENOBUFS)
+        js->ending = true; /* a slow reader: its transport closes it, no resume */
+}
+
+void jsess__send_obj(jsess_t *js, json_t *obj)
+{
+    rbuf_t *b = json_encode(js->slot, obj);
     json_decref(obj);
     if (b == NULL)
         return;
-    js->tr->send(js->t, b);
+    jsess__send(js, b);
     rbuf_unref(b);
 }
 
@@ -94,12 +92,12 @@ static void send_ok(jsess_t *js, json_t *id, json_t *result)
         json_object_update(o, result);
         json_decref(result);
     }
-    send_obj(js, o);
+    jsess__send_obj(js, o);
 }
 
 static void send_error(jsess_t *js, json_t *id, const char *code, const char *message)
 {
-    send_obj(js, json_pack("{s:s,s:O,s:s,s:s}", "type", "error", "id", id ? id : json_null(),
+    jsess__send_obj(js, json_pack("{s:s,s:O,s:s,s:s}", "type", "error", "id", id ? id : json_null(),
                            "code", code, "message", message));
 }
 
@@ -118,7 +116,7 @@ static void send_moderated(jsess_t *js, json_t *id, json_t *text)
     memcpy(msg, pre, pl);
     memcpy(msg + pl, json_string_value(text), tl);
     msg[pl + tl] = '"';
-    send_obj(js, json_pack("{s:s,s:O,s:s,s:s%}", "type", "error", "id", id ? id : json_null(),
+    jsess__send_obj(js, json_pack("{s:s,s:O,s:s,s:s%}", "type", "error", "id", id ? id : json_null(),
                            "code", core_err_code(CORE_EMODERATED), "message", msg, pl + tl + 1));
     free(msg);
 }
@@ -128,16 +126,16 @@ static void send_moderated(jsess_t *js, json_t *id, json_t *text)
 static void deliver(void *ctx, core_event_t *ev)
 {
     jsess_t *js = ctx;
-    rbuf_t **slot = &ev->enc[js->tr->slot];
+    rbuf_t **slot = &ev->enc[js->slot];
     if (*slot == NULL) {
         /* first recipient on this wire format: encode the whole frame (or line) once */
         json_t *o = json_event(ev);
-        *slot = o ? json_encode(js->tr->slot, o) : NULL;
+        *slot = o ? json_encode(js->slot, o) : NULL;
         json_decref(o);
         if (*slot == NULL)
             return;
     }
-    js->tr->send(js->t, *slot);
+    jsess__send(js, *slot);
 }
 
 static void say_done(void *ctx, uint64_t msg_id, int status)
@@ -292,6 +290,7 @@ static int cmd_hello(jsess_t *js, json_t *req, json_t **result)
     *result = json_pack("{s:s,s:s,s:s,s:b}", "nick", core_session_nick(js->s), "colour",
                         core_session_colour(js->s), "class", class_name(core_session_class(js->s)),
                         "sysop", core_session_sysop(js->s));
+    jresume__start(js, *result);
     return 0;
 }
 
@@ -302,9 +301,8 @@ void json_tokens_revoked(void *ud, int64_t account, uint64_t tag, bool all_but)
         jsess_t *js = list_entry(it, jsess_t, node);
         if (js->account != account || js_auth(js) != ud || (js->token_tag == tag) == all_but)
             continue;
-        js->tr->close(js->t, 1008,
-                      all_but ? "the password was changed: log in again"
-                              : "logged out: log in again");
+        jsess__end(js, 1008,
+                   all_but ? "the password was changed: log in again" : "logged out: log in again");
     }
 }
 
@@ -317,7 +315,7 @@ void json_account_changed(void *ud, const store_account_t *acc)
         if (js->account != acc->id || js_auth(js) != ud)
             continue;
         core_session_identify(js->s, &ident);
-        send_obj(js, json_pack("{s:s,s:s,s:s,s:b}", "type", "account", "name", acc->name, "class",
+        jsess__send_obj(js, json_pack("{s:s,s:s,s:s,s:b}", "type", "account", "name", acc->name, "class",
                                class_name(ident.cls), "sysop", ident.sysop));
     }
 }
@@ -515,6 +513,14 @@ static int cmd_ping(jsess_t *js, json_t *req, json_t **result)
     return 0;
 }
 
+/* Ends the session at once, with no resume: the answer, then the close (1000 "quit"). */
+static int cmd_quit(jsess_t *js, json_t *req, json_t **result)
+{
+    send_ok(js, json_object_get(req, "id"), NULL);
+    jsess__end(js, 1000, "quit");
+    return DEFERRED;
+}
+
 /* The command table: name, handler (fn, or sfn for a command that needs only the core session),
  * whether hello must have succeeded, and the flood cost: what
  * the command takes from the session's command allowance (2 for those that fan out to table-mates
@@ -530,6 +536,8 @@ static const struct command {
 } commands[] = {
     {"hello", cmd_hello, NULL, false, 1, false},
     {"ping", cmd_ping, NULL, false, 1, false},
+    {"resume", jresume__cmd, NULL, false, 2, false},
+    {"quit", cmd_quit, NULL, false, 1, false},
     {"rooms", cmd_rooms, NULL, true, 2, false},
     {"enter", cmd_enter, NULL, true, 2, false},
     {"tables", cmd_tables, NULL, true, 1, false},
@@ -597,7 +605,7 @@ static bool flood_allow(jsess_t *js, json_t *id, const struct command *cmd)
         log_info("closing flooding client %s (%s)", peer,
                  core_session_ready(js->s) ? core_session_nick(js->s) : "before hello");
         st->flood_dropped++;
-        js->tr->close(js->t, 1008, "flood: too many rate-limited commands");
+        jsess__end(js, 1008, "flood: too many rate-limited commands");
     }
     return false;
 }
@@ -671,7 +679,7 @@ out:
 
 /* The client's address for guest bans: an IPv4 address, or the /64 network of an IPv6 one (as for
  * the per-address connection limit), since one host easily changes addresses within its /64. */
-static void set_address(jsess_t *js)
+void jsess__set_address(jsess_t *js)
 {
     char peer[80];
     unsigned char a6[16];
@@ -692,10 +700,11 @@ jsess_t *json_session_new(const json_transport_t *tr, void *t, group_t *g, json_
     jsess_t *js = xcalloc(1, sizeof(*js));
     js->tr = tr;
     js->t = t;
+    js->slot = (uint8_t)tr->slot;
     js->group = g;
     js->s = core_session_new(g->core, &json_session_ops, js);
     g->connections++;
-    set_address(js);
+    jsess__set_address(js);
     uint64_t now = uv_now(app->loop);
     bucket_init(&js->commands, now);
     bucket_init(&js->messages, now);
@@ -708,14 +717,35 @@ jsess_t *json_session_new(const json_transport_t *tr, void *t, group_t *g, json_
                           (json_int_t)cfg->max_text, "history_on_entry", cfg->history_on_entry);
     if (welcome_extra)
         json_object_update(w, welcome_extra);
-    send_obj(js, w);
+    jsess__send_obj(js, w);
     return js;
+}
+
+void json_session_gone(jsess_t *js)
+{
+    js->tr = NULL;
+    js->t = NULL;
+    if (js->ending || js->resume == NULL || js->group->app->stopping)
+        json_session_free(js);
+    else
+        jresume__detach(js);
+}
+
+void jsess__end(jsess_t *js, uint16_t code, const char *reason)
+{
+    const json_transport_t *tr = js->tr;
+    js->tr = NULL;
+    js->ending = true;
+    if (tr)
+        tr->close(js->t, code, reason);
+    json_session_free(js);
 }
 
 void json_session_free(jsess_t *js)
 {
     if (js == NULL)
         return;
+    jresume__free(js);
     list_remove(&js->node);
     core_session_free(js->s);
     js->group->connections--;
@@ -731,7 +761,7 @@ void json_ws_close_guests(const group_t *g, uint16_t code, const char *reason)
     {
         jsess_t *js = list_entry(it, jsess_t, node);
         if (js->group == g && js->account == 0)
-            js->tr->close(js->t, code, reason);
+            jsess__end(js, code, reason);
     }
 }
 
@@ -740,19 +770,20 @@ void json_ws_close_all(uint16_t code, const char *reason)
     list_foreach_safe(it, tmp, &sessions)
     {
         jsess_t *js = list_entry(it, jsess_t, node);
-        js->tr->close(js->t, code, reason);
+        jsess__end(js, code, reason);
     }
 }
 
 /* ---- the WebSocket transport ---- */
 
-static int ws_tr_send(void *t, rbuf_t *msg)
+static int ws_tr_send(void *t, uint64_t seq, rbuf_t *msg)
 {
     return ws_send(t, msg);
 }
 
 static void ws_tr_close(void *t, uint16_t code, const char *reason)
 {
+    ws_set_data(t, NULL);
     ws_close(t, code, reason);
 }
 
@@ -761,8 +792,13 @@ static void ws_tr_peer(void *t, char *out, size_t outlen)
     ws_peer(t, out, outlen);
 }
 
+static void ws_tr_rebind(void *t, jsess_t *js)
+{
+    ws_set_data(t, js);
+}
+
 static const json_transport_t ws_transport = {"websocket", CORE_SLOT_JSON_WS, ws_tr_send,
-                                              ws_tr_close, ws_tr_peer};
+                                              ws_tr_close, ws_tr_peer, ws_tr_rebind};
 
 static void on_open(ws_t *ws)
 {
@@ -774,9 +810,18 @@ static void on_text(ws_t *ws, const char *msg, size_t len)
     json_session_input(ws_data(ws), msg, len);
 }
 
+/* A close the WebSocket layer decided for a broken frame ends the session; the peer's own close
+ * (frame or TCP) only detaches it. */
 static void on_close(ws_t *ws)
 {
-    json_session_free(ws_data(ws));
+    jsess_t *js = ws_data(ws);
+    if (js == NULL)
+        return;
+    uint16_t code = ws_close_code(ws);
+    if (code != 0 && code != 1000)
+        json_session_free(js);
+    else
+        json_session_gone(js);
 }
 
 const ws_handler_t json_ws_handler = {on_open, on_text, on_close};

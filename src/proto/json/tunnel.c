@@ -2,11 +2,12 @@
  * "Long-poll"): one JSON session whose messages go down a Server-Sent Events stream or back in
  * long-poll answers, and whose commands come up in POST requests.
  *
- * A tunnel outlives its HTTP requests. It keeps the messages it sent in a queue numbered by a
- * per-session sequence (the welcome is 1): SSE drops those already written once the queue passes
- * the output cap, long-poll those the client acknowledged (since=N); a queue past the cap with
- * nothing it may drop is a slow reader, closed. With no stream open and no poll waiting, the tunnel
- * lives for [server] tunnel_grace seconds, then its session is freed (it leaves its rooms).
+ * A tunnel outlives its HTTP requests. It keeps the messages it sent in a queue numbered by the
+ * session's sequence (the welcome is 1; a resumed session goes on with its own numbers): SSE drops
+ * those already written once the queue passes the output cap, long-poll those the client
+ * acknowledged (since=N); a queue past the cap with nothing it may drop is a slow reader, closed.
+ * With no stream open and no poll waiting, the tunnel lives for [server] tunnel_grace seconds, then
+ * it is freed and its session is detached (json_session_gone: it may be resumed) or ends.
  *
  * Tunnels are freed only from their own timers (never inside a fan-out or a request handler that
  * still uses them): a closed tunnel keeps its close message for the client until delivered or
@@ -56,7 +57,8 @@ typedef struct tunnel {
     tmsg_t *q;
     unsigned qhead, qlen, qcap;
     size_t qbytes;
-    uint64_t next_seq;
+    uint64_t last;    /* the seq of the newest message queued */
+    uint64_t popped;  /* the seq of the newest message dropped from the queue */
     uint64_t acked;   /* long-poll: the last seq the client acknowledged */
     conn_t *stream;   /* SSE: the open stream */
     uint64_t written; /* SSE: the last seq written to a stream */
@@ -79,7 +81,7 @@ static app_t *tun_app(const tunnel_t *t)
 
 /* ---- the queue ---- */
 
-static void q_push(tunnel_t *t, rbuf_t *line)
+static void q_push(tunnel_t *t, uint64_t seq, rbuf_t *line)
 {
     if (t->qlen == t->qcap) {
         unsigned cap = t->qcap ? t->qcap * 2 : 8;
@@ -91,7 +93,8 @@ static void q_push(tunnel_t *t, rbuf_t *line)
         t->qcap = cap;
         t->qhead = 0;
     }
-    t->q[(t->qhead + t->qlen) % t->qcap] = (tmsg_t){t->next_seq++, rbuf_ref(line)};
+    t->q[(t->qhead + t->qlen) % t->qcap] = (tmsg_t){seq, rbuf_ref(line)};
+    t->last = seq;
     t->qlen++;
     t->qbytes += line->len;
 }
@@ -104,6 +107,7 @@ static tmsg_t *q_at(const tunnel_t *t, unsigned i)
 static void q_pop(tunnel_t *t)
 {
     tmsg_t *m = q_at(t, 0);
+    t->popped = m->seq;
     t->qbytes -= m->line->len;
     rbuf_unref(m->line);
     t->qhead = (t->qhead + 1) % t->qcap;
@@ -130,8 +134,11 @@ static void tunnel_free(tunnel_t *t)
 {
     HASH_DEL(tunnels, t);
     ntunnels--;
-    json_session_free(t->js);
-    t->js = NULL;
+    if (t->js) {
+        jsess_t *js = t->js;
+        t->js = NULL;
+        json_session_gone(js); /* detached, if it may be resumed */
+    }
     if (t->stream) {
         conn_t *c = t->stream;
         t->stream = NULL;
@@ -188,9 +195,9 @@ static void stream_write(tunnel_t *t, const tmsg_t *m, bool force)
 }
 
 /* Queues one message and writes it to the stream or wakes the waiting poll. */
-static void tunnel_push(tunnel_t *t, rbuf_t *line, bool force)
+static void tunnel_push(tunnel_t *t, uint64_t seq, rbuf_t *line, bool force)
 {
-    q_push(t, line);
+    q_push(t, seq, line);
     size_t cap = server_options(tun_app(t)->server)->output_cap;
     if (t->stream)
         stream_write(t, q_at(t, t->qlen - 1), force);
@@ -205,28 +212,28 @@ static void tunnel_push(tunnel_t *t, rbuf_t *line, bool force)
         kick(t);
 }
 
-static int tr_send(void *p, rbuf_t *line)
+static int tr_send(void *p, uint64_t seq, rbuf_t *line)
 {
     tunnel_t *t = p;
     if (t->closed || t->slow)
         return -EPIPE;
-    tunnel_push(t, line, false);
+    tunnel_push(t, seq, line, false);
     return t->slow ? -ENOBUFS : 0;
 }
 
-/* Queues the close message and frees the session now (json_transport_t's contract); the tunnel
- * stays until the client has the message or the grace period ends. */
+/* Queues the close message (numbered after the last message) and forgets the session
+ * (json_transport_t's contract); the tunnel stays until the client has the message or the grace
+ * period ends. */
 static void tr_close(void *p, uint16_t code, const char *reason)
 {
     tunnel_t *t = p;
     if (t->closed)
         return;
     t->closed = true;
-    rbuf_t *b = json_close_line(code, reason);
-    tunnel_push(t, b, true);
-    rbuf_unref(b);
-    json_session_free(t->js);
     t->js = NULL;
+    rbuf_t *b = json_close_line(code, reason);
+    tunnel_push(t, t->last + 1, b, true);
+    rbuf_unref(b);
     server_peer_release(tun_app(t)->server, t->peer);
     t->peer = NULL;
     if (t->stream) {
@@ -240,10 +247,23 @@ static void tr_peer(void *p, char *out, size_t outlen)
     snprintf(out, outlen, "%s", ((tunnel_t *)p)->peer_name);
 }
 
-static const json_transport_t sse_transport = {"sse", CORE_SLOT_JSON_LINE, tr_send, tr_close,
-                                               tr_peer};
-static const json_transport_t poll_transport = {"poll", CORE_SLOT_JSON_LINE, tr_send, tr_close,
-                                                tr_peer};
+static void tr_rebind(void *p, jsess_t *js)
+{
+    ((tunnel_t *)p)->js = js;
+}
+
+/* Closes the tunnel and ends its session (a close the tunnel decides). */
+static void tunnel_end(tunnel_t *t, uint16_t code, const char *reason)
+{
+    jsess_t *js = t->js;
+    tr_close(t, code, reason);
+    json_session_free(js);
+}
+
+static const json_transport_t sse_transport = {"sse",    CORE_SLOT_JSON_LINE, tr_send, tr_close,
+                                               tr_peer,  tr_rebind};
+static const json_transport_t poll_transport = {"poll",   CORE_SLOT_JSON_LINE, tr_send, tr_close,
+                                                tr_peer,  tr_rebind};
 
 /* ---- long-poll answers ---- */
 
@@ -275,7 +295,7 @@ static void poll_answer(tunnel_t *t)
         http_respond(r, 200, "application/json", body, (size_t)(p - body),
                      "Cache-Control: no-store\r\n", false);
         free(body);
-        closing = t->closed && t->next_seq - 1 > t->poll_since;
+        closing = t->closed && t->last > t->poll_since;
     }
     http_later_end(l);
     if (closing)
@@ -293,7 +313,7 @@ static void on_kick(uv_timer_t *h)
         snprintf(reason, sizeof(reason), "slow reader: output queue over %zu bytes", cap);
         log_info("dropping slow %s reader %s", t->sse ? "SSE" : "long-poll", t->peer_name);
         server_stats(tun_app(t)->server)->slow_dropped++;
-        tr_close(t, 1008, reason);
+        tunnel_end(t, 1008, reason);
     }
     if (t->poll) {
         bool pending = t->qlen > 0 && q_at(t, t->qlen - 1)->seq > t->poll_since;
@@ -438,7 +458,6 @@ static tunnel_t *tunnel_new(const http_request_t *r, bool sse)
     t->group = http_group(r);
     t->sse = sse;
     t->peer = peer;
-    t->next_seq = 1;
     conn_peer(http_conn(r), t->peer_name, sizeof(t->peer_name));
     uv_timer_init(app->loop, &t->timer);
     uv_timer_init(app->loop, &t->kick);
@@ -517,7 +536,7 @@ static void poll_get(const http_request_t *r, tunnel_t *t)
     char v[24];
     uint64_t since;
     if (!rest_query_get(r->query, "since", v, sizeof(v)) || sse_parse_id(v, &since) < 0 ||
-        since < t->acked || since >= t->next_seq) {
+        since < t->acked || since > t->last) {
         http_respond_error(r, 400, "bad_request",
                            "since must be the sequence number of the last message received");
         return;
@@ -557,8 +576,8 @@ static void stream_reopen(const http_request_t *r, tunnel_t *t)
         http_respond_error(r, 400, "bad_request", "Last-Event-ID must be a sequence number");
         return;
     }
-    if (t->qlen > 0 && seq + 1 < q_at(t, 0)->seq && !t->closed)
-        tr_close(t, 1008, "missed messages are no longer buffered: open a new session");
+    if (seq < t->popped && !t->closed)
+        tunnel_end(t, 1008, "missed messages are no longer buffered: open a new session");
     stream_attach(t, r, seq);
 }
 
