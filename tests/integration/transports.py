@@ -240,8 +240,9 @@ class PollConn:
             if status != 200:
                 raise StopAsyncIteration
             msgs = json.loads(body)
-            self.since += len(msgs)
             for m in msgs:
+                # each message is numbered one more than the last; resumed says the next number
+                self.since = m["next_seq"] - 1 if m.get("type") == "resumed" else self.since + 1
                 if m.get("type") == "close":
                     self.close_code, self.close_reason = m["code"], m["reason"]
             self.queue += [json.dumps(m) for m in msgs]
