@@ -104,6 +104,12 @@ class Client:
         return reply
 
     async def close(self):
+        """Leaves as a user does: `quit` (the session ends at once, no resume), then the close."""
+        if not self.closed:
+            try:
+                await self.send({"type": "quit"})
+            except Exception:  # noqa: BLE001 - closing anyway (the connection may be gone)
+                pass
         await self.ws.close()
         try:
             await asyncio.wait_for(self._reader, TIMEOUT)

@@ -202,7 +202,8 @@ async def test_hello_colour(server):
     async with await Client.connect(server.port) as a:
         reply = await a.cmd("hello", nick="alice", colour="#00ff7f")
         assert reply == {"type": "ok", "id": reply["id"], "nick": "alice", "colour": "#00ff7f",
-                         "class": "guest", "sysop": False}
+                         "class": "guest", "sysop": False, "resume": reply["resume"],
+                         "resume_window": 60}
     async with await Client.connect(server.port) as b:
         reply = await b.cmd("hello", nick="Bob")
         assert reply["nick"] == "Bob"

@@ -8,7 +8,7 @@ from conftest import FLOOD_OFF
 from parley_client import TIMEOUT, Client, close_all
 from transports import PollConn, SseConn, http, poll_client, sse_client, tunnel_client
 
-FAST_GRACE = "[server]\ntunnel_grace = 1\n"
+FAST_GRACE = "[server]\ntunnel_grace = 1\nresume_window = 0\n"  # the tunnel alone, no resume
 
 
 async def chat_with_a_websocket(server, client):
@@ -145,7 +145,7 @@ async def abandon_and_watch_leave(server, make):
         await web.enter("lobby")
         await client.enter("lobby")
         await web.event("member_entered", nick="ghost")
-        await client.close()  # stops reading: no stream, no poll
+        await client.ws.close()  # stops reading: no stream, no poll (and no quit)
         client.ws.drop() if isinstance(client.ws, SseConn) else None
         assert server.metrics()["parley_tunnels"] == 1  # in its grace period
         left = await web.event("member_left", nick="ghost", timeout=TIMEOUT)
