@@ -269,6 +269,64 @@ test('without a WebSocket the client falls back to SSE, and long-poll chats too'
   assert.deepEqual(pageErrors.slice(errorsBefore), [], 'no script errors in the pages');
 });
 
+// The WebSocket dies under the page (no quit): the client reconnects, resumes its session and
+// shows what was said meanwhile, once; the others never see it leave.
+test('a lost WebSocket resumes and the missed messages arrive', async () => {
+  const errorsBefore = pageErrors.length;
+  const context = await browser.newContext({ viewport: { width: 1280, height: 760 } });
+  // keep every WebSocket the page opens, so the test can break the current one
+  await context.addInitScript(() => {
+    const Native = window.WebSocket;
+    window.__sockets = [];
+    window.WebSocket = class extends Native {
+      constructor(...args) {
+        super(...args);
+        window.__sockets.push(this);
+      }
+    };
+  });
+  const rita = await context.newPage();
+  rita.setDefaultTimeout(15000);
+  rita.on('pageerror', (e) => pageErrors.push(`rita: ${e.message}`));
+  await rita.goto(BASE);
+  await rita.locator('#connection-status[data-state="open"]').waitFor();
+  const tom = await openPage('tom');
+  try {
+    await join(rita, 'rita');
+    await joined(rita);
+    await join(tom, 'tom');
+    await joined(tom);
+    await member(rita, 'tom').waitFor();
+    await send(tom, 'before the break');
+    await messageFrom(rita, 'tom', 'before the break').waitFor();
+    // break the socket and hold the reconnection back until tom has spoken
+    await rita.evaluate(() => {
+      window.__held = window.WebSocket;
+      window.WebSocket = class { constructor() { throw new Error('offline'); } };
+      window.__sockets.at(-1).close();
+    });
+    await rita.locator('#connection-status[data-state="waiting"]').waitFor();
+    await send(tom, 'while rita was away 1');
+    await send(tom, 'while rita was away 2');
+    await messageFrom(tom, 'tom', 'while rita was away 2').waitFor();
+    await rita.evaluate(() => { window.WebSocket = window.__held; });
+    await rita.click('#retry-button');
+    await messageFrom(rita, 'tom', 'while rita was away 2').waitFor();
+    await rita.locator('#connection-status[data-state="open"]').waitFor();
+    assert.equal(await messageFrom(rita, 'tom', 'while rita was away 1').count(), 1);
+    assert.equal(await messageFrom(rita, 'tom', 'before the break').count(), 1, 'no duplicates');
+    assert.equal(await rita.evaluate(() => window.__sockets.length), 2, 'one reconnection');
+    await send(rita, 'back again');
+    await messageFrom(tom, 'rita', 'back again').waitFor();
+    const parted = tom.locator('#messages .system-line').filter({ hasText: /rita (left|disconnected)/ });
+    assert.equal(await parted.count(), 0, 'tom never saw rita go');
+  } finally {
+    await context.close();
+    await tom.context().close();
+  }
+  assert.deepEqual(pageErrors.slice(errorsBefore), [], 'no script errors in the pages');
+});
+
 test('a chat group under /g/NAME/ is its own chat server', async () => {
   const errorsBefore = pageErrors.length;
   const context = await browser.newContext({ viewport: { width: 1280, height: 760 } });

@@ -134,4 +134,7 @@ document.querySelector('.chat').addEventListener('click', () => {
 });
 
 login.show();
+// Leaving the page ends the session at once (its nickname free), rather than leaving it to wait
+// for a resume that will not come.
+addEventListener('pagehide', () => client.quit());
 client.connect();

@@ -2,11 +2,20 @@
 // that cannot open, over SSE + POST, else long-poll (links.js); commands matched to their replies
 // by id, events dispatched by type, and automatic reconnection with exponential backoff.
 //
+// Resume (docs/PROTOCOL.md, "Resume"): hello's answer gives a resume token; the client counts the
+// session's messages (the welcome is 1, `resumed` says which comes next). After a lost connection
+// the new one (any transport) sends `resume` with the token and the last number instead of
+// letting the session start again: the server replays what was missed and the session goes on
+// as if nothing happened. If that fails (the window passed, …) the new connection is announced
+// with 'welcome' like a fresh one, and the Session says hello again and reloads history.
+//
 // Emits:
-//   'state'   {state, transport, delay?, reason?}  state is 'connecting', 'open', 'waiting' (a
-//             reconnect is scheduled in `delay` ms) or 'closed' (close() was called); transport
-//             is the link's kind ('websocket', 'sse' or 'poll')
-//   'welcome' the server's welcome event, once per connection
+//   'state'   {state, transport, delay?, reason?}  state is 'connecting', 'resuming' (asking the
+//             server for the session back), 'open', 'waiting' (a reconnect is scheduled in `delay`
+//             ms) or 'closed' (close() was called); transport is the link's kind ('websocket',
+//             'sse' or 'poll')
+//   'welcome' a new session: the server's welcome (once per connection unless it resumed)
+//   'resumed' the session came back on a new connection, missed events follow
 //   'event'   every other event; listeners switch on event.type
 //   'stray'   an error reply that matches no pending command (e.g. bad_json)
 import { Emitter } from './emitter.js';
@@ -36,6 +45,8 @@ export class ParleyClient extends Emitter {
   #retryTimer = null;
   #keepaliveTimer = null;
   #stopped = false;
+  #resumeToken = null; // from hello's answer; null: nothing to resume
+  #seq = 0; // the number of the session's last message received
 
   state = 'closed';
   limits = { max_message: 16384, max_text: 4000, history_on_entry: 50 };
@@ -60,9 +71,17 @@ export class ParleyClient extends Emitter {
   close() {
     this.#stopped = true;
     clearTimeout(this.#retryTimer);
+    this.quit();
     if (this.#link) this.#link.close();
     this.#link = null;
     this.#setState('closed');
+  }
+
+  // Ends the session at once on the server (no resume: the nickname is free), e.g. when the page
+  // goes away. Best effort: nothing waits for the answer.
+  quit() {
+    if (this.state === 'open' && this.#link) this.#link.send(JSON.stringify({ type: 'quit' }));
+    this.#resumeToken = null;
   }
 
   // Skips the rest of a reconnect delay.
@@ -114,6 +133,24 @@ export class ParleyClient extends Emitter {
     } catch {
       return; // the server only sends JSON; ignore anything else rather than crash
     }
+    if (msg.type === 'resumed') {
+      this.#seq = msg.next_seq - 1; // resumed itself is not counted
+      this.#opened();
+      this.emit('resumed', msg);
+      return;
+    }
+    if (msg.type === 'welcome') {
+      this.#onWelcome(msg);
+      return;
+    }
+    this.#seq++;
+    if (msg.type === 'resume_failed') {
+      this.#resumeToken = null; // this connection is a new session: say hello again
+      this.#opened();
+      this.emit('welcome', this.#welcome);
+      return;
+    }
+    if (msg.type === 'ok' && typeof msg.resume === 'string') this.#resumeToken = msg.resume;
     if (msg.type === 'ok' || msg.type === 'error') {
       const waiter = this.#pending.get(msg.id);
       if (!waiter) {
@@ -123,16 +160,33 @@ export class ParleyClient extends Emitter {
       this.#pending.delete(msg.id);
       if (msg.type === 'ok') waiter.resolve(msg);
       else waiter.reject(new ProtocolError(msg.code, msg.message));
-    } else if (msg.type === 'welcome') {
-      this.#attempt = 0;
-      this.#link.opened = true;
-      if (msg.limits) this.limits = { ...this.limits, ...msg.limits };
-      this.#setState('open');
-      this.#startKeepalive();
-      this.emit('welcome', msg);
     } else {
       this.emit('event', msg);
     }
+  }
+
+  #welcome = null;
+
+  // A new connection: resume our session on it if we have one, else a new session starts.
+  #onWelcome(msg) {
+    const last = this.#seq;
+    this.#seq = 1;
+    this.#welcome = msg;
+    this.#link.opened = true;
+    if (msg.limits) this.limits = { ...this.limits, ...msg.limits };
+    if (this.#resumeToken) {
+      this.#setState('resuming');
+      this.#link.send(JSON.stringify({ type: 'resume', token: this.#resumeToken, last_seq: last }));
+      return;
+    }
+    this.#opened();
+    this.emit('welcome', msg);
+  }
+
+  #opened() {
+    this.#attempt = 0;
+    this.#setState('open');
+    this.#startKeepalive();
   }
 
   #onClose(reason) {

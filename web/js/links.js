@@ -193,8 +193,11 @@ class PollLink extends TunnelLink {
       while (!this.ended) {
         if (r.status === 200) {
           const msgs = await r.json();
-          this.#since += msgs.length;
-          for (const m of msgs) this.receive(JSON.stringify(m));
+          for (const m of msgs) {
+            // numbered one after another; `resumed` says which number comes next
+            this.#since = m.type === 'resumed' ? m.next_seq - 1 : this.#since + 1;
+            this.receive(JSON.stringify(m));
+          }
           failures = 0;
         } else if (r.status === 404 || !this.opened || ++failures > 3) {
           this.lost(r.status === 404 ? 'the session has ended' : null);

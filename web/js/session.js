@@ -123,6 +123,7 @@ export class Session extends Emitter {
     super();
     this.#client = client;
     client.on('welcome', () => this.#onWelcome());
+    client.on('resumed', () => { this.#wasOnline = true; }); // the missed events follow
     client.on('event', (ev) => this.#onEvent(ev));
     client.on('state', ({ state }) => this.#onState(state));
   }

@@ -3,7 +3,10 @@
 import { $ } from './dom.js';
 import { TRANSPORT_NAMES } from '../links.js';
 
-const LABELS = { connecting: 'Connecting…', open: 'Connected', waiting: 'Offline', closed: 'Disconnected' };
+const LABELS = {
+  connecting: 'Connecting…', resuming: 'Reconnecting…', open: 'Connected', waiting: 'Offline',
+  closed: 'Disconnected',
+};
 
 export function createStatus(client) {
   const pill = $('#connection-status');
