@@ -79,8 +79,8 @@ static void tr_rebind(void *t, jsess_t *js)
     ((direct_t *)t)->js = js;
 }
 
-static const json_transport_t direct_transport = {"direct", CORE_SLOT_JSON_LINE, tr_send, tr_close,
-                                                  tr_peer, tr_rebind};
+static const json_transport_t direct_transport = {
+    "direct", CORE_SLOT_JSON_LINE, tr_send, tr_close, tr_peer, tr_rebind};
 
 static int on_line(void *ud, const char *line, size_t len)
 {

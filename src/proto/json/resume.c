@@ -23,12 +23,12 @@
 
 #include <uthash.h> /* group.h sets its allocator */
 
-#define TOKEN_BYTES    32
-#define KEY_BYTES      16 /* the hash key: the token's first half */
-#define RING_MAX       512
-#define TOMB_MAX       16384
-#define TOMB_MS        (3600 * 1000)
-#define CODE_TAKEN     4000 /* the close code of a connection whose session resumed elsewhere */
+#define TOKEN_BYTES 32
+#define KEY_BYTES   16 /* the hash key: the token's first half */
+#define RING_MAX    512
+#define TOMB_MAX    16384
+#define TOMB_MS     (3600 * 1000)
+#define CODE_TAKEN  4000 /* the close code of a connection whose session resumed elsewhere */
 
 enum { ENDED_EXPIRED, ENDED_GAP };
 
@@ -337,8 +337,7 @@ static void take_over(jsess_t *js, jsess_t *old, uint64_t last, json_t *id)
     char peer[64];
     tr->peer(t, peer, sizeof(peer));
     log_info("session %s resumed over %s from %s: %llu messages replayed",
-             core_session_nick(old->s), tr->name, peer,
-             (unsigned long long)(old->seq - last));
+             core_session_nick(old->s), tr->name, peer, (unsigned long long)(old->seq - last));
 }
 
 int jresume__cmd(jsess_t *js, json_t *req, json_t **result)

@@ -1,7 +1,7 @@
 /* One JSON client session over any transport (json_transport_t: WebSocket, direct socket, SSE,
  * long-poll): parses commands, calls the core, sends replies, and receives the core's events
- * (encoded once per event and wire format into a shared buffer, see deliver()). The WebSocket
- * adapter is at the end of this file; the others are direct.c and tunnel.c. */
+ * (encoded once per event and wire format into a shared buffer, see deliver()). The transports
+ * are websocket.c, direct.c and tunnel.c; resuming a session on another one is resume.c. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -98,7 +98,7 @@ static void send_ok(jsess_t *js, json_t *id, json_t *result)
 static void send_error(jsess_t *js, json_t *id, const char *code, const char *message)
 {
     jsess__send_obj(js, json_pack("{s:s,s:O,s:s,s:s}", "type", "error", "id", id ? id : json_null(),
-                           "code", code, "message", message));
+                                  "code", code, "message", message));
 }
 
 static void send_core_error(jsess_t *js, json_t *id, int err)
@@ -116,8 +116,9 @@ static void send_moderated(jsess_t *js, json_t *id, json_t *text)
     memcpy(msg, pre, pl);
     memcpy(msg + pl, json_string_value(text), tl);
     msg[pl + tl] = '"';
-    jsess__send_obj(js, json_pack("{s:s,s:O,s:s,s:s%}", "type", "error", "id", id ? id : json_null(),
-                           "code", core_err_code(CORE_EMODERATED), "message", msg, pl + tl + 1));
+    jsess__send_obj(js,
+                    json_pack("{s:s,s:O,s:s,s:s%}", "type", "error", "id", id ? id : json_null(),
+                              "code", core_err_code(CORE_EMODERATED), "message", msg, pl + tl + 1));
     free(msg);
 }
 
@@ -315,8 +316,8 @@ void json_account_changed(void *ud, const store_account_t *acc)
         if (js->account != acc->id || js_auth(js) != ud)
             continue;
         core_session_identify(js->s, &ident);
-        jsess__send_obj(js, json_pack("{s:s,s:s,s:s,s:b}", "type", "account", "name", acc->name, "class",
-                               class_name(ident.cls), "sysop", ident.sysop));
+        jsess__send_obj(js, json_pack("{s:s,s:s,s:s,s:b}", "type", "account", "name", acc->name,
+                                      "class", class_name(ident.cls), "sysop", ident.sysop));
     }
 }
 
@@ -773,55 +774,3 @@ void json_ws_close_all(uint16_t code, const char *reason)
         jsess__end(js, code, reason);
     }
 }
-
-/* ---- the WebSocket transport ---- */
-
-static int ws_tr_send(void *t, uint64_t seq, rbuf_t *msg)
-{
-    return ws_send(t, msg);
-}
-
-static void ws_tr_close(void *t, uint16_t code, const char *reason)
-{
-    ws_set_data(t, NULL);
-    ws_close(t, code, reason);
-}
-
-static void ws_tr_peer(void *t, char *out, size_t outlen)
-{
-    ws_peer(t, out, outlen);
-}
-
-static void ws_tr_rebind(void *t, jsess_t *js)
-{
-    ws_set_data(t, js);
-}
-
-static const json_transport_t ws_transport = {"websocket", CORE_SLOT_JSON_WS, ws_tr_send,
-                                              ws_tr_close, ws_tr_peer, ws_tr_rebind};
-
-static void on_open(ws_t *ws)
-{
-    ws_set_data(ws, json_session_new(&ws_transport, ws, ws_group(ws), NULL));
-}
-
-static void on_text(ws_t *ws, const char *msg, size_t len)
-{
-    json_session_input(ws_data(ws), msg, len);
-}
-
-/* A close the WebSocket layer decided for a broken frame ends the session; the peer's own close
- * (frame or TCP) only detaches it. */
-static void on_close(ws_t *ws)
-{
-    jsess_t *js = ws_data(ws);
-    if (js == NULL)
-        return;
-    uint16_t code = ws_close_code(ws);
-    if (code != 0 && code != 1000)
-        json_session_free(js);
-    else
-        json_session_gone(js);
-}
-
-const ws_handler_t json_ws_handler = {on_open, on_text, on_close};

@@ -260,10 +260,10 @@ static void tunnel_end(tunnel_t *t, uint16_t code, const char *reason)
     json_session_free(js);
 }
 
-static const json_transport_t sse_transport = {"sse",    CORE_SLOT_JSON_LINE, tr_send, tr_close,
-                                               tr_peer,  tr_rebind};
-static const json_transport_t poll_transport = {"poll",   CORE_SLOT_JSON_LINE, tr_send, tr_close,
-                                                tr_peer,  tr_rebind};
+static const json_transport_t sse_transport = {
+    "sse", CORE_SLOT_JSON_LINE, tr_send, tr_close, tr_peer, tr_rebind};
+static const json_transport_t poll_transport = {
+    "poll", CORE_SLOT_JSON_LINE, tr_send, tr_close, tr_peer, tr_rebind};
 
 /* ---- long-poll answers ---- */
 
