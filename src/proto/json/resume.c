@@ -11,6 +11,7 @@
  * rings, and tombstones of ended sessions (so that a late resume hears "expired" or "gap" rather
  * than "unknown"). The jsess_t stays session.c's; this file reads its body (session_int.h). */
 #include <errno.h>
+#include <malloc.h>
 #include <string.h>
 
 #include <sodium.h>
@@ -28,7 +29,8 @@
 #define RING_MAX    512
 #define TOMB_MAX    16384
 #define TOMB_MS     (3600 * 1000)
-#define CODE_TAKEN  4000 /* the close code of a connection whose session resumed elsewhere */
+#define TRIM_BYTES  (4 << 20) /* a sweep that drops more gives free memory back to the system */
+#define CODE_TAKEN  4000      /* the close code of a connection whose session resumed elsewhere */
 
 enum { ENDED_EXPIRED, ENDED_GAP };
 
@@ -147,13 +149,18 @@ static void on_expiry(uv_timer_t *h)
 static void on_sweep(uv_timer_t *h)
 {
     struct jresume *r, *tmp;
+    size_t freed = 0;
     HASH_ITER(hh, rs.live, r, tmp)
     {
         if (r->js->tr == NULL)
             continue;
+        size_t before = r->ring.bytes;
         replay_drop_upto(&r->ring, r->mark);
+        freed += before - r->ring.bytes;
         r->mark = r->js->seq;
     }
+    if (freed > TRIM_BYTES)
+        malloc_trim(0); /* give the pages back: idle rings should not keep a burst's memory */
 }
 
 static void timers_init(jsess_t *js)
