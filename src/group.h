@@ -46,7 +46,7 @@ typedef struct group {
      * [access] value applies: whether guests are admitted, and the default rights
      * (core_right_t) of registered accounts and of guests. */
     int8_t allow_guests, registered_right, guests_right;
-    unsigned connections; /* protocol sessions attached now (WebSocket) */
+    unsigned connections; /* JSON sessions alive now (detached ones waiting for a resume too) */
     /* The chat status's last hour (users, messages per minute), sampled once a minute by the
      * app's status timer (groups_open): 60 samples, ~1 KiB. */
     rate_history_t history;
