@@ -3,7 +3,8 @@
  * Life: WAITING until its start moment; SETUP while connecting, upgrading, saying hello and
  * entering (bounded by BENCH_CONNECT_TIMEOUT_S); UP while it talks and hops; DRAINING while it
  * waits for the ok of its last says before leaving (so that say->ok is measured for every say);
- * LEAVING after it sent its close frame (each of the last two bounded by BENCH_CLOSE_GRACE_S);
+ * LEAVING after it sent quit and its close frame (each of the last two bounded by
+ * BENCH_CLOSE_GRACE_S);
  * DONE.
  *
  * Delivery accounting. Every say carries "pb<run tag>;t=<send ns>;u=<user>;s=<seq>;". Every
@@ -174,10 +175,14 @@ static void connect_now(user_t *u)
     }
 }
 
+/* A user that leaves says quit first: its session ends at once rather than waiting, detached,
+ * for a resume (its table-mates stop being owed its deliveries, and its nick is free). */
 static void close_now(user_t *u)
 {
+    static const char quit[] = "{\"type\":\"quit\"}";
     u->state = U_LEAVING;
     u->deadline = uv_hrtime() + secs_ns(BENCH_CLOSE_GRACE_S);
+    wsc_send_text(u->c, quit, sizeof(quit) - 1);
     wsc_close(u->c);
 }
 
