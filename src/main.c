@@ -14,6 +14,7 @@
 #include "group.h"
 #include "http/http.h"
 #include "http/ws.h"
+#include "listeners.h"
 #include "proto/json/json_proto.h"
 #include "util/log.h"
 #include "util/xmalloc.h"
@@ -29,8 +30,11 @@ static const char usage[] =
     "  -l, --listen HOST:PORT address to listen on (default 0.0.0.0:8080; port 0 = any)\n"
     "  -d, --data-dir DIR     where the database lives (default ./var)\n"
     "  -w, --web-root DIR     the web client's files (default ./web)\n"
+    "      --tls-listen HOST:PORT  also serve HTTPS there (the listener \"tls\"; needs\n"
+    "                         [tls] cert_file and key_file)\n"
     "      --port-file FILE   write the bound port number to FILE once listening (and\n"
-    "                         the direct socket's on a second line with json_listen)\n"
+    "                         the direct socket's on a second line with json_listen,\n"
+    "                         then a line per listener when there are named ones)\n"
     "      --log-level LEVEL  debug, info, warn or error (default info)\n"
     "      --log-file FILE    log to FILE instead of standard error\n"
     "      --create-sysop NAME  create (or promote) the sysop account NAME of a chat group\n"
@@ -40,7 +44,14 @@ static const char usage[] =
     "  -h, --help             show this help and exit\n"
     "  -V, --version          show the version and exit\n";
 
-enum { OPT_PORT_FILE = 256, OPT_LOG_LEVEL, OPT_LOG_FILE, OPT_CREATE_SYSOP, OPT_GROUP };
+enum {
+    OPT_PORT_FILE = 256,
+    OPT_LOG_LEVEL,
+    OPT_LOG_FILE,
+    OPT_CREATE_SYSOP,
+    OPT_GROUP,
+    OPT_TLS_LISTEN
+};
 
 static const struct option long_opts[] = {
     {"config", required_argument, NULL, 'c'},
@@ -48,6 +59,7 @@ static const struct option long_opts[] = {
     {"data-dir", required_argument, NULL, 'd'},
     {"web-root", required_argument, NULL, 'w'},
     {"port-file", required_argument, NULL, OPT_PORT_FILE},
+    {"tls-listen", required_argument, NULL, OPT_TLS_LISTEN},
     {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
     {"log-file", required_argument, NULL, OPT_LOG_FILE},
     {"create-sysop", required_argument, NULL, OPT_CREATE_SYSOP},
@@ -100,6 +112,12 @@ static int parse_args(int argc, char **argv, config_t *cfg)
         case OPT_LOG_FILE: config_set_str(&cfg->log_file, optarg); break;
         case OPT_CREATE_SYSOP: create_sysop = optarg; break;
         case OPT_GROUP: sysop_group = optarg; break;
+        case OPT_TLS_LISTEN: {
+            config_listener_t *l = config_listener(cfg, "tls");
+            config_set_str(&l->address, optarg);
+            l->tls = 1;
+            break;
+        }
         default: break;
         }
     }
@@ -154,54 +172,11 @@ static void on_signal(uv_signal_t *h, int signum)
     if (signum == SIGHUP) {
         int rc = log_reopen();
         log_info("SIGHUP: log reopened%s", rc < 0 ? " (failed; still on the old file)" : "");
+        listeners_reload_tls();
         return;
     }
     log_info("received %s", signum == SIGTERM ? "SIGTERM" : "SIGINT");
     shutdown_server();
-}
-
-static void on_accept(void *ud, conn_t *c)
-{
-    http_accept(ud, c);
-}
-
-/* The direct socket listener ([server] json_listen), on the HTTP server's limits and counts.
- * *bound gets its port; 0 when json_listen is empty. 0 or -1 (logged). */
-static int listen_direct(const config_t *cfg, int *bound)
-{
-    char host[256];
-    int port, rc;
-    *bound = 0;
-    if (cfg->json_listen[0] == '\0')
-        return 0;
-    if (config_parse_listen(cfg->json_listen, host, sizeof(host), &port) < 0) {
-        log_error("bad json_listen address '%s' (want HOST:PORT)", cfg->json_listen);
-        return -1;
-    }
-    server_listen_opts_t o = {json_direct_accept, &app, json_direct_refuse_full,
-                              json_direct_refuse_per_address};
-    if ((rc = server_listen_with(app.server, host, port, &o, bound)) < 0) {
-        log_error("cannot listen on %s: %s", cfg->json_listen, uv_strerror(rc));
-        return -1;
-    }
-    log_info("direct JSON sockets on %s:%d", host, *bound);
-    return 0;
-}
-
-/* The bound ports, one a line: HTTP, then the direct socket's if json_listen is set. */
-static int write_port_file(const char *path, int port, int json_port)
-{
-    char tmp[4096];
-    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-    FILE *f = fopen(tmp, "w");
-    if (f == NULL)
-        return -errno;
-    fprintf(f, "%d\n", port);
-    if (json_port)
-        fprintf(f, "%d\n", json_port);
-    if (fclose(f) != 0 || rename(tmp, path) != 0)
-        return -errno;
-    return 0;
 }
 
 /* Adds one word of the configuration to wl and to app.config_words (trimmed, if it has any
@@ -322,12 +297,6 @@ int main(int argc, char **argv)
     if ((rc = log_open(cfg.log_file)) < 0)
         fprintf(stderr, "parleyd: cannot open log file %s: %s\n", cfg.log_file, strerror(-rc));
 
-    char host[256];
-    int port, bound = 0, json_bound = 0;
-    if (config_parse_listen(cfg.listen, host, sizeof(host), &port) < 0) {
-        log_error("bad listen address '%s' (want HOST:PORT)", cfg.listen);
-        goto out_cfg;
-    }
     struct rlimit rl;
     if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY) {
         long room_for = (long)rl.rlim_cur - FD_RESERVE;
@@ -364,21 +333,18 @@ int main(int argc, char **argv)
         .max_connections = cfg.max_connections,
         .max_per_address = cfg.max_connections_per_address,
         .output_cap = cfg.output_cap,
+        .handshake_ms = (uint64_t)cfg.tls.handshake_timeout * 1000,
     };
-    app.server = server_new(&loop, &nopt, on_accept, &app);
-    if ((rc = server_listen(app.server, host, port, &bound)) < 0) {
-        log_error("cannot listen on %s: %s", cfg.listen, uv_strerror(rc));
-        goto out_server;
-    }
-    if (listen_direct(&cfg, &json_bound) < 0)
+    app.server = server_new(&loop, &nopt, NULL, &app);
+    if (listeners_open(&app) < 0)
         goto out_server;
     if (app.public_url == NULL) {
-        char url[64];
-        snprintf(url, sizeof url, "http://localhost:%d", bound);
+        char url[300];
+        listeners_local_url(url, sizeof url);
         app.public_url = xstrdup(url);
         groups_accounts_url(&app);
     }
-    if (cfg.port_file && (rc = write_port_file(cfg.port_file, bound, json_bound)) < 0) {
+    if (cfg.port_file && (rc = listeners_write_port_file(cfg.port_file)) < 0) {
         log_error("cannot write port file %s: %s", cfg.port_file, strerror(-rc));
         goto out_server;
     }
@@ -388,11 +354,8 @@ int main(int argc, char **argv)
     uv_signal_start(&sig_term, on_signal, SIGTERM);
     uv_signal_start(&sig_int, on_signal, SIGINT);
     uv_signal_start(&sig_hup, on_signal, SIGHUP);
-    bool any = strcmp(host, "0.0.0.0") == 0 || strcmp(host, "::") == 0;
-    log_info("parleyd %s listening on http://%s:%d/ (data in %s, max %d connections)",
-             PARLEY_VERSION, host, bound, cfg.data_dir, cfg.max_connections);
-    if (any)
-        log_info("open http://localhost:%d/ in a browser", bound);
+    log_info("parleyd %s running (data in %s, max %d connections); open %s/ in a browser",
+             PARLEY_VERSION, cfg.data_dir, cfg.max_connections, app.public_url);
 
     uv_run(&loop, UV_RUN_DEFAULT);
     log_info("stopped");
@@ -404,6 +367,7 @@ out_server:
         server_stop_listening(app.server);
     }
     server_free(app.server);
+    listeners_free();
 out_groups:
     groups_close(&app); /* stores are NULL after a clean shutdown */
     mailer_free(app.mailer);

@@ -187,6 +187,16 @@ conn_t *http_conn(const http_request_t *r)
     return r->hc->conn;
 }
 
+const char *http_hsts(app_t *app, const conn_t *c)
+{
+    static char line[80];
+    int age = app->cfg->tls.hsts_max_age;
+    if (!conn_tls(c) || age <= 0)
+        return "";
+    snprintf(line, sizeof(line), "Strict-Transport-Security: max-age=%d\r\n", age);
+    return line;
+}
+
 static void respond_raw(http_conn_t *h, int status, const char *ctype, const void *body, size_t len,
                         const char *extra, bool close, bool head_only)
 {
@@ -195,8 +205,9 @@ static void respond_raw(http_conn_t *h, int status, const char *ctype, const voi
     buf_printf(&out,
                "HTTP/1.1 %d %s\r\n"
                "Server: parley/" PARLEY_VERSION "\r\n"
-               "Content-Length: %zu\r\n",
-               status, http_status_text(status), len);
+               "Content-Length: %zu\r\n"
+               "%s",
+               status, http_status_text(status), len, http_hsts(h->app, h->conn));
     if (ctype)
         buf_printf(&out, "Content-Type: %s\r\n", ctype);
     if (extra)
@@ -260,8 +271,9 @@ void http_chunked_begin(const http_request_t *r, int status, const char *content
                "HTTP/1.1 %d %s\r\n"
                "Server: parley/" PARLEY_VERSION "\r\n"
                "Transfer-Encoding: chunked\r\n"
-               "Content-Type: %s\r\n",
-               status, http_status_text(status), content_type);
+               "Content-Type: %s\r\n"
+               "%s",
+               status, http_status_text(status), content_type, http_hsts(r->hc->app, r->hc->conn));
     if (extra_headers)
         buf_appends(&out, extra_headers);
     buf_appends(&out, "\r\n");

@@ -82,6 +82,9 @@ void http_later_end(http_later_t *l);
 void http_later_on_gone(http_later_t *l, void (*fn)(void *ud), void *ud);
 
 const char *http_status_text(int status);
+/* The Strict-Transport-Security header line (with its CRLF) for a response on c: "" unless c
+ * speaks TLS and [tls] hsts_max_age is set. Valid until the next call. */
+const char *http_hsts(app_t *app, const conn_t *c);
 
 /* The router (router.c): answers one complete request. */
 void http_route(const http_request_t *r);

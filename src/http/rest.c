@@ -467,6 +467,13 @@ static void metrics(const http_request_t *r)
            "Connections refused (max_connections, max_connections_per_address).", ss->refused);
     metric(&b, "parley_connections_refused_per_address_total", "counter",
            "Connections refused at max_connections_per_address.", ss->refused_per_address);
+    metric(&b, "parley_tls_connections", "gauge",
+           "Open connections with a completed TLS handshake.", ss->tls);
+    metric(&b, "parley_tls_handshake_failures_total", "counter",
+           "TLS handshakes failed or timed out (plain text to a TLS port included).",
+           ss->tls_handshake_failures);
+    metric(&b, "parley_proxy_header_failures_total", "counter",
+           "Connections closed for a missing, late or malformed PROXY header.", ss->proxy_failures);
     metric(&b, "parley_groups", "gauge", "Chat groups.", ngroups);
     metric(&b, "parley_rooms", "gauge", "Rooms.", cs.rooms);
     metric(&b, "parley_tables", "gauge", "Open tables.", cs.tables);

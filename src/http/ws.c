@@ -469,8 +469,9 @@ void ws_upgrade(const http_request_t *r, const ws_handler_t *h)
                      "Upgrade: websocket\r\n"
                      "Connection: Upgrade\r\n"
                      "Sec-WebSocket-Accept: %s\r\n"
+                     "%s"
                      "\r\n",
-                     accept);
+                     accept, http_hsts(app, http_conn(r)));
     conn_t *c = http_conn(r);
     conn_send_copy(c, head, (size_t)n);
 

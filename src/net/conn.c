@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "net/conn_int.h"
+#include "net/proxy.h"
 #include "net/server.h"
 #include "util/log.h"
 #include "util/xmalloc.h"
@@ -21,6 +22,9 @@ typedef struct write_req {
 } write_req_t;
 
 static void on_closed(uv_handle_t *h);
+static void tcp_flush(conn_t *c);
+
+static const conn_transport_t tcp_transport = {"tcp", conn__deliver, tcp_flush, NULL, NULL};
 
 void conn_set_handler(conn_t *c, const conn_handler_t *h, void *data)
 {
@@ -65,6 +69,7 @@ conn_t *conn__new(server_t *s)
 {
     conn_t *c = xcalloc(1, sizeof(*c));
     c->server = s;
+    c->tr = &tcp_transport;
     uv_tcp_init(server_loop(s), &c->tcp);
     c->tcp.data = c;
     list_init(&c->all_node);
@@ -93,6 +98,12 @@ static void queue_push(conn_t *c, rbuf_t *b)
 static rbuf_t *queue_at(const conn_t *c, unsigned i)
 {
     return c->q[(c->qhead + i) % c->qcap];
+}
+
+rbuf_t *conn__queue_head(conn_t *c, size_t *off)
+{
+    *off = c->qoff;
+    return c->qlen ? queue_at(c, 0) : NULL;
 }
 
 static void queue_pop(conn_t *c)
@@ -164,6 +175,10 @@ static void maybe_finish_close(conn_t *c)
 {
     if (!c->close_after_flush || c->qlen > 0 || c->writing || c->shutdown_sent)
         return;
+    if (c->tr->pending && c->tr->pending(c)) {
+        server__want_flush(c->server, c); /* a TLS close_notify first */
+        return;
+    }
     if (c->peer_eof) {
         really_close(c); /* nothing more can come: no need to linger */
         return;
@@ -195,10 +210,77 @@ static void on_write(uv_write_t *req, int status)
         }
         return;
     }
-    if (c->qlen > 0)
+    if (c->qlen > 0 || (c->tr->pending && c->tr->pending(c)))
         server__want_flush(c->server, c);
     else
         maybe_finish_close(c);
+}
+
+void conn__drained(conn_t *c)
+{
+    maybe_finish_close(c);
+}
+
+/* Advances the queue past n written bytes. */
+static void queue_advance(conn_t *c, size_t n)
+{
+    while (c->qlen > 0) {
+        rbuf_t *b = queue_at(c, 0);
+        size_t avail = b->len - c->qoff;
+        if (n < avail) {
+            c->qoff += n;
+            c->queued -= n;
+            return;
+        }
+        n -= avail;
+        queue_pop(c);
+    }
+}
+
+void conn__queue_consume(conn_t *c, size_t n)
+{
+    queue_advance(c, n);
+}
+
+/* Hands iov[0..n) (references to bufs, taken here) to one uv_write. 0 or negative (closing). */
+static int write_async(conn_t *c, uv_buf_t *iov, rbuf_t **bufs, unsigned n)
+{
+    write_req_t *w = xmalloc(sizeof(*w) + n * sizeof(rbuf_t *));
+    w->conn = c;
+    w->n = n;
+    for (unsigned i = 0; i < n; i++)
+        w->bufs[i] = rbuf_ref(bufs[i]);
+    int rc = uv_write(&w->req, conn__stream(c), iov, n, on_write);
+    if (rc < 0) {
+        for (unsigned i = 0; i < n; i++)
+            rbuf_unref(w->bufs[i]);
+        free(w);
+        conn_close(c, false);
+        return rc;
+    }
+    size_t total = iov_total(iov, n);
+    server_stats(c->server)->bytes_out += total; /* counted when handed to the kernel queue */
+    c->writing = true;
+    c->inflight = total;
+    return 0;
+}
+
+int conn__write(conn_t *c, rbuf_t *b)
+{
+    uv_buf_t iov = uv_buf_init(b->data, (unsigned)b->len);
+    int r = uv_try_write(conn__stream(c), &iov, 1);
+    if (r == UV_EAGAIN)
+        r = 0;
+    if (r < 0) {
+        log_debug("write failed: %s", uv_strerror(r));
+        conn_close(c, false);
+        return r;
+    }
+    server_stats(c->server)->bytes_out += (uint64_t)r;
+    if ((size_t)r == b->len)
+        return 1;
+    iov = uv_buf_init(b->data + r, (unsigned)(b->len - (size_t)r));
+    return write_async(c, &iov, &b, 1);
 }
 
 /* Writes all that is queued: first with uv_try_write (no allocation when the socket has room), and
@@ -209,7 +291,15 @@ void conn__flush(conn_t *c)
         c->close_soon = false;
         conn_close(c, true);
     }
-    if (c->writing || c->qlen == 0 || c->handle_closing)
+    if (c->writing || c->handle_closing)
+        return;
+    c->tr->flush(c);
+}
+
+/* Plain TCP: the queued buffers themselves go to the socket, no copy. */
+static void tcp_flush(conn_t *c)
+{
+    if (c->qlen == 0)
         return;
     uv_buf_t iov[MAX_IOV];
     server_stats_t *st = server_stats(c->server);
@@ -230,19 +320,7 @@ void conn__flush(conn_t *c)
             return;
         }
         st->bytes_out += (uint64_t)r;
-        size_t left = (size_t)r;
-        while (c->qlen > 0) {
-            rbuf_t *b = queue_at(c, 0);
-            size_t avail = b->len - c->qoff;
-            if (left < avail) {
-                c->qoff += left;
-                c->queued -= left;
-                left = 0;
-                break;
-            }
-            left -= avail;
-            queue_pop(c);
-        }
+        queue_advance(c, (size_t)r);
         if (c->qlen > 0 && (size_t)r < iov_total(iov, n))
             break; /* the socket is full: hand the rest to uv_write */
     }
@@ -252,30 +330,16 @@ void conn__flush(conn_t *c)
     }
 
     unsigned n = c->qlen < MAX_IOV ? c->qlen : MAX_IOV;
-    write_req_t *w = xmalloc(sizeof(*w) + n * sizeof(rbuf_t *));
-    w->conn = c;
-    w->n = n;
-    size_t total = 0;
+    rbuf_t *bufs[MAX_IOV];
     for (unsigned i = 0; i < n; i++) {
-        rbuf_t *b = queue_at(c, i);
+        rbuf_t *b = bufs[i] = queue_at(c, i);
         size_t off = i == 0 ? c->qoff : 0;
         iov[i] = uv_buf_init(b->data + off, (unsigned)(b->len - off));
-        total += b->len - off;
-        w->bufs[i] = rbuf_ref(b);
     }
+    if (write_async(c, iov, bufs, n) < 0)
+        return;
     for (unsigned i = 0; i < n; i++)
         queue_pop(c);
-    int rc = uv_write(&w->req, conn__stream(c), iov, n, on_write);
-    if (rc < 0) {
-        for (unsigned i = 0; i < n; i++)
-            rbuf_unref(w->bufs[i]);
-        free(w);
-        conn_close(c, false);
-        return;
-    }
-    st->bytes_out += total; /* counted when handed to the kernel queue */
-    c->writing = true;
-    c->inflight = total;
 }
 
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
@@ -297,11 +361,48 @@ static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
             conn_close(c, nread == UV_EOF);
         return;
     }
-    if (nread == 0 || c->closing)
-        return; /* a closing connection's input is discarded */
+    if (nread == 0 || c->handle_closing)
+        return;
     server_stats(c->server)->bytes_in += (uint64_t)nread;
+    const char *data = buf->base;
+    size_t len = (size_t)nread;
+    if (c->proxy) {
+        size_t used;
+        proxy_result_t pr;
+        int rc = proxy_feed(c->proxy, data, len, &used, &pr);
+        if (rc < 0) {
+            server__setup_failed(c, "malformed PROXY header");
+            return;
+        }
+        if (rc == 0)
+            return;
+        free(c->proxy);
+        c->proxy = NULL;
+        if (pr.family == AF_INET || pr.family == AF_INET6) {
+            c->addr = xmalloc(sizeof(*c->addr));
+            *c->addr = pr.src;
+        }
+        server__admit(c); /* may refuse (and close) c, or start TLS */
+        data += used;
+        len -= used;
+        if (len == 0 || c->handle_closing)
+            return;
+    }
+    c->tr->read(c, data, len);
+}
+
+void conn__deliver(conn_t *c, const char *data, size_t len)
+{
+    if (c->closing)
+        return; /* a closing connection's input is discarded */
     if (c->handler && c->handler->on_read)
-        c->handler->on_read(c, buf->base, (size_t)nread);
+        c->handler->on_read(c, data, len);
+}
+
+void conn__proxy_begin(conn_t *c, int mode)
+{
+    c->proxy = xmalloc(sizeof(*c->proxy));
+    proxy_init(c->proxy, (proxy_mode_t)mode);
 }
 
 void conn__start(conn_t *c)
@@ -345,7 +446,11 @@ void conn__deadline(conn_t *c)
         really_close(c); /* the flush grace period ran out */
         return;
     }
-    if (c->handler && c->handler->on_timer)
+    if (c->handler == NULL) {
+        server__setup_failed(c, c->proxy ? "no PROXY header in time" : "TLS handshake timed out");
+        return;
+    }
+    if (c->handler->on_timer)
         c->handler->on_timer(c);
 }
 
@@ -367,16 +472,34 @@ static void on_closed(uv_handle_t *h)
         queue_pop(c);
     free(c->q);
     server__conn_gone(c->server, c);
+    if (c->tr->free)
+        c->tr->free(c);
+    free(c->proxy);
+    free(c->addr);
     free(c);
+}
+
+int conn__peer_addr(const conn_t *c, struct sockaddr_storage *ss)
+{
+    if (c->addr) {
+        *ss = *c->addr;
+        return 0;
+    }
+    int len = sizeof(*ss);
+    return uv_tcp_getpeername(&c->tcp, (struct sockaddr *)ss, &len);
+}
+
+bool conn_tls(const conn_t *c)
+{
+    return c->tls != NULL;
 }
 
 void conn_peer(const conn_t *c, char *out, size_t outlen)
 {
     struct sockaddr_storage ss;
-    int len = sizeof(ss);
     char ip[64] = "?";
     int port = 0;
-    if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&ss, &len) == 0) {
+    if (conn__peer_addr(c, &ss) == 0) {
         if (ss.ss_family == AF_INET6) {
             uv_ip6_name((struct sockaddr_in6 *)&ss, ip, sizeof(ip));
             port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);

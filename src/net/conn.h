@@ -1,5 +1,6 @@
-/* A client connection: a TCP stream, the protocol handler that owns it now (HTTP, then WebSocket),
- * and its output queue.
+/* A client connection: a TCP stream, its transport (plain or TLS, see conn_int.h and tls.h), the
+ * protocol handler that owns it now (HTTP, then WebSocket), and its output queue. A connection on
+ * a listener with a PROXY header or TLS gets its handler only once those are done (server.c).
  *
  * Output: conn_send() queues a reference to a shared buffer (the caller keeps its own reference).
  * Nothing is written at once: the server flushes every connection with pending output once per loop
@@ -63,13 +64,17 @@ void conn_timer_start(conn_t *c, uint64_t ms);
 void conn_timer_stop(conn_t *c);
 
 void conn_read_stop(conn_t *c);
-/* Writes "ip:port" of the peer into out. */
+/* Writes "ip:port" of the peer into out: the client a PROXY header named, if any. */
 void conn_peer(const conn_t *c, char *out, size_t outlen);
+/* Whether the connection speaks TLS. */
+bool conn_tls(const conn_t *c);
 
 /* For server.c: */
 conn_t *conn__new(server_t *s);
 uv_stream_t *conn__stream(conn_t *c);
 void conn__start(conn_t *c);
 void conn__flush(conn_t *c);
+/* Reads a PROXY header (proxy_mode_t mode) before anything else. */
+void conn__proxy_begin(conn_t *c, int mode);
 
 #endif

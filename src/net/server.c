@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "net/conn_int.h"
+#include "net/proxy.h"
+#include "net/tls.h"
 #include "util/log.h"
 #include "util/xmalloc.h"
 
@@ -37,7 +39,7 @@ struct listener {
     bool listening;
 };
 
-#define MAX_LISTENERS 4
+#define MAX_LISTENERS 16
 
 struct server {
     uv_loop_t *loop;
@@ -118,9 +120,8 @@ server_t *server_new(uv_loop_t *loop, const server_options_t *opt, server_accept
 static struct peer_count *peer_lookup(server_t *s, conn_t *c)
 {
     struct sockaddr_storage ss;
-    int len = sizeof(ss);
     uint8_t key[16] = {0};
-    if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&ss, &len) != 0)
+    if (conn__peer_addr(c, &ss) != 0)
         return NULL;
     if (ss.ss_family == AF_INET) {
         key[10] = key[11] = 0xff; /* ::ffff:a.b.c.d */
@@ -212,10 +213,29 @@ static void on_connection(uv_stream_t *stream, int status)
         uv_close((uv_handle_t *)&c->tcp, (uv_close_cb)free);
         return;
     }
-    bool full = s->stats.open >= (unsigned)s->opt.max_connections;
+    c->listener = l;
     list_push_back(&s->conns, &c->all_node);
     s->stats.open++;
     conn__start(c);
+    if (l->o.proxy != PROXY_OFF) {
+        conn__proxy_begin(c, l->o.proxy);
+        conn_timer_start(c, s->opt.handshake_ms);
+        return; /* conn.c calls server__admit once the header is in */
+    }
+    server__admit(c);
+}
+
+void server__admit(conn_t *c)
+{
+    server_t *s = c->server;
+    struct listener *l = c->listener;
+    /* the one being admitted is counted in open already */
+    bool full = s->stats.open > (unsigned)s->opt.max_connections;
+    if (l->o.tls) {
+        /* a refusal is queued as plaintext and goes out once the handshake is done */
+        tls_conn_start(c, l->o.tls);
+        conn_timer_start(c, s->opt.handshake_ms);
+    }
     if (full) {
         refuse(s, c, l->o.refuse_full, strlen(l->o.refuse_full));
         return;
@@ -233,12 +253,32 @@ static void on_connection(uv_stream_t *stream, int status)
         }
     }
     s->stats.accepted++;
-    l->o.cb(l->o.ud, c);
+    if (l->o.tls == NULL)
+        l->o.cb(l->o.ud, c);
+}
+
+void server__ready(conn_t *c)
+{
+    conn_timer_stop(c);
+    c->listener->o.cb(c->listener->o.ud, c);
+}
+
+void server__setup_failed(conn_t *c, const char *why)
+{
+    char peer[64];
+    server_stats_t *st = &c->server->stats;
+    if (c->proxy)
+        st->proxy_failures++;
+    else
+        st->tls_handshake_failures++;
+    conn_peer(c, peer, sizeof(peer));
+    log_info("closing %s: %s", peer, why);
+    conn_close(c, false);
 }
 
 int server_listen(server_t *s, const char *host, int port, int *bound_port)
 {
-    server_listen_opts_t o = {s->accept_cb, s->accept_ud, refuse_503, refuse_429};
+    server_listen_opts_t o = {s->accept_cb, s->accept_ud, refuse_503, refuse_429, NULL, PROXY_OFF};
     return server_listen_with(s, host, port, &o, bound_port);
 }
 
@@ -258,6 +298,10 @@ int server_listen_with(server_t *s, const char *host, int port, const server_lis
     struct listener *l = &s->listeners[s->nlisteners];
     l->server = s;
     l->o = *o;
+    if (l->o.refuse_full == NULL)
+        l->o.refuse_full = refuse_503;
+    if (l->o.refuse_per_address == NULL)
+        l->o.refuse_per_address = refuse_429;
     uv_tcp_init(s->loop, &l->tcp);
     l->tcp.data = l;
     rc = uv_tcp_bind(&l->tcp, (struct sockaddr *)&ss, 0);

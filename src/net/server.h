@@ -16,6 +16,8 @@ typedef struct server_options {
     /* open connections from one address (an IPv6 /64) beyond which: HTTP 429 and close; 0: none */
     int max_per_address;
     size_t output_cap; /* bytes queued per connection before conn_send refuses */
+    /* ms for a PROXY header and a TLS handshake to complete on listeners with them */
+    uint64_t handshake_ms;
 } server_options_t;
 
 typedef struct server_stats {
@@ -29,8 +31,11 @@ typedef struct server_stats {
     uint64_t rate_limited;  /* commands refused by flood control */
     uint64_t flood_dropped; /* closed for flooding */
     unsigned open;
-    unsigned websockets; /* maintained by the WebSocket layer */
-    unsigned direct;     /* direct socket connections (proto/json/direct.c) */
+    unsigned websockets;             /* maintained by the WebSocket layer */
+    unsigned direct;                 /* direct socket connections (proto/json/direct.c) */
+    unsigned tls;                    /* connections with a completed TLS handshake */
+    uint64_t tls_handshake_failures; /* bad handshakes, plain text to TLS ports, timeouts */
+    uint64_t proxy_failures;         /* missing, late or malformed PROXY headers */
 } server_stats_t;
 
 /* Called for each accepted connection; installs its first handler. */
@@ -41,14 +46,20 @@ server_t *server_new(uv_loop_t *loop, const server_options_t *opt, server_accept
  * port (useful with port 0). 0 or a negative libuv code. */
 int server_listen(server_t *s, const char *host, int port, int *bound_port);
 
-/* A further listener (at most 4 in all) with a callback of its own and the bytes it sends to a
- * connection refused at max_connections or max_per_address (static strings, borrowed). Every
- * listener shares the server's limits and counts. */
+/* A further listener (at most 16 in all) with a callback of its own and the bytes it sends to a
+ * connection refused at max_connections or max_per_address (static strings, borrowed; NULL: the
+ * HTTP 503 and 429 answers). Every
+ * listener shares the server's limits and counts. With tls (borrowed; it must outlive the server)
+ * connections speak TLS and cb runs after the handshake; with proxy (proxy_mode_t) a PROXY header
+ * comes first and names the client whose address counts, is logged and is seen by the core. */
+struct tls;
 typedef struct server_listen_opts {
     server_accept_cb cb;
     void *ud;
     const char *refuse_full;
     const char *refuse_per_address;
+    struct tls *tls;
+    int proxy;
 } server_listen_opts_t;
 int server_listen_with(server_t *s, const char *host, int port, const server_listen_opts_t *o,
                        int *bound_port);
@@ -82,5 +93,12 @@ void server__conn_gone(server_t *s, conn_t *c);
 void server__deadline_set(server_t *s, conn_t *c, uint64_t ms);
 void server__deadline_clear(server_t *s, conn_t *c);
 void conn__deadline(conn_t *c); /* conn.c: the connection's timer fired */
+/* Connection setup (PROXY header, then admission, then TLS handshake, then the listener's cb):
+ * admit checks the limits (refusing with the listener's answers) once the client is known;
+ * ready hands a TLS connection to the listener's cb after its handshake; setup_failed counts and
+ * closes a connection whose header or handshake was bad or late. */
+void server__admit(conn_t *c);
+void server__ready(conn_t *c);
+void server__setup_failed(conn_t *c, const char *why);
 
 #endif

@@ -65,6 +65,10 @@ void config_init(config_t *cfg)
     cfg->allow_guests = 1;
     cfg->tunnel_grace = 30;
     cfg->resume_window = 60;
+    config_set_str(&cfg->tls.cert_file, "");
+    config_set_str(&cfg->tls.key_file, "");
+    cfg->tls.hsts_max_age = 31536000;
+    cfg->tls.handshake_timeout = 10;
 }
 
 void config_deinit(config_t *cfg)
@@ -102,6 +106,13 @@ void config_deinit(config_t *cfg)
         free(g->hosts);
     }
     free(cfg->groups);
+    for (size_t i = 0; i < cfg->nlisteners; i++) {
+        free(cfg->listeners[i].name);
+        free(cfg->listeners[i].address);
+    }
+    free(cfg->listeners);
+    free(cfg->tls.cert_file);
+    free(cfg->tls.key_file);
     memset(cfg, 0, sizeof(*cfg));
 }
 
@@ -159,6 +170,18 @@ static config_group_t *group_slot(config_t *cfg, const char *name)
     return g;
 }
 
+config_listener_t *config_listener(config_t *cfg, const char *name)
+{
+    for (size_t i = 0; i < cfg->nlisteners; i++)
+        if (strcmp(cfg->listeners[i].name, name) == 0)
+            return &cfg->listeners[i];
+    cfg->listeners = xrealloc(cfg->listeners, (cfg->nlisteners + 1) * sizeof(*cfg->listeners));
+    config_listener_t *l = &cfg->listeners[cfg->nlisteners++];
+    memset(l, 0, sizeof(*l));
+    l->name = xstrdup(name);
+    return l;
+}
+
 /* "a, b ,c" into g->hosts (replacing earlier ones); empty items are skipped. */
 static void set_hosts(config_group_t *g, const char *value)
 {
@@ -204,6 +227,9 @@ static const char *const right_names[] = {"none",        "read_only", "moderated
                                           "participant", "host",      NULL};
 static const char *const hash_limit_names[] = {"min", "interactive", "moderate", "sensitive", NULL};
 static const char *const yes_no_names[] = {"no", "yes", NULL};
+static const char *const on_off_names[] = {"off", "on", NULL};
+static const char *const proto_names[] = {"http", "json", NULL};
+static const char *const proxy_names[] = {"off", "v1", "v2", "any", NULL}; /* proxy_mode_t */
 
 static const struct key keys[] = {
     STR("server", "listen", listen),
@@ -254,6 +280,22 @@ static const struct key keys[] = {
     NUM("accounts", "login_max_failures", K_INT, accounts.login_max_failures, 1, 100000),
     NUM("accounts", "login_window", K_INT, accounts.login_window, 1, 7 * 24 * 3600),
     ENUM("access", "allow_guests", allow_guests, yes_no_names),
+    STR("tls", "cert_file", tls.cert_file),
+    STR("tls", "key_file", tls.key_file),
+    NUM("tls", "hsts_max_age", K_INT, tls.hsts_max_age, 0, 1000000000),
+    NUM("tls", "handshake_timeout", K_INT, tls.handshake_timeout, 1, 3600),
+};
+
+/* The keys of a [listener NAME] section, at their offsets in config_listener_t. */
+#define LKEY(key, kind, field, names)                                                              \
+    {                                                                                              \
+        "listener", key, kind, offsetof(config_listener_t, field), 0, 0, names                     \
+    }
+static const struct key listener_keys[] = {
+    LKEY("address", K_STR, address, NULL),
+    LKEY("protocol", K_ENUM, protocol, proto_names),
+    LKEY("tls", K_ENUM, tls, on_off_names),
+    LKEY("proxy_protocol", K_ENUM, proxy, proxy_names),
 };
 
 /* Sets a K_ENUM key to the index of its name; 0 or -EINVAL (err holds "a, b or c"). */
@@ -291,6 +333,29 @@ static int on_entry(void *user, const char *section, const char *name, const cha
             return 0;
         }
         return 1;
+    }
+    if (strncmp(section, "listener ", 9) == 0) {
+        const char *lname = section + 9 + strspn(section + 9, " ");
+        config_listener_t *l = config_listener(cfg, lname);
+        for (size_t i = 0; i < sizeof(listener_keys) / sizeof(listener_keys[0]); i++) {
+            const struct key *k = &listener_keys[i];
+            if (strcmp(k->name, name) != 0)
+                continue;
+            char *field = (char *)l + k->offset;
+            if (k->kind == K_STR) {
+                config_set_str((char **)field, value);
+                return 1;
+            }
+            char names[128];
+            if (set_enum(k, (int *)field, value, names, sizeof(names)) < 0) {
+                snprintf(lc->err, lc->errlen, "%s: [%s] %s must be %s", lc->path, section, name,
+                         names);
+                return 0;
+            }
+            return 1;
+        }
+        snprintf(lc->err, lc->errlen, "%s: unknown key '%s' in [%s]", lc->path, name, section);
+        return 0;
     }
     if (strncmp(section, "room ", 5) == 0) {
         const char *room = section + 5;

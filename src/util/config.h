@@ -78,8 +78,28 @@ typedef struct config_accounts {
     int login_window; /* seconds */
 } config_accounts_t;
 
+/* [listener NAME]: a listening socket beside [server] listen and json_listen (docs/OPERATIONS.md,
+ * "Listeners"). */
+typedef enum { CONFIG_PROTO_HTTP = 0, CONFIG_PROTO_JSON } config_proto_t;
+
+typedef struct config_listener {
+    char *name;
+    char *address; /* "HOST:PORT"; NULL: not set (an error at startup) */
+    int protocol;  /* config_proto_t */
+    int tls;       /* 0 off, 1 on */
+    int proxy;     /* proxy_mode_t (net/proxy.h): 0 off, 1 v1, 2 v2, 3 any */
+} config_listener_t;
+
+/* [tls]: the certificate of every TLS listener. */
+typedef struct config_tls {
+    char *cert_file;       /* PEM, the server's certificate first, then its chain; "": none */
+    char *key_file;        /* PEM private key */
+    int hsts_max_age;      /* seconds in Strict-Transport-Security over TLS; 0: no header */
+    int handshake_timeout; /* seconds for a TLS handshake (and a PROXY header) */
+} config_tls_t;
+
 typedef struct config {
-    char *listen;      /* "HOST:PORT" */
+    char *listen;      /* "HOST:PORT"; "": no implicit HTTP listener */
     char *json_listen; /* the direct socket's "HOST:PORT"; "": none */
     int tunnel_grace;  /* seconds an SSE or long-poll session outlives its last request */
     int resume_window; /* seconds a session outlives its transport, for a resume; 0: none */
@@ -110,6 +130,9 @@ typedef struct config {
     size_t nrooms;
     config_group_t *groups;
     size_t ngroups;
+    config_listener_t *listeners;
+    size_t nlisteners;
+    config_tls_t tls;
 } config_t;
 
 void config_init(config_t *cfg);
@@ -117,6 +140,8 @@ void config_deinit(config_t *cfg);
 /* Reads an INI file over the current values. On error returns a negative code and writes a message
  * ("FILE:LINE: unknown key 'x' in [server]") to err. */
 int config_load_file(config_t *cfg, const char *path, char *err, size_t errlen);
+/* The listener NAME, added (HTTP, no TLS, no PROXY, no address) if missing. */
+config_listener_t *config_listener(config_t *cfg, const char *name);
 /* Sets one string member, replacing the old value. */
 void config_set_str(char **slot, const char *value);
 /* Splits "HOST:PORT" ("[::1]:80" for IPv6). Returns 0 or -EINVAL. host gets at most hostlen-1

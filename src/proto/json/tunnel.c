@@ -381,16 +381,19 @@ static void stream_attach(tunnel_t *t, const http_request_t *r, uint64_t last)
                                "Content-Type: text/event-stream\r\n"
                                "Cache-Control: no-store\r\n"
                                "X-Accel-Buffering: no\r\n"
-                               "Connection: close\r\n"
-                               "\r\n"
+                               "Connection: close\r\n";
+    static const char tail[] = "\r\n"
                                "retry: 2000\n\n";
     conn_t *c = http_conn(r);
+    const char *hsts = http_hsts(http_app(r), c);
     if (t->stream) { /* the client came back before we saw its old stream go */
         conn_t *old = t->stream;
         t->stream = NULL;
         conn_close(old, true);
     }
     conn_send_copy(c, head, sizeof(head) - 1);
+    conn_send_copy(c, hsts, strlen(hsts));
+    conn_send_copy(c, tail, sizeof(tail) - 1);
     http_hand_over(r, &stream_handler, t);
     server_conn_uncount(c); /* the session counts for its address, not its stream */
     t->stream = c;
