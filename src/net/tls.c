@@ -9,6 +9,7 @@
 #include <openssl/bio.h>
 #include <openssl/buffer.h>
 #include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
@@ -69,6 +70,8 @@ static int readable(const char *what, const char *path, char *err, size_t errlen
 static int load_ctx(const char *cert, const char *key, SSL_CTX **out, char *err, size_t errlen)
 {
     char why[256];
+    EVP_PKEY *pkey = NULL;
+    FILE *f = NULL;
     int rc;
     *out = NULL;
     if ((rc = readable("cert_file", cert, err, errlen)) < 0 ||
@@ -96,18 +99,23 @@ static int load_ctx(const char *cert, const char *key, SSL_CTX **out, char *err,
                  ssl_error(why, sizeof why));
         goto out;
     }
-    if (SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1) {
+    if ((f = fopen(key, "r")) != NULL)
+        pkey = PEM_read_PrivateKey(f, NULL, NULL, NULL);
+    if (pkey == NULL) {
         snprintf(err, errlen, "[tls] key_file %s is not a usable PEM private key: %s", key,
                  ssl_error(why, sizeof why));
         goto out;
     }
-    if (SSL_CTX_check_private_key(ctx) != 1) {
+    if (SSL_CTX_use_PrivateKey(ctx, pkey) != 1 || SSL_CTX_check_private_key(ctx) != 1) {
         snprintf(err, errlen, "[tls] key_file %s does not match the certificate in %s: %s", key,
                  cert, ssl_error(why, sizeof why));
         goto out;
     }
     rc = 0;
 out:
+    EVP_PKEY_free(pkey);
+    if (f)
+        fclose(f);
     if (rc < 0)
         SSL_CTX_free(ctx);
     else

@@ -53,6 +53,10 @@ class Server:
         self.proc = None
         self.port = None
         self.json_port = None  # the direct socket's port ([server] json_listen)
+        # every listener by name ("default", "json", [listener NAME], "tls" of --tls-listen):
+        # its port, and in `listeners` its (protocol, tls, port) when there are named ones
+        self.ports = {}
+        self.listeners = {}
         self.runs = 0
         self.stderr_files = []
         self.problems = []
@@ -80,12 +84,8 @@ class Server:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.port_file.exists():
-                # one port a line: HTTP, then the direct socket's when json_listen is set
                 text = self.port_file.read_text()
-                lines = text.split()
-                if text.endswith("\n") and lines and all(x.isdigit() for x in lines):
-                    self.port = int(lines[0])
-                    self.json_port = int(lines[1]) if len(lines) > 1 else None
+                if text.endswith("\n") and self._read_ports(text):
                     return self
             if self.proc.poll() is not None:
                 raise AssertionError(f"parleyd exited with {self.proc.returncode} at start:\n"
@@ -94,6 +94,31 @@ class Server:
         self.proc.kill()
         self.proc.wait()
         raise AssertionError(f"parleyd did not write its port file in {timeout} s:\n{self.stderr()}")
+
+    def _read_ports(self, text):
+        """The port file: the implicit listeners' ports one a line (HTTP, then the direct
+        socket's when json_listen is set), then with named listeners "NAME PROTOCOL TLS PORT"
+        for every listener (docs/OPERATIONS.md)."""
+        numbers, named = [], {}
+        for line in text.splitlines():
+            f = line.split()
+            if len(f) == 1 and f[0].isdigit():
+                numbers.append(int(f[0]))
+            elif len(f) == 4 and f[3].isdigit():
+                named[f[0]] = (f[1], f[2] == "on", int(f[3]))
+            else:
+                return False
+        if not numbers and not named:
+            return False
+        self.listeners = named
+        self.ports = {name: port for name, (_, _, port) in named.items()}
+        if numbers:
+            self.ports.setdefault("default", numbers[0])
+            if len(numbers) > 1:
+                self.ports.setdefault("json", numbers[1])
+        self.port = self.ports.get("default")
+        self.json_port = self.ports.get("json")
+        return True
 
     def stderr(self, run=None):
         f = self.stderr_files[-1 if run is None else run - 1]

@@ -75,9 +75,12 @@ class Client:
     # ---- connection --------------------------------------------------------------------------
 
     @classmethod
-    async def connect(cls, port, nick=None, colour=None, *, compression=None, path="/ws"):
+    async def connect(cls, port, nick=None, colour=None, *, compression=None, path="/ws",
+                      ssl=None):
+        """With an ssl context the connection is wss://."""
         ws = await websockets.client.connect(
-            f"ws://127.0.0.1:{port}{path}",
+            f"{'wss' if ssl else 'ws'}://127.0.0.1:{port}{path}",
+            ssl=ssl,
             ping_interval=None,
             max_size=None,
             max_queue=None,

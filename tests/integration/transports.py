@@ -21,8 +21,8 @@ class DirectConn:
         self.close_reason = None
 
     @classmethod
-    async def open(cls, port):
-        reader, writer = await asyncio.open_connection("127.0.0.1", port, limit=1 << 24)
+    async def open(cls, port, ssl=None):
+        reader, writer = await asyncio.open_connection("127.0.0.1", port, limit=1 << 24, ssl=ssl)
         return cls(reader, writer)
 
     def __aiter__(self):
@@ -52,9 +52,10 @@ class DirectConn:
         self.writer.close()
 
 
-async def direct_client(port, nick=None):
-    """A Client over a direct socket, welcome read (and hello said with nick)."""
-    conn = await DirectConn.open(port)
+async def direct_client(port, nick=None, ssl=None):
+    """A Client over a direct socket (over TLS with an ssl context), welcome read (and hello
+    said with nick)."""
+    conn = await DirectConn.open(port, ssl)
     client = Client(conn, label=nick or "")
     first = await client.next_message()
     assert first.get("type") == "welcome", first
@@ -64,9 +65,10 @@ async def direct_client(port, nick=None):
     return client
 
 
-async def http(port, method, path, body=None, headers=None, timeout=TIMEOUT):
-    """One HTTP/1.1 request on a new connection: (status, headers dict (lower-case), body bytes)."""
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+async def http(port, method, path, body=None, headers=None, timeout=TIMEOUT, ssl=None):
+    """One HTTP/1.1 request on a new connection (HTTPS with an ssl context): (status, headers
+    dict (lower-case), body bytes)."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port, ssl=ssl)
     try:
         data = b"" if body is None else (body if isinstance(body, bytes) else json.dumps(body).encode())
         head = f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
@@ -101,7 +103,7 @@ async def post(conn, kind, text):
     still be on its way, as for a WebSocket that sends after the server's close); the status is
     kept in conn.post_status."""
     status, _, body = await http(conn.port, "POST", f"/api/v1/{kind}/{conn.sid}", text.encode(),
-                                 {"Parley-Token": conn.token})
+                                 {"Parley-Token": conn.token}, ssl=conn.ssl)
     assert status in (202, 404), (status, body)
     conn.post_status = status
 
@@ -109,8 +111,9 @@ async def post(conn, kind, text):
 class SseConn:
     """One SSE stream (reopened by `reopen`, as EventSource does, with Last-Event-ID)."""
 
-    def __init__(self, port):
+    def __init__(self, port, ssl=None):
         self.port = port
+        self.ssl = ssl
         self.sid = None
         self.token = None
         self.last_id = None
@@ -120,7 +123,8 @@ class SseConn:
         self.reader = self.writer = None
 
     async def connect(self, path="/api/v1/stream", headers=None):
-        self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
+        self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port,
+                                                                 ssl=self.ssl)
         head = f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n"
         for k, v in (headers or {}).items():
             head += f"{k}: {v}\r\n"
@@ -207,8 +211,9 @@ class SseConn:
 
 
 class PollConn:
-    def __init__(self, port):
+    def __init__(self, port, ssl=None):
         self.port = port
+        self.ssl = ssl
         self.sid = self.token = None
         self.since = 0
         self.close_code = None
@@ -218,7 +223,7 @@ class PollConn:
         self.inflight = None
 
     async def open(self):
-        status, _, body = await http(self.port, "POST", "/api/v1/poll", b"")
+        status, _, body = await http(self.port, "POST", "/api/v1/poll", b"", ssl=self.ssl)
         assert status == 200, (status, body)
         msgs = json.loads(body)
         self.sid, self.token = msgs[0]["session"], msgs[0]["token"]
@@ -235,7 +240,7 @@ class PollConn:
                 raise StopAsyncIteration
             self.inflight = asyncio.ensure_future(http(
                 self.port, "GET", f"/api/v1/poll/{self.sid}?since={self.since}",
-                headers={"Parley-Token": self.token}, timeout=40))
+                headers={"Parley-Token": self.token}, timeout=40, ssl=self.ssl))
             status, _, body = await self.inflight
             if status != 200:
                 raise StopAsyncIteration
@@ -269,12 +274,12 @@ async def tunnel_client(conn, nick=None):
     return client
 
 
-async def sse_client(port, nick=None):
-    conn = SseConn(port)
+async def sse_client(port, nick=None, ssl=None):
+    conn = SseConn(port, ssl)
     status = await conn.connect()
     assert status == 200, status
     return await tunnel_client(conn, nick)
 
 
-async def poll_client(port, nick=None):
-    return await tunnel_client(await PollConn(port).open(), nick)
+async def poll_client(port, nick=None, ssl=None):
+    return await tunnel_client(await PollConn(port, ssl).open(), nick)
