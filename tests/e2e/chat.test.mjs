@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 
 const BASE = process.env.PARLEY_URL;
+const TLS_BASE = process.env.PARLEY_TLS_URL; // the same server over HTTPS (self-signed)
 const SCREENSHOT = process.env.PARLEY_SCREENSHOT ?? '/tmp/parley-e2e.png';
 const PRIVATE_SCREENSHOT = SCREENSHOT.replace(/\.png$/, '-private.png');
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
@@ -325,6 +326,50 @@ test('a lost WebSocket resumes and the missed messages arrive', async () => {
     await tom.context().close();
   }
   assert.deepEqual(pageErrors.slice(errorsBefore), [], 'no script errors in the pages');
+});
+
+// The page, its WebSocket (wss) and the SSE fallback over HTTPS on one TLS listener, in a browser
+// that accepts the test's self-signed certificate.
+test('over HTTPS the client chats over wss and falls back to SSE', { skip: !TLS_BASE && 'no PARLEY_TLS_URL' }, async () => {
+  const tlsBrowser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    headless: true,
+    args: [...CHROMIUM_ARGS, '--ignore-certificate-errors'],
+  });
+  const errors = [];
+  async function open(who, init) {
+    const context = await tlsBrowser.newContext({ viewport: { width: 1280, height: 760 } });
+    if (init) await context.addInitScript(init);
+    const page = await context.newPage();
+    page.setDefaultTimeout(15000);
+    page.on('pageerror', (e) => errors.push(`${who}: ${e.message}`));
+    page.on('console', (m) => m.type() === 'error' && errors.push(`${who}: console: ${m.text()}`));
+    const response = await page.goto(TLS_BASE);
+    assert.match(response.headers()['strict-transport-security'] ?? '', /^max-age=\d+$/);
+    await page.locator('#connection-status[data-state="open"]').waitFor();
+    return page;
+  }
+  try {
+    const tina = await open('tina');
+    const theo = await open('theo');
+    const stella = await open('stella', () => { delete window.WebSocket; });
+    assert.equal(await tina.evaluate(() => location.protocol), 'https:');
+    assert.equal(await tina.getAttribute('#connection-status', 'title'), 'Connected over WebSocket');
+    assert.equal(await stella.getAttribute('#connection-status', 'title'), 'Connected over SSE');
+    for (const [page, nick] of [[tina, 'tina'], [theo, 'theo'], [stella, 'stella']]) {
+      await join(page, nick);
+      await joined(page);
+    }
+    await member(tina, 'stella').waitFor();
+    await send(tina, 'hello over wss');
+    await messageFrom(theo, 'tina', 'hello over wss').waitFor();
+    await messageFrom(stella, 'tina', 'hello over wss').waitFor();
+    await send(stella, 'and over SSE on https');
+    await messageFrom(tina, 'stella', 'and over SSE on https').waitFor();
+  } finally {
+    await tlsBrowser.close();
+  }
+  assert.deepEqual(errors, [], 'no script errors in the pages');
 });
 
 test('a chat group under /g/NAME/ is its own chat server', async () => {
