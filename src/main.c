@@ -133,6 +133,7 @@ static int parse_args(int argc, char **argv, config_t *cfg)
 }
 
 static app_t app;
+static addr_list_t trusted; /* [server] trusted_proxies */
 static mail_template_t mail_tmpl;
 static uv_signal_t sig_term, sig_int, sig_hup;
 
@@ -308,6 +309,11 @@ int main(int argc, char **argv)
             cfg.max_connections = (int)room_for;
         }
     }
+    char err[256];
+    if (addr_list_parse(&trusted, cfg.trusted_proxies, err, sizeof err) < 0) {
+        log_error("[server] trusted_proxies: %s", err);
+        goto out_cfg;
+    }
     app.config_words = json_array();
     if (load_words(&cfg, &words) < 0)
         goto out_cfg;
@@ -334,6 +340,7 @@ int main(int argc, char **argv)
         .max_per_address = cfg.max_connections_per_address,
         .output_cap = cfg.output_cap,
         .handshake_ms = (uint64_t)cfg.tls.handshake_timeout * 1000,
+        .trusted = &trusted,
     };
     app.server = server_new(&loop, &nopt, NULL, &app);
     if (listeners_open(&app) < 0)
@@ -380,6 +387,7 @@ out_groups:
 out_cfg:
     wordlist_free(words); /* after the groups' cores: they borrow it */
     json_decref(app.config_words);
+    addr_list_deinit(&trusted);
     log_close();
     config_deinit(&cfg);
     return exit_code;

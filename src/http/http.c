@@ -25,10 +25,13 @@ struct http_conn {
     } hdr[HTTP_MAX_HEADERS];
     unsigned nhdr;
     enum last_cb last;
+    size_t line_len; /* bytes of the header line being read (name and value) */
     buf_t body;
-    int error_status; /* set by a callback that rejects the request */
-    bool started;     /* a byte of the current request has arrived */
+    int error_status;       /* set by a callback that rejects the request */
+    const char *error_text; /* and its answer's text */
+    bool started;           /* a byte of the current request has arrived */
     bool head_done;
+    bool between; /* waiting for a next request (keepalive_timeout runs, not header_timeout) */
     bool handed_over;
     http_later_t *later; /* an answer pending (http_later) */
     buf_t stash;         /* bytes that arrived meanwhile */
@@ -80,16 +83,33 @@ static void reset_request(http_conn_t *h)
     h->nhdr = 0;
     h->last = CB_NONE;
     h->error_status = 0;
+    h->error_text = NULL;
+    h->line_len = 0;
     h->started = false;
     h->head_done = false;
 }
 
+static int reject(http_conn_t *h, int status, const char *text)
+{
+    h->error_status = status;
+    h->error_text = text;
+    return -1;
+}
+
 static int append_head(http_conn_t *h, const char *at, size_t len)
 {
-    if (buf_append(&h->head, at, len) < 0) {
-        h->error_status = 431;
-        return -1;
-    }
+    if (buf_append(&h->head, at, len) < 0)
+        return reject(h, 431, "request head too large");
+    return 0;
+}
+
+/* Header lines (name and value) longer than [limits] max_header are refused on their own, so
+ * that one line cannot take the whole head. */
+static int count_line(http_conn_t *h, size_t len)
+{
+    h->line_len += len;
+    if (h->line_len > h->app->cfg->max_header)
+        return reject(h, 431, "request header field too large");
     return 0;
 }
 
@@ -97,6 +117,10 @@ static int on_message_begin(llhttp_t *p)
 {
     http_conn_t *h = p->data;
     h->started = true;
+    if (h->between) { /* the next request began: it has header_timeout to arrive */
+        h->between = false;
+        conn_timer_start(h->conn, (uint64_t)h->app->cfg->header_timeout * 1000);
+    }
     return 0;
 }
 
@@ -111,17 +135,18 @@ static int on_header_field(llhttp_t *p, const char *at, size_t len)
 {
     http_conn_t *h = p->data;
     if (h->last != CB_FIELD) {
-        if (h->nhdr == HTTP_MAX_HEADERS) {
-            h->error_status = 431;
-            return -1;
-        }
+        if (h->nhdr == HTTP_MAX_HEADERS)
+            return reject(h, 431, "too many header fields");
         if (append_head(h, "", 1) < 0) /* terminate the target or the previous value */
             return -1;
         h->hdr[h->nhdr].name = (unsigned)h->head.len;
         h->hdr[h->nhdr].value = 0;
         h->nhdr++;
+        h->line_len = 0;
     }
     h->last = CB_FIELD;
+    if (count_line(h, len) < 0)
+        return -1;
     return append_head(h, at, len);
 }
 
@@ -134,6 +159,8 @@ static int on_header_value(llhttp_t *p, const char *at, size_t len)
         h->hdr[h->nhdr - 1].value = (unsigned)h->head.len;
     }
     h->last = CB_VALUE;
+    if (count_line(h, len) < 0)
+        return -1;
     return append_head(h, at, len);
 }
 
@@ -144,6 +171,8 @@ static int on_headers_complete(llhttp_t *p)
         return -1;
     if (h->last == CB_FIELD) /* a name without a value */
         h->hdr[h->nhdr - 1].value = (unsigned)h->head.len - 1;
+    if ((p->flags & F_CONTENT_LENGTH) && p->content_length > h->app->cfg->max_body)
+        return reject(h, 413, "request body too large"); /* before it is sent */
     h->head_done = true; /* the timer keeps running: the body must arrive in time too */
     return 0;
 }
@@ -151,10 +180,8 @@ static int on_headers_complete(llhttp_t *p)
 static int on_body(llhttp_t *p, const char *at, size_t len)
 {
     http_conn_t *h = p->data;
-    if (buf_append(&h->body, at, len) < 0) {
-        h->error_status = 413;
-        return -1;
-    }
+    if (buf_append(&h->body, at, len) < 0)
+        return reject(h, 413, "request body too large");
     return 0;
 }
 
@@ -312,6 +339,33 @@ static void fail(http_conn_t *h, int status, const char *text)
 
 enum dispatch_result { D_KEEP, D_CLOSED, D_HANDED_OVER, D_LATER };
 
+/* Waits for the next request on a keep-alive connection. */
+static void wait_next(http_conn_t *h)
+{
+    h->between = true;
+    conn_timer_start(h->conn, (uint64_t)h->app->cfg->keepalive_timeout * 1000);
+}
+
+/* Hands the request's X-Forwarded-For (every such header line, joined) to the server, which
+ * believes it only from a trusted proxy. -EMFILE: the client is at max_connections_per_address. */
+static int forwarded(http_conn_t *h)
+{
+    const server_options_t *o = server_options(conn_server(h->conn));
+    if (o->trusted == NULL || o->trusted->n == 0)
+        return 0;
+    buf_t xff;
+    buf_init(&xff, h->head.len + 1);
+    for (unsigned i = 0; i < h->nhdr; i++)
+        if (strcasecmp(h->head.base + h->hdr[i].name, "X-Forwarded-For") == 0) {
+            if (xff.len)
+                buf_append(&xff, ",", 1);
+            buf_appends(&xff, h->head.base + h->hdr[i].value);
+        }
+    int rc = server_conn_forwarded(h->conn, xff.base, xff.len);
+    buf_deinit(&xff);
+    return rc;
+}
+
 /* Builds the request view and routes it. After D_CLOSED, h is gone. */
 static enum dispatch_result dispatch(http_conn_t *h)
 {
@@ -338,7 +392,10 @@ static enum dispatch_result dispatch(http_conn_t *h)
     r.path = path;
     conn_t *c = h->conn;
     conn_timer_stop(c);
-    http_route(&r);
+    if (forwarded(h) < 0)
+        fail(h, 429, "too many connections from your address");
+    else
+        http_route(&r);
     free(path);
     if (conn_closing(c))
         return D_CLOSED;
@@ -346,8 +403,8 @@ static enum dispatch_result dispatch(http_conn_t *h)
         return D_HANDED_OVER;
     reset_request(h);
     if (h->later)
-        return D_LATER; /* the header timer restarts with the answer */
-    conn_timer_start(c, (uint64_t)h->app->cfg->header_timeout * 1000);
+        return D_LATER; /* the keep-alive timer starts with the answer */
+    wait_next(h);
     return D_KEEP;
 }
 
@@ -420,10 +477,8 @@ static void http_on_read(conn_t *c, const char *data, size_t len)
             fail(h, 400, "unexpected upgrade");
             return;
         }
-        if (h->error_status == 431)
-            fail(h, 431, "request head too large");
-        else if (h->error_status == 413)
-            fail(h, 413, "request body too large");
+        if (h->error_status)
+            fail(h, h->error_status, h->error_text);
         else {
             log_debug("bad request: %s", llhttp_errno_name(err));
             fail(h, 400, "bad request");
@@ -455,9 +510,10 @@ void http_accept(app_t *app, conn_t *c)
     http_conn_t *h = xcalloc(1, sizeof(*h));
     h->app = app;
     h->conn = c;
-    buf_init(&h->head, HTTP_MAX_HEAD);
-    buf_init(&h->body, HTTP_MAX_BODY);
-    buf_init(&h->stash, HTTP_MAX_HEAD + HTTP_MAX_BODY + 4096);
+    const config_t *cfg = app->cfg;
+    buf_init(&h->head, cfg->max_head);
+    buf_init(&h->body, cfg->max_body);
+    buf_init(&h->stash, cfg->max_head + cfg->max_body + 4096);
     llhttp_init(&h->parser, HTTP_REQUEST, &settings);
     h->parser.data = h;
     conn_set_handler(c, &http_handler, h);
@@ -496,7 +552,7 @@ void http_later_end(http_later_t *l)
     conn_t *c = h->conn;
     if (conn_closing(c))
         return;
-    conn_timer_start(c, (uint64_t)h->app->cfg->header_timeout * 1000);
+    wait_next(h);
     if (h->stash.len > 0) {
         size_t len;
         char *data = buf_steal(&h->stash, &len);

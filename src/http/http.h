@@ -13,9 +13,9 @@
 #include "app.h"
 #include "net/conn.h"
 
-#define HTTP_MAX_HEAD    8192
+/* Header fields in one request (beyond: 431). The head's and one line's size and the body's are
+ * the configuration's [limits] max_head, max_header and max_body. */
 #define HTTP_MAX_HEADERS 64
-#define HTTP_MAX_BODY    (64 * 1024)
 
 typedef struct http_conn http_conn_t;
 

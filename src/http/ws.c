@@ -42,6 +42,7 @@ struct ws {
     struct ws_rx *rx; /* NULL while idle */
     bool close_sent;
     uint16_t close_code; /* the code of the close frame sent; 0: none */
+    bool pinged;         /* idle: a ping went out at idle_timeout / 2 and nothing came back yet */
 };
 
 /* The input of the on_read being handled (one loop thread: one at a time). */
@@ -322,12 +323,37 @@ static void message_done(ws_t *ws)
     (void)c;
 }
 
+/* [server] idle_timeout: the timer runs for half of it from the last byte received; when it
+ * fires the first time the peer gets a ping, the second time (still nothing) a close 1001. */
+static void idle_arm(ws_t *ws)
+{
+    int idle = ws->group->app->cfg->idle_timeout;
+    ws->pinged = false;
+    if (idle > 0)
+        conn_timer_start(ws->conn, (uint64_t)idle * 500);
+}
+
+static void ws_on_timer(conn_t *c)
+{
+    ws_t *ws = conn_data(c);
+    if (ws->pinged) {
+        ws_close(ws, 1001, "idle timeout");
+        return;
+    }
+    rbuf_t *b = frame(OP_PING, "idle", 4);
+    ws_send(ws, b);
+    rbuf_unref(b);
+    ws->pinged = true;
+    conn_timer_start(c, (uint64_t)ws->group->app->cfg->idle_timeout * 500);
+}
+
 static void ws_on_read(conn_t *c, const char *data, size_t len)
 {
     static const struct wslay_frame_callbacks cbs = {NULL, feed, no_mask};
     ws_t *ws = conn_data(c);
     if (ws->close_sent)
         return; /* closing: input is ignored */
+    idle_arm(ws);
     input.p = data;
     input.len = len;
     if (ws->rx == NULL) {
@@ -388,7 +414,7 @@ static void ws_on_close(conn_t *c)
 static const conn_handler_t ws_conn_handler = {
     .on_read = ws_on_read,
     .on_close = ws_on_close,
-    .on_timer = NULL,
+    .on_timer = ws_on_timer,
 };
 
 /* ---- the handshake ---- */
@@ -480,6 +506,7 @@ void ws_upgrade(const http_request_t *r, const ws_handler_t *h)
     ws->group = http_group(r);
     ws->h = h;
     http_hand_over(r, &ws_conn_handler, ws);
+    idle_arm(ws);
     server_stats(app->server)->websockets++;
     h->on_open(ws);
 }

@@ -476,6 +476,7 @@ static void on_closed(uv_handle_t *h)
         c->tr->free(c);
     free(c->proxy);
     free(c->addr);
+    free(c->client);
     free(c);
 }
 
@@ -499,7 +500,9 @@ void conn_peer(const conn_t *c, char *out, size_t outlen)
     struct sockaddr_storage ss;
     char ip[64] = "?";
     int port = 0;
-    if (conn__peer_addr(c, &ss) == 0) {
+    if (c->client) {
+        addr_format(c->client, ip, sizeof(ip)); /* forwarded by a trusted proxy: no port */
+    } else if (conn__peer_addr(c, &ss) == 0) {
         if (ss.ss_family == AF_INET6) {
             uv_ip6_name((struct sockaddr_in6 *)&ss, ip, sizeof(ip));
             port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);

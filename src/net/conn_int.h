@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <sys/socket.h>
 
+#include "net/addr.h"
 #include "net/conn.h"
 #include "util/list.h"
 
@@ -44,6 +45,8 @@ struct conn {
     uint64_t deadline;             /* loop time (ms) the timer fires at */
     list_t flush_node;             /* linked while waiting for the pre-poll flush */
     struct peer_count *peer; /* the peer address's count of open connections; NULL: not counted */
+    addr_t
+        *client; /* the client a trusted proxy forwards for (server_conn_forwarded); NULL: peer */
     /* output queue: a ring of buffer references; q is NULL while empty */
     rbuf_t **q;
     unsigned qhead, qlen, qcap;

@@ -15,7 +15,7 @@
 #include <uthash.h>
 
 #define SCRATCH_LEN      (64 * 1024)
-#define DEADLINE_CLASSES 4
+#define DEADLINE_CLASSES 8
 
 /* Connections waiting for a timer of one duration, oldest (earliest deadline) first. */
 struct deadline_class {
@@ -115,28 +115,36 @@ server_t *server_new(uv_loop_t *loop, const server_options_t *opt, server_accept
     return s;
 }
 
-/* The count entry of c's peer address, created at 0 if missing; NULL if the address is unknown
- * (a connection reset before we asked), which leaves the connection uncounted. */
-static struct peer_count *peer_lookup(server_t *s, conn_t *c)
+/* The address c counts for: the client a trusted proxy forwards for, else the socket's peer (an
+ * IPv6 peer's /64). false when it counts for none: its address is unknown (a connection reset
+ * before we asked) or it is a trusted proxy speaking for itself. */
+static bool peer_key(const server_t *s, const conn_t *c, addr_t *key)
 {
     struct sockaddr_storage ss;
-    uint8_t key[16] = {0};
-    if (conn__peer_addr(c, &ss) != 0)
-        return NULL;
-    if (ss.ss_family == AF_INET) {
-        key[10] = key[11] = 0xff; /* ::ffff:a.b.c.d */
-        memcpy(key + 12, &((struct sockaddr_in *)&ss)->sin_addr, 4);
-    } else if (ss.ss_family == AF_INET6) {
-        const struct in6_addr *a = &((struct sockaddr_in6 *)&ss)->sin6_addr;
-        memcpy(key, a, IN6_IS_ADDR_V4MAPPED(a) ? 16 : 8);
+    if (c->client) {
+        *key = *c->client;
     } else {
-        return NULL;
+        if (conn__peer_addr(c, &ss) != 0 || addr_from_sockaddr((struct sockaddr *)&ss, key) < 0)
+            return false;
+        if (s->opt.trusted && addr_list_match(s->opt.trusted, key))
+            return false;
     }
+    if (!addr_is_v4(key))
+        memset(key->b + 8, 0, 8);
+    return true;
+}
+
+/* The count entry of c's address, created at 0 if missing; NULL if c counts for none. */
+static struct peer_count *peer_lookup(server_t *s, conn_t *c)
+{
+    addr_t key;
+    if (!peer_key(s, c, &key))
+        return NULL;
     struct peer_count *p;
-    HASH_FIND(hh, s->peers, key, sizeof(key), p);
+    HASH_FIND(hh, s->peers, key.b, sizeof(key.b), p);
     if (p == NULL) {
         p = xcalloc(1, sizeof(*p));
-        memcpy(p->addr, key, sizeof(key));
+        memcpy(p->addr, key.b, sizeof(key.b));
         HASH_ADD(hh, s->peers, addr, sizeof(p->addr), p);
     }
     return p;
@@ -186,6 +194,51 @@ void server_peer_release(server_t *s, server_peer_t *p)
 void server_conn_uncount(conn_t *c)
 {
     peer_release(c->server, c);
+}
+
+/* Whether c's peer (the socket's, or the one a PROXY header named) is a trusted proxy. */
+static bool from_trusted(const server_t *s, const conn_t *c)
+{
+    struct sockaddr_storage ss;
+    addr_t a;
+    if (s->opt.trusted == NULL || s->opt.trusted->n == 0)
+        return false;
+    if (conn__peer_addr(c, &ss) != 0 || addr_from_sockaddr((struct sockaddr *)&ss, &a) < 0)
+        return false;
+    return addr_list_match(s->opt.trusted, &a);
+}
+
+int server_conn_forwarded(conn_t *c, const char *xff, size_t len)
+{
+    server_t *s = c->server;
+    addr_t a;
+    if (!from_trusted(s, c))
+        return 0;
+    bool have = xff && addr_forwarded_for(s->opt.trusted, xff, len, &a) == 0;
+    if (!have && c->client == NULL)
+        return 0;
+    if (have && c->client && memcmp(c->client, &a, sizeof(a)) == 0)
+        return 0; /* the same client as the previous request */
+    peer_release(s, c);
+    free(c->client);
+    c->client = NULL;
+    if (have) {
+        c->client = xmalloc(sizeof(a));
+        *c->client = a;
+    }
+    if (s->opt.max_per_address <= 0)
+        return 0;
+    struct peer_count *p = peer_lookup(s, c);
+    if (p && p->n >= (unsigned)s->opt.max_per_address) {
+        s->stats.refused++;
+        s->stats.refused_per_address++;
+        return -EMFILE;
+    }
+    if (p) {
+        p->n++;
+        c->peer = p;
+    }
+    return 0;
 }
 
 /* Answers a connection we will not serve and closes it; it lives for at most the close grace

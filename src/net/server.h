@@ -9,6 +9,7 @@
 
 #include <uv.h>
 
+#include "net/addr.h"
 #include "net/conn.h"
 
 typedef struct server_options {
@@ -18,6 +19,9 @@ typedef struct server_options {
     size_t output_cap; /* bytes queued per connection before conn_send refuses */
     /* ms for a PROXY header and a TLS handshake to complete on listeners with them */
     uint64_t handshake_ms;
+    /* Reverse proxies whose X-Forwarded-For is believed (borrowed; NULL or empty: none). Their
+     * connections are not counted against max_per_address; what they forward for is. */
+    const addr_list_t *trusted;
 } server_options_t;
 
 typedef struct server_stats {
@@ -73,6 +77,13 @@ int server_peer_take(server_t *s, conn_t *c, server_peer_t **out);
 void server_peer_release(server_t *s, server_peer_t *p);
 /* Stops counting c against its address (a connection carrying a session that counts already). */
 void server_conn_uncount(conn_t *c);
+
+/* The client of c's current request as a trusted proxy forwards it: xff is the request's
+ * X-Forwarded-For value (all its header lines joined with commas; NULL: none). Ignored (0) unless
+ * c's peer is a trusted proxy; then the forwarded address (none: the proxy itself) becomes what
+ * conn_peer shows and what max_per_address counts. -EMFILE when that address is at
+ * max_per_address (c is then not counted; answer 429 and close). */
+int server_conn_forwarded(conn_t *c, const char *xff, size_t len);
 
 /* Calls fn for every open connection (fn may close it). */
 void server_foreach_conn(server_t *s, void (*fn)(conn_t *c, void *ud), void *ud);

@@ -30,6 +30,12 @@ void config_init(config_t *cfg)
     cfg->max_connections = 19000;
     cfg->max_connections_per_address = 64;
     cfg->header_timeout = 10;
+    cfg->keepalive_timeout = 60;
+    cfg->idle_timeout = 120;
+    config_set_str(&cfg->trusted_proxies, "");
+    cfg->max_head = 8192;
+    cfg->max_header = 4096;
+    cfg->max_body = 65536;
     cfg->max_message = 16384;
     cfg->max_text = 4000;
     cfg->output_cap = 1048576;
@@ -78,6 +84,7 @@ void config_deinit(config_t *cfg)
     free(cfg->data_dir);
     free(cfg->web_root);
     free(cfg->admin_token);
+    free(cfg->trusted_proxies);
     free(cfg->public_url);
     free(cfg->accounts.banned);
     free(cfg->port_file);
@@ -242,6 +249,12 @@ static const struct key keys[] = {
     NUM("server", "max_connections", K_INT, max_connections, 1, 1000000),
     NUM("server", "max_connections_per_address", K_INT, max_connections_per_address, 0, 1000000),
     NUM("server", "header_timeout", K_INT, header_timeout, 1, 3600),
+    NUM("server", "keepalive_timeout", K_INT, keepalive_timeout, 1, 3600),
+    NUM("server", "idle_timeout", K_INT, idle_timeout, 0, 86400),
+    STR("server", "trusted_proxies", trusted_proxies),
+    NUM("limits", "max_head", K_SIZE, max_head, 1024, 1024 * 1024),
+    NUM("limits", "max_header", K_SIZE, max_header, 256, 1024 * 1024),
+    NUM("limits", "max_body", K_SIZE, max_body, 1024, 64 * 1024 * 1024),
     NUM("limits", "max_message", K_SIZE, max_message, 64, 16 * 1024 * 1024),
     NUM("limits", "max_text", K_SIZE, max_text, 1, 1024 * 1024),
     NUM("limits", "output_cap", K_SIZE, output_cap, 4096, 1LL << 32),

@@ -113,6 +113,12 @@ typedef struct config {
     int max_connections;
     int max_connections_per_address; /* 0: no limit */
     int header_timeout;              /* seconds */
+    int keepalive_timeout;           /* seconds an idle keep-alive HTTP connection stays open */
+    int idle_timeout;      /* seconds of silence before a WebSocket/direct session ends; 0: never */
+    char *trusted_proxies; /* addresses and CIDR blocks whose X-Forwarded-For counts; "": none */
+    size_t max_head;       /* [limits] bytes of an HTTP request head */
+    size_t max_header;     /* [limits] bytes of one header line (name and value) */
+    size_t max_body;       /* [limits] bytes of an HTTP request body */
     size_t max_message;
     size_t max_text;
     size_t output_cap;

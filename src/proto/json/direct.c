@@ -19,6 +19,7 @@ typedef struct direct {
     jsess_t *js;
     lines_t in;
     bool close_sent;
+    bool pinged; /* idle: the keepalive line went out and nothing came back yet */
 } direct_t;
 
 /* The last line of a closing connection (forced past the output cap). */
@@ -92,11 +93,39 @@ static int on_line(void *ud, const char *line, size_t len)
     return d->close_sent; /* a slow reader: read no further commands */
 }
 
+/* [server] idle_timeout, as for a WebSocket (http/ws.c): after half of it without a byte from
+ * the client it gets {"type":"keepalive"}, after the other half the close message 1001. */
+static void idle_arm(direct_t *d)
+{
+    d->pinged = false;
+    if (d->app->cfg->idle_timeout > 0)
+        conn_timer_start(d->conn, (uint64_t)d->app->cfg->idle_timeout * 500);
+}
+
+static void on_timer(conn_t *c)
+{
+    direct_t *d = conn_data(c);
+    if (d->pinged) {
+        /* a peer gone silent is a lost connection: on_close detaches the session (resume) */
+        send_close_line(d, 1001, "idle timeout");
+        conn_close(c, true);
+        return;
+    }
+    /* not a session message (no sequence number): straight onto the connection */
+    static const char line[] = "{\"type\":\"keepalive\"}\n";
+    rbuf_t *b = rbuf_from(line, sizeof(line) - 1);
+    conn_send(c, b);
+    rbuf_unref(b);
+    d->pinged = true;
+    conn_timer_start(c, (uint64_t)d->app->cfg->idle_timeout * 500);
+}
+
 static void on_read(conn_t *c, const char *data, size_t len)
 {
     direct_t *d = conn_data(c);
     if (d->close_sent)
         return; /* closing soon: the rest is not read */
+    idle_arm(d);
     int rc = lines_feed(&d->in, data, len, d->app->cfg->max_message, on_line, d);
     if (rc == -EMSGSIZE) {
         json_t *o = json_pack("{s:s,s:n,s:s,s:s}", "type", "error", "id", "code",
@@ -119,7 +148,7 @@ static void on_close(conn_t *c)
     free(d);
 }
 
-static const conn_handler_t direct_handler = {on_read, on_close, NULL};
+static const conn_handler_t direct_handler = {on_read, on_close, on_timer};
 
 void json_direct_accept(void *ud, conn_t *c)
 {
@@ -134,6 +163,7 @@ void json_direct_accept(void *ud, conn_t *c)
         return;
     }
     d->js = json_session_new(&direct_transport, d, group_default(app), NULL);
+    idle_arm(d);
 }
 
 const char json_direct_refuse_full[] =

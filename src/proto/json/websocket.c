@@ -46,7 +46,9 @@ static void on_close(ws_t *ws)
     if (js == NULL)
         return;
     uint16_t code = ws_close_code(ws);
-    if (code != 0 && code != 1000)
+    /* 1001 here is the idle timeout (ws.c; shutdown closes through ws_tr_close): a peer gone
+     * silent is a lost connection, so its session is detached like one */
+    if (code != 0 && code != 1000 && code != 1001)
         json_session_free(js);
     else
         json_session_gone(js);
