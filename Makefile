@@ -5,6 +5,12 @@ V ?= release
 ifeq ($(V),asan)
   OUT := build/asan
   OPT := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+else ifeq ($(V),fuzz)
+  # libFuzzer harnesses (fuzz/, docs/FUZZING.md): everything built by clang with coverage hooks
+  OUT := build/fuzz
+  CC := clang
+  OPT := -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer \
+         -fno-sanitize-recover=undefined
 else
   OUT := build
   OPT := -O2 -g
@@ -30,7 +36,8 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(OUT)/tests/unit/%)
 TOOLS := $(notdir $(wildcard tools/*))
 TOOLS_BIN := $(TOOLS:%=$(OUT)/%)
 
-.PHONY: all run check deps deps-check unit integration e2e test-asan clean format
+.PHONY: all run check deps deps-check unit integration e2e test-asan clean format fuzz fuzz-bins \
+        fuzz-smoke
 
 all: $(OUT)/parleyd $(TOOLS_BIN) $(UNIT_BIN)
 
@@ -71,7 +78,16 @@ $(OUT)/tests/unit/%: tests/unit/%.c $(LIB)
 	@echo "  TEST    $@"
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -Itests/unit -o $@ $< $(LIB) $(LDFLAGS) $(LDLIBS) -lcmocka
 
--include $(OBJ:.o=.d) $(OUT)/src/main.d $(UNIT_BIN:=.d)
+# fuzz/fuzz_NAME.c + fuzz/kit.c -> build/fuzz/fuzz_NAME (make V=fuzz fuzz-bins)
+FUZZERS := $(patsubst fuzz/%.c,%,$(wildcard fuzz/fuzz_*.c))
+FUZZ_BIN := $(FUZZERS:%=$(OUT)/fuzz/%)
+$(OUT)/fuzz/fuzz_%: $(OUT)/fuzz/fuzz_%.o $(OUT)/fuzz/kit.o $(LIB)
+	@echo "  LINK    $@"
+	$(Q)$(CC) -fsanitize=fuzzer,address,undefined -o $@ $^ $(LDLIBS)
+fuzz-bins: $(FUZZ_BIN)
+.SECONDARY: $(FUZZ_BIN:=.o) $(OUT)/fuzz/kit.o
+
+-include $(OBJ:.o=.d) $(OUT)/src/main.d $(UNIT_BIN:=.d) $(FUZZ_BIN:=.d) $(OUT)/fuzz/kit.d
 
 deps:
 	@sh scripts/deps.sh run
@@ -85,11 +101,22 @@ run: deps
 	@echo "Starting parleyd: open http://localhost:8080/ in your browser (Ctrl-C stops it)."
 	./build/parleyd --data-dir ./var --web-root ./web $(ARGS)
 
-# Everything: dependencies, both builds, unit tests, integration tests, browser test.
+# Everything: dependencies, both builds, unit tests, integration tests, browser test, fuzz smoke.
 check: deps-check
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory V=asan all
+	@$(MAKE) --no-print-directory V=fuzz fuzz-bins
 	@sh scripts/check.sh
+
+# Each harness for FUZZ_RUNS executions (default 200000) from its corpus (docs/FUZZING.md).
+fuzz: deps-check
+	@$(MAKE) --no-print-directory V=fuzz fuzz-bins
+	@sh scripts/fuzz.sh run
+
+# The regression inputs and a short run of each harness (part of make check).
+fuzz-smoke:
+	@$(MAKE) --no-print-directory V=fuzz fuzz-bins
+	@sh scripts/check.sh fuzz
 
 unit:
 	@sh scripts/check.sh unit

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Runs the test suites. Usage: scripts/check.sh [unit|integration|e2e|all]
+# Runs the test suites. Usage: scripts/check.sh [unit|integration|e2e|fuzz|all]
 # Unit and integration tests run against both builds (build/ and build/asan/).
 set -u
 what="${1:-all}"
@@ -41,6 +41,12 @@ if [ "$what" = e2e ] || [ "$what" = all ]; then
         PARLEYD="$PWD/$dir/parleyd" sh tests/e2e/run.sh
         note "e2e($dir)" $?
     done
+fi
+
+if [ "$what" = fuzz ] || [ "$what" = all ]; then
+    echo "== fuzz smoke (build/fuzz, docs/FUZZING.md)"
+    sh scripts/fuzz.sh smoke
+    note "fuzz" $?
 fi
 
 echo

@@ -41,8 +41,8 @@ bool addr_is_v4(const addr_t *a)
 static int parse_bare(const char *s, size_t len, addr_t *out)
 {
     char tmp[INET6_ADDRSTRLEN];
-    if (len == 0 || len >= sizeof(tmp))
-        return -EINVAL;
+    if (len == 0 || len >= sizeof(tmp) || memchr(s, '\0', len))
+        return -EINVAL; /* inet_pton would stop at a NUL and take a prefix */
     memcpy(tmp, s, len);
     tmp[len] = '\0';
     struct in_addr v4;

@@ -195,11 +195,8 @@ static void on_write(uv_write_t *req, int status)
 {
     write_req_t *w = (write_req_t *)req;
     conn_t *c = w->conn;
-    size_t bytes = 0;
-    for (unsigned i = 0; i < w->n; i++) {
-        bytes += w->bufs[i]->len;
+    for (unsigned i = 0; i < w->n; i++)
         rbuf_unref(w->bufs[i]);
-    }
     c->inflight = 0;
     c->writing = false;
     free(w);

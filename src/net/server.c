@@ -329,6 +329,21 @@ void server__setup_failed(conn_t *c, const char *why)
     conn_close(c, false);
 }
 
+conn_t *server_adopt(server_t *s, int fd, server_accept_cb cb, void *ud)
+{
+    conn_t *c = conn__new(s);
+    if (uv_tcp_open(&c->tcp, fd) != 0) {
+        uv_close((uv_handle_t *)&c->tcp, (uv_close_cb)free);
+        return NULL;
+    }
+    list_push_back(&s->conns, &c->all_node);
+    s->stats.open++;
+    s->stats.accepted++;
+    conn__start(c);
+    cb(ud, c);
+    return c;
+}
+
 int server_listen(server_t *s, const char *host, int port, int *bound_port)
 {
     server_listen_opts_t o = {s->accept_cb, s->accept_ud, refuse_503, refuse_429, NULL, PROXY_OFF};

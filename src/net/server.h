@@ -68,6 +68,10 @@ typedef struct server_listen_opts {
 int server_listen_with(server_t *s, const char *host, int port, const server_listen_opts_t *o,
                        int *bound_port);
 void server_stop_listening(server_t *s);
+/* A connection on a socket the caller opened (fd: a connected stream socket, e.g. one end of a
+ * socketpair; the connection owns it), handed to cb as if accepted, without the connection
+ * limits. NULL if libuv refuses the descriptor. The seam of the fuzz harnesses (fuzz/kit.c). */
+conn_t *server_adopt(server_t *s, int fd, server_accept_cb cb, void *ud);
 /* Per-address counts for sessions that outlive their connections (HTTP tunnels): a session
  * counts as one connection of its address. server_peer_take moves c's own count to the session
  * (c is no longer counted) or, if c has none, adds one, refusing with -EMFILE at

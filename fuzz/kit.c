@@ -1,0 +1,201 @@
+#include "kit.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "auth/mail.h"
+#include "auth/mailer.h"
+#include "group.h"
+#include "http/http.h"
+#include "http/ws.h"
+#include "proto/json/json_proto.h"
+#include "util/log.h"
+
+#define MAX_CLIENTS 32
+#define SETTLE_PASSES 2000
+
+static struct {
+    uv_loop_t loop;
+    config_t cfg;
+    app_t app;
+    mail_template_t tmpl;
+    addr_list_t trusted;
+    char dir[256];
+    int fds[MAX_CLIENTS]; /* open client ends, -1: free slot */
+    bool ready;
+} kit;
+
+static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    return remove(path);
+}
+
+static void kit_cleanup(void)
+{
+    if (kit.dir[0])
+        nftw(kit.dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static void on_accept(void *ud, conn_t *c)
+{
+    http_accept(ud, c);
+}
+
+static void die(const char *what)
+{
+    fprintf(stderr, "fuzz kit: %s\n", what);
+    abort();
+}
+
+app_t *kit_app(void)
+{
+    if (kit.ready)
+        return &kit.app;
+    for (int i = 0; i < MAX_CLIENTS; i++)
+        kit.fds[i] = -1;
+    const char *base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
+    snprintf(kit.dir, sizeof kit.dir, "%s/parley-fuzz-XXXXXX", base);
+    if (mkdtemp(kit.dir) == NULL)
+        die("cannot make a temporary directory");
+    atexit(kit_cleanup);
+    signal(SIGPIPE, SIG_IGN); /* as parleyd: a client gone is a write error, not a death */
+    log_set_level_name(getenv("FUZZ_LOG") ? getenv("FUZZ_LOG") : "error");
+
+    config_t *cfg = &kit.cfg;
+    config_init(cfg);
+    config_set_str(&cfg->data_dir, kit.dir);
+    config_set_str(&cfg->web_root, getenv("FUZZ_WEB_ROOT") ? getenv("FUZZ_WEB_ROOT") : "web");
+    config_set_str(&cfg->admin_token, "fuzz-admin-token");
+    config_set_str(&cfg->json_listen, "127.0.0.1:0");
+    config_set_str(&cfg->trusted_proxies, "127.0.0.0/8, ::1");
+    cfg->accounts.hash_limits = 0; /* min: a login must not cost the fuzzer 50 ms */
+    cfg->max_connections_per_address = 8;
+    char err[256];
+    if (addr_list_parse(&kit.trusted, cfg->trusted_proxies, err, sizeof err) < 0)
+        die(err);
+
+    uv_loop_init(&kit.loop);
+    app_t *app = &kit.app;
+    app->loop = &kit.loop;
+    app->cfg = cfg;
+    app->started_ms = app_now_ms();
+    app->words = wordlist_new();
+    app->config_words = json_array();
+    app->public_url = strdup("http://localhost:8080");
+    if (mail_template_init(&kit.tmpl, "", err, sizeof err) < 0)
+        die(err);
+    app->mail_tmpl = &kit.tmpl;
+    if (mailer_new(app->loop, &cfg->mail, &app->mailer) < 0)
+        die("mailer");
+    if (groups_open(app) < 0)
+        die("cannot open the chat groups");
+    server_options_t opt = {
+        .max_connections = cfg->max_connections,
+        .max_per_address = cfg->max_connections_per_address,
+        .output_cap = cfg->output_cap,
+        .trusted = &kit.trusted,
+    };
+    app->server = server_new(&kit.loop, &opt, on_accept, app);
+    kit.ready = true;
+    return app;
+}
+
+int kit_connect(kit_client_t *k, server_accept_cb cb, void *ud)
+{
+    app_t *app = kit_app();
+    int sv[2], slot = -1;
+    k->fd = -1;
+    for (int i = 0; i < MAX_CLIENTS && slot < 0; i++)
+        if (kit.fds[i] < 0)
+            slot = i;
+    if (slot < 0)
+        return -EMFILE;
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) < 0)
+        return -errno;
+    if (server_adopt(app->server, sv[1], cb ? cb : on_accept, cb ? ud : app) == NULL) {
+        close(sv[0]);
+        close(sv[1]);
+        return -EINVAL;
+    }
+    kit.fds[slot] = k->fd = sv[0];
+    return 0;
+}
+
+/* Reads and discards what waits on fd (or keeps up to cap bytes in buf); the count kept. */
+static size_t drain(int fd, char *buf, size_t cap)
+{
+    char tmp[16384];
+    size_t kept = 0;
+    for (int i = 0; i < 4096; i++) {
+        ssize_t n = read(fd, tmp, sizeof tmp);
+        if (n <= 0)
+            break;
+        if (buf && kept + 1 < cap) {
+            size_t take = (size_t)n < cap - 1 - kept ? (size_t)n : cap - 1 - kept;
+            memcpy(buf + kept, tmp, take);
+            kept += take;
+        }
+    }
+    if (buf && cap)
+        buf[kept] = '\0';
+    return kept;
+}
+
+void kit_run(void)
+{
+    for (int pass = 0; pass < 4; pass++)
+        uv_run(&kit.loop, UV_RUN_NOWAIT);
+}
+
+void kit_send(kit_client_t *k, const void *p, size_t len)
+{
+    const char *c = p;
+    for (int tries = 0; len > 0 && k->fd >= 0 && tries < 1000; tries++) {
+        ssize_t n = write(k->fd, c, len);
+        if (n > 0) {
+            c += n;
+            len -= (size_t)n;
+            continue;
+        }
+        if (n < 0 && errno != EAGAIN)
+            return; /* the server closed: the rest is not wanted */
+        kit_run();
+        drain(k->fd, NULL, 0);
+    }
+}
+
+size_t kit_recv(kit_client_t *k, char *buf, size_t cap)
+{
+    return k->fd >= 0 ? drain(k->fd, buf, cap) : 0;
+}
+
+void kit_hangup(kit_client_t *k)
+{
+    for (int i = 0; i < MAX_CLIENTS; i++)
+        if (kit.fds[i] == k->fd && k->fd >= 0) {
+            close(k->fd);
+            kit.fds[i] = -1;
+        }
+    k->fd = -1;
+}
+
+void kit_settle(void)
+{
+    for (int i = 0; i < MAX_CLIENTS; i++)
+        if (kit.fds[i] >= 0) {
+            close(kit.fds[i]);
+            kit.fds[i] = -1;
+        }
+    json_tunnels_free_all();
+    for (int pass = 0; pass < SETTLE_PASSES && server_open_conns(kit.app.server) > 0; pass++)
+        uv_run(&kit.loop, UV_RUN_NOWAIT);
+    if (server_open_conns(kit.app.server) > 0)
+        die("connections still open after the input");
+}

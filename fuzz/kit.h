@@ -1,0 +1,39 @@
+/* The fuzz harnesses' kit: one real parleyd app (config, chat groups with their SQLite stores in
+ * a RAM-backed temporary directory, the server) built once per process, and client connections on
+ * socketpairs that the server adopts (server_adopt) so bytes reach the real handlers (HTTP,
+ * WebSocket, direct socket) through libuv exactly as from TCP.
+ *
+ * Everything runs on the calling thread's loop; no network, no listening socket. kit_settle()
+ * after each input hangs up every client, ends tunnels and runs the loop until every connection
+ * is closed, so inputs do not leak state into each other beyond what the store keeps. */
+#ifndef PARLEY_FUZZ_KIT_H
+#define PARLEY_FUZZ_KIT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "app.h"
+#include "net/server.h"
+
+/* The app, built on the first call (aborts if it cannot be). */
+app_t *kit_app(void);
+
+/* A client: our end of the socketpair (-1 once hung up). */
+typedef struct kit_client {
+    int fd;
+} kit_client_t;
+
+/* Opens a client whose server side cb(ud, conn) takes (NULL: the HTTP handler). 0 or -errno. */
+int kit_connect(kit_client_t *k, server_accept_cb cb, void *ud);
+/* Sends len bytes (running the loop while the socket is full). */
+void kit_send(kit_client_t *k, const void *p, size_t len);
+/* Runs a few loop passes: the server reads, answers and flushes. */
+void kit_run(void);
+/* What the server sent since the last call, up to cap bytes (the rest is discarded); the
+ * count. NUL-terminated (cap includes the NUL). */
+size_t kit_recv(kit_client_t *k, char *buf, size_t cap);
+void kit_hangup(kit_client_t *k);
+/* Hangs up every client, ends tunnels and runs the loop until no connection is left. */
+void kit_settle(void);
+
+#endif

@@ -1,0 +1,59 @@
+#!/bin/sh
+# Runs the libFuzzer harnesses built by `make V=fuzz fuzz-bins` (docs/FUZZING.md).
+#   scripts/fuzz.sh run [NAME...]    each harness for $FUZZ_RUNS executions (default 200000),
+#                                    growing build/fuzz/corpus/NAME from fuzz/corpus/NAME
+#   scripts/fuzz.sh smoke [NAME...]  replays fuzz/regress/NAME/*, then $FUZZ_SMOKE_RUNS (20000)
+#                                    executions from the seeds (make check)
+# Crashing inputs go to build/fuzz/crashes/. Exit status: 0 if no harness found a problem.
+set -u
+mode="${1:-smoke}"
+[ $# -gt 0 ] && shift
+names="${*:-$(cd fuzz && ls fuzz_*.c | sed 's/\.c$//' | sort)}"
+BIN=build/fuzz/fuzz
+export ASAN_OPTIONS="abort_on_error=1:detect_leaks=1:allocator_may_return_null=1"
+export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+export FUZZ_WEB_ROOT="$PWD/web"
+mkdir -p "$BIN/crashes"
+fail=0
+summary=""
+for n in $names; do
+    short=${n#fuzz_}
+    seeds="fuzz/corpus/$short"
+    regress="fuzz/regress/$short"
+    if [ ! -x "$BIN/$n" ]; then echo "fuzz: $BIN/$n is not built (make V=fuzz fuzz-bins)" >&2; exit 1; fi
+    log="$BIN/$n.log"
+    if [ "$mode" = smoke ]; then
+        if [ -d "$regress" ] && [ -n "$(ls -A "$regress" 2>/dev/null)" ]; then
+            echo "== $n: replaying $(ls "$regress" | wc -l) regression inputs"
+            if ! "$BIN/$n" "$regress"/* >"$log" 2>&1; then
+                tail -40 "$log"; fail=1; summary="$summary $n(regress)"; continue
+            fi
+        fi
+        runs="${FUZZ_SMOKE_RUNS:-20000}"
+        work=$(mktemp -d)
+        echo "== $n: $runs executions from $seeds"
+        "$BIN/$n" -runs="$runs" -max_len=4096 -timeout=20 -print_final_stats=1 \
+            -artifact_prefix="$BIN/crashes/$short-" "$work" "$seeds" >"$log" 2>&1
+        rc=$?
+        rm -rf "$work"
+    elif [ "$mode" = run ]; then
+        runs="${FUZZ_RUNS:-200000}"
+        corpus="$BIN/corpus/$short"
+        mkdir -p "$corpus"
+        echo "== $n: $runs executions, corpus $corpus (seeds $seeds)"
+        start=$(date +%s)
+        "$BIN/$n" -runs="$runs" -max_len=4096 -timeout=20 -print_final_stats=1 \
+            -artifact_prefix="$BIN/crashes/$short-" "$corpus" "$seeds" >"$log" 2>&1
+        rc=$?
+        echo "   $(( $(date +%s) - start )) s"
+    else
+        echo "usage: $0 run|smoke [NAME...]" >&2; exit 2
+    fi
+    execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
+    cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1)
+    echo "   executions: ${execs:-?}, ${cov:-cov: ?}, exit $rc"
+    summary="$summary $n=${execs:-?}"
+    if [ $rc -ne 0 ]; then tail -60 "$log"; fail=1; fi
+done
+echo "fuzz ($mode):$summary"
+exit $fail
