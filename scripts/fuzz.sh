@@ -1,10 +1,12 @@
 #!/bin/sh
 # Runs the libFuzzer harnesses built by `make V=fuzz fuzz-bins` (docs/FUZZING.md).
 #   scripts/fuzz.sh run [NAME...]    each harness for $FUZZ_RUNS executions (default 200000),
-#                                    growing build/fuzz/corpus/NAME from fuzz/corpus/NAME
+#                                    growing build/fuzz/fuzz/corpus/NAME from fuzz/corpus/NAME
 #   scripts/fuzz.sh smoke [NAME...]  replays fuzz/regress/NAME/*, then $FUZZ_SMOKE_RUNS (20000)
 #                                    executions from the seeds (make check)
-# Crashing inputs go to build/fuzz/crashes/. Exit status: 0 if no harness found a problem.
+# Crashing inputs go to build/fuzz/fuzz/crashes/. Leak checks (a heap scan per input) are off while
+# mutating; regression inputs and, after a run, the grown corpus are replayed with them on.
+# Exit status: 0 if no harness found a problem.
 set -u
 mode="${1:-smoke}"
 [ $# -gt 0 ] && shift
@@ -32,7 +34,7 @@ for n in $names; do
         runs="${FUZZ_SMOKE_RUNS:-20000}"
         work=$(mktemp -d)
         echo "== $n: $runs executions from $seeds"
-        "$BIN/$n" -runs="$runs" -max_len=4096 -timeout=20 -print_final_stats=1 \
+        "$BIN/$n" -runs="$runs" -max_len=4096 -timeout=20 -print_final_stats=1 -detect_leaks=0 \
             -artifact_prefix="$BIN/crashes/$short-" "$work" "$seeds" >"$log" 2>&1
         rc=$?
         rm -rf "$work"
@@ -42,10 +44,16 @@ for n in $names; do
         mkdir -p "$corpus"
         echo "== $n: $runs executions, corpus $corpus (seeds $seeds)"
         start=$(date +%s)
-        "$BIN/$n" -runs="$runs" -max_len=4096 -timeout=20 -print_final_stats=1 \
+        "$BIN/$n" -runs="$runs" -max_len=4096 -timeout=20 -print_final_stats=1 -detect_leaks=0 \
             -artifact_prefix="$BIN/crashes/$short-" "$corpus" "$seeds" >"$log" 2>&1
         rc=$?
         echo "   $(( $(date +%s) - start )) s"
+        if [ $rc -eq 0 ]; then
+            # leak checks cost a heap scan per input: once over the grown corpus, not per mutation
+            echo "   replaying the corpus ($(ls "$corpus" | wc -l) inputs) with leak checks"
+            "$BIN/$n" -runs=0 -detect_leaks=1 "$corpus" >"$BIN/$n.replay.log" 2>&1 ||
+                { tail -60 "$BIN/$n.replay.log"; fail=1; summary="$summary $n(leaks)"; }
+        fi
     else
         echo "usage: $0 run|smoke [NAME...]" >&2; exit 2
     fi
