@@ -18,7 +18,7 @@
 #include "proto/json/json_proto.h"
 #include "util/log.h"
 
-#define MAX_CLIENTS 32
+#define MAX_CLIENTS   32
 #define SETTLE_PASSES 2000
 
 static struct {
