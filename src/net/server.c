@@ -52,6 +52,7 @@ struct server {
     list_t conns;
     list_t pending; /* connections with output to flush before the loop polls */
     uv_timer_t ticker;
+    uint64_t ticker_due; /* loop time the ticker fires at; UINT64_MAX: stopped */
     struct deadline_class dq[DEADLINE_CLASSES];
     unsigned ndq;
     server_stats_t stats;
@@ -112,6 +113,7 @@ server_t *server_new(uv_loop_t *loop, const server_options_t *opt, server_accept
     uv_unref((uv_handle_t *)&s->flusher);
     uv_timer_init(loop, &s->ticker);
     s->ticker.data = s;
+    s->ticker_due = UINT64_MAX;
     return s;
 }
 
@@ -463,6 +465,7 @@ static void arm(server_t *s)
             if (d < first)
                 first = d;
         }
+    s->ticker_due = first;
     if (first == UINT64_MAX) {
         uv_timer_stop(&s->ticker);
         return;
@@ -506,7 +509,11 @@ void server__deadline_set(server_t *s, conn_t *c, uint64_t ms)
     }
     c->deadline = uv_now(s->loop) + ms;
     list_push_back(&dq->list, &c->deadline_node);
-    arm(s);
+    /* Re-arming on every read of every WebSocket (idle_timeout) would cost a timer restart each:
+     * the ticker is moved only when this deadline comes first. If c was the earliest before, the
+     * ticker fires early once, finds nothing due and re-arms. */
+    if (c->deadline < s->ticker_due)
+        arm(s);
 }
 
 void server__deadline_clear(server_t *s, conn_t *c)
