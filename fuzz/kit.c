@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -29,6 +31,7 @@ static struct {
     addr_list_t trusted;
     char dir[256];
     int fds[MAX_CLIENTS]; /* open client ends, -1: free slot */
+    int listener;         /* 127.0.0.1:0, for connected pairs of TCP sockets */
     bool ready;
 } kit;
 
@@ -103,6 +106,11 @@ app_t *kit_app(void)
         .trusted = &kit.trusted,
     };
     app->server = server_new(&kit.loop, &opt, on_accept, app);
+    struct sockaddr_in sin = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    kit.listener = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (kit.listener < 0 || bind(kit.listener, (struct sockaddr *)&sin, sizeof sin) < 0 ||
+        listen(kit.listener, 64) < 0)
+        die("cannot listen on 127.0.0.1");
     kit.ready = true;
     return app;
 }
@@ -117,8 +125,25 @@ int kit_connect(kit_client_t *k, server_accept_cb cb, void *ud)
             slot = i;
     if (slot < 0)
         return -EMFILE;
-    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) < 0)
+    /* A real loopback TCP pair, so that the server sees a peer address (127.0.0.1, which the
+     * kit trusts as a proxy: X-Forwarded-For and the per-address counts are exercised). */
+    struct sockaddr_in sin;
+    socklen_t slen = sizeof sin;
+    if (getsockname(kit.listener, (struct sockaddr *)&sin, &slen) < 0)
         return -errno;
+    sv[0] = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (sv[0] < 0)
+        return -errno;
+    if (connect(sv[0], (struct sockaddr *)&sin, slen) < 0 ||
+        (sv[1] = accept4(kit.listener, NULL, NULL, SOCK_CLOEXEC)) < 0) {
+        int e = errno;
+        close(sv[0]);
+        return -e;
+    }
+    /* closing with a reset leaves no TIME_WAIT behind: a run opens hundreds of thousands */
+    struct linger lin = {1, 0};
+    setsockopt(sv[0], SOL_SOCKET, SO_LINGER, &lin, sizeof lin);
+    fcntl(sv[0], F_SETFL, fcntl(sv[0], F_GETFL) | O_NONBLOCK);
     if (server_adopt(app->server, sv[1], cb ? cb : on_accept, cb ? ud : app) == NULL) {
         close(sv[0]);
         close(sv[1]);

@@ -1,7 +1,8 @@
 /* The fuzz harnesses' kit: one real parleyd app (config, chat groups with their SQLite stores in
- * a RAM-backed temporary directory, the server) built once per process, and client connections on
- * socketpairs that the server adopts (server_adopt) so bytes reach the real handlers (HTTP,
- * WebSocket, direct socket) through libuv exactly as from TCP.
+ * a RAM-backed temporary directory, the server) built once per process, and client connections:
+ * loopback TCP pairs whose server end the server adopts (server_adopt), so bytes reach the real
+ * handlers (HTTP, WebSocket, direct socket) through libuv as from any client. 127.0.0.0/8 is a
+ * trusted proxy of the kit's configuration, so X-Forwarded-For is believed.
  *
  * Everything runs on the calling thread's loop; no network, no listening socket. kit_settle()
  * after each input hangs up every client, ends tunnels and runs the loop until every connection
@@ -18,7 +19,7 @@
 /* The app, built on the first call (aborts if it cannot be). */
 app_t *kit_app(void);
 
-/* A client: our end of the socketpair (-1 once hung up). */
+/* A client: our end of the connection (-1 once hung up). */
 typedef struct kit_client {
     int fd;
 } kit_client_t;
