@@ -25,9 +25,11 @@ for n in $names; do
     if [ ! -x "$BIN/$n" ]; then echo "fuzz: $BIN/$n is not built (make V=fuzz fuzz-bins)" >&2; exit 1; fi
     log="$BIN/$n.log"
     if [ "$mode" = smoke ]; then
-        if [ -d "$regress" ] && [ -n "$(ls -A "$regress" 2>/dev/null)" ]; then
-            echo "== $n: replaying $(ls "$regress" | wc -l) regression inputs"
-            if ! "$BIN/$n" "$regress"/* >"$log" 2>&1; then
+        inputs=$(find "$regress" -type f ! -name '.*' 2>/dev/null | sort)
+        if [ -n "$inputs" ]; then
+            echo "== $n: replaying $(echo "$inputs" | wc -l) regression inputs"
+            # shellcheck disable=SC2086
+            if ! "$BIN/$n" $inputs >"$log" 2>&1; then
                 tail -40 "$log"; fail=1; summary="$summary $n(regress)"; continue
             fi
         fi
