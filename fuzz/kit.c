@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -160,6 +161,10 @@ static size_t drain(int fd, char *buf, size_t cap)
     size_t kept = 0;
     for (int i = 0; i < 4096; i++) {
         ssize_t n = read(fd, tmp, sizeof tmp);
+        if (n < 0 && errno != EAGAIN && getenv("FUZZ_KIT_DEBUG"))
+            fprintf(stderr, "kit: read: %s\n", strerror(errno));
+        if (n == 0 && getenv("FUZZ_KIT_DEBUG"))
+            fprintf(stderr, "kit: read: EOF\n");
         if (n <= 0)
             break;
         if (buf && kept + 1 < cap) {
@@ -199,6 +204,23 @@ void kit_send(kit_client_t *k, const void *p, size_t len)
 size_t kit_recv(kit_client_t *k, char *buf, size_t cap)
 {
     return k->fd >= 0 ? drain(k->fd, buf, cap) : 0;
+}
+
+size_t kit_expect(kit_client_t *k, char *buf, size_t cap, const char *needle)
+{
+    size_t got = 0;
+    buf[0] = '\0';
+    /* Loopback TCP may hand the bytes over a moment later on a busy machine: wait for them, up
+     * to about 5 s, rather than guess a number of loop passes. */
+    for (int i = 0; i < 5000 && k->fd >= 0 && strstr(buf, needle) == NULL && got + 1 < cap; i++) {
+        kit_run();
+        got += drain(k->fd, buf + got, cap - got);
+        if (strstr(buf, needle) == NULL) {
+            struct pollfd p = {.fd = k->fd, .events = POLLIN};
+            poll(&p, 1, 1);
+        }
+    }
+    return got;
 }
 
 void kit_hangup(kit_client_t *k)

@@ -33,6 +33,8 @@ void kit_run(void);
 /* What the server sent since the last call, up to cap bytes (the rest is discarded); the
  * count. NUL-terminated (cap includes the NUL). */
 size_t kit_recv(kit_client_t *k, char *buf, size_t cap);
+/* Like kit_recv, but runs the loop (for about 5 s at most) until what came holds needle. */
+size_t kit_expect(kit_client_t *k, char *buf, size_t cap, const char *needle);
 void kit_hangup(kit_client_t *k);
 /* Hangs up every client, ends tunnels and runs the loop until no connection is left. */
 void kit_settle(void);

@@ -59,8 +59,8 @@ for n in $names; do
     else
         echo "usage: $0 run|smoke [NAME...]" >&2; exit 2
     fi
-    execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
-    cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1)
+    execs=$(tr -d '\000' <"$log" | sed -n 's/^stat::number_of_executed_units: *//p' | tail -1)
+    cov=$(grep -ao 'cov: [0-9]*' "$log" | tail -1)
     echo "   executions: ${execs:-?}, ${cov:-cov: ?}, exit $rc"
     summary="$summary $n=${execs:-?}"
     if [ $rc -ne 0 ]; then tail -60 "$log"; fail=1; fi
