@@ -146,3 +146,36 @@ def test_per_address_cap_on_the_direct_socket(parley):
             break
         time.sleep(0.1)
     assert r.status == 200
+
+
+def test_a_session_closed_for_idleness_can_be_resumed(parley):
+    """An idle timeout is a lost connection: the session is detached, not ended."""
+    server = parley("[server]\njson_listen = 127.0.0.1:0\nidle_timeout = 2\nresume_window = 30\n")
+    with socket.create_connection(("127.0.0.1", server.json_port), timeout=TIMEOUT) as s:
+        s.sendall(b'{"type":"hello","id":1,"nick":"dozy"}\n')
+        lines = read_lines(s, lambda out: out and out[-1]["type"] == "close")
+        hello = next(m for m in lines if m.get("id") == 1)
+        assert lines[-1] == {"type": "close", "code": 1001, "reason": "idle timeout"}
+    with socket.create_connection(("127.0.0.1", server.json_port), timeout=TIMEOUT) as s:
+        s.sendall(json.dumps({"type": "resume", "id": 1, "token": hello["resume"],
+                              "last_seq": 2}).encode() + b"\n")
+        lines = read_lines(s, lambda out: any(m.get("id") == 1 for m in out))
+        answer = next(m for m in lines if m.get("id") == 1)
+        assert answer["type"] == "resumed", answer
+    # the same over a WebSocket
+    with RawWS(server.port) as ws:
+        token = ws.cmd("hello", nick="sleepy")["resume"]
+        assert ws.recv_frame().opcode == OP_PING
+        f = ws.recv_frame()
+        assert f.opcode == OP_CLOSE and f.close_code == 1001
+    with RawWS(server.port) as ws:
+        cmd_id = ws.send_cmd("resume", token=token, last_seq=2)
+        for _ in range(20):  # bounded: the answer, maybe after the replay and an idle ping
+            f = ws.recv_frame()
+            if f.opcode == OP_PING:
+                ws.send_frame(OP_PONG, f.payload)
+                continue
+            msg = json.loads(f.payload)
+            if msg.get("id") == cmd_id:
+                break
+        assert msg["type"] == "resumed", msg
