@@ -9,7 +9,7 @@
 #include "group.h"
 #include "net/server.h"
 #include "proto/json/json_proto.h"
-#include "proto/json/lines.h"
+#include "util/lines.h"
 #include "util/log.h"
 #include "util/xmalloc.h"
 

@@ -1,5 +1,5 @@
-/* The direct socket's line splitter: lines across reads, CRLF, empty lines, the length limit, and
- * a callback that stops the feed. */
+/* The line splitter (direct socket, IRC): lines across reads, CRLF, empty lines, the length limit,
+ * and a callback that stops the feed. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "proto/json/lines.h"
+#include "util/lines.h"
 
 struct got {
     char lines[8][64];
@@ -21,6 +21,10 @@ struct got {
 static int collect(void *ud, const char *line, size_t len)
 {
     struct got *g = ud;
+    if (line == NULL) { /* an overlong line (skip_long) */
+        strcpy(g->lines[g->n++], "<long>");
+        return 0;
+    }
     assert_true(len < sizeof(g->lines[0]));
     memcpy(g->lines[g->n], line, len);
     g->lines[g->n][len] = '\0';
@@ -94,6 +98,27 @@ static void test_a_callback_stops_the_feed(void **state)
     assert_null(lb.tail);
 }
 
+static void test_skip_long_reports_and_reads_on(void **state)
+{
+    lines_t lb = {.skip_long = true};
+    struct got g = {0};
+    assert_int_equal(feed(&lb, "ok\n1234567\nnext\n", 6, &g), 0);
+    assert_int_equal(g.n, 3);
+    assert_string_equal(g.lines[0], "ok");
+    assert_string_equal(g.lines[1], "<long>");
+    assert_string_equal(g.lines[2], "next");
+    /* across reads: reported once, the rest skipped up to its newline, nothing kept */
+    assert_int_equal(feed(&lb, "1234", 6, &g), 0);
+    assert_int_equal(feed(&lb, "5678", 6, &g), 0);
+    assert_null(lb.tail);
+    assert_int_equal(feed(&lb, "9999999", 6, &g), 0);
+    assert_int_equal(feed(&lb, "9\r\nlast\n", 6, &g), 0);
+    assert_int_equal(g.n, 5);
+    assert_string_equal(g.lines[3], "<long>");
+    assert_string_equal(g.lines[4], "last");
+    assert_null(lb.tail);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -101,6 +126,7 @@ int main(void)
         cmocka_unit_test(test_a_line_across_reads_keeps_only_its_tail),
         cmocka_unit_test(test_the_limit_counts_bytes_before_the_line_end),
         cmocka_unit_test(test_a_callback_stops_the_feed),
+        cmocka_unit_test(test_skip_long_reports_and_reads_on),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
