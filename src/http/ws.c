@@ -7,13 +7,13 @@
 
 #include <openssl/evp.h>
 #include <openssl/sha.h>
-#include <utf8proc.h>
 #include <wslay/wslay.h>
 
 #include "group.h"
 #include "net/server.h"
 #include "util/buf.h"
 #include "util/log.h"
+#include "util/utf8.h"
 #include "util/xmalloc.h"
 
 #define WS_GUID "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
@@ -227,21 +227,6 @@ static void rx_free(struct ws_rx *rx)
     free(rx);
 }
 
-static bool valid_utf8(const char *p, size_t len)
-{
-    const utf8proc_uint8_t *s = (const utf8proc_uint8_t *)p;
-    utf8proc_ssize_t left = (utf8proc_ssize_t)len;
-    while (left > 0) {
-        utf8proc_int32_t cp;
-        utf8proc_ssize_t n = utf8proc_iterate(s, left, &cp);
-        if (n <= 0)
-            return false;
-        s += n;
-        left -= n;
-    }
-    return true;
-}
-
 /* Checks a frame's header on its first chunk. Returns false after closing the connection. */
 static bool frame_begins(ws_t *ws, const struct wslay_frame_iocb *io)
 {
@@ -299,7 +284,7 @@ static void control_done(ws_t *ws)
     } else if (ws->rx->frame_op == OP_CLOSE) {
         if (len == 1)
             ws_close(ws, 1002, "protocol error: bad close frame");
-        else if (len > 2 && !valid_utf8(p + 2, len - 2))
+        else if (len > 2 && !utf8_valid(p + 2, len - 2))
             ws_close(ws, 1007, "invalid UTF-8");
         else
             ws_close(ws, 1000, "bye");
@@ -312,7 +297,7 @@ static void message_done(ws_t *ws)
 {
     conn_t *c = ws->conn;
     ws->rx->in_msg = false;
-    if (!valid_utf8(ws->rx->msg.base ? ws->rx->msg.base : "", ws->rx->msg.len)) {
+    if (!utf8_valid(ws->rx->msg.base ? ws->rx->msg.base : "", ws->rx->msg.len)) {
         ws_close(ws, 1007, "invalid UTF-8");
         return;
     }
