@@ -7,6 +7,7 @@
 #include "http/http.h"
 #include "net/proxy.h"
 #include "net/tls.h"
+#include "proto/irc/irc.h"
 #include "proto/json/json_proto.h"
 #include "util/log.h"
 
@@ -18,6 +19,7 @@ struct listener_conf {
     bool tls;
     int proxy; /* proxy_mode_t */
     bool implicit;
+    bool optional; /* the IRC gateway's default address: a taken port is a warning */
     char host[256];
     int port; /* configured; 0: any */
     int bound;
@@ -75,6 +77,25 @@ static int add(const char *name, const char *address, int protocol, int use_tls,
     return 0;
 }
 
+/* The IRC gateway's address ([irc] listen): as set ("" is off), or by default the HTTP
+ * listener's host with port 6667, unless HTTP listens on a port picked at start (0: tests, tools),
+ * where a fixed port would collide. false: no IRC listener. */
+static bool irc_address(const config_t *cfg, char *out, size_t outlen, bool *optional)
+{
+    char host[256];
+    int port;
+    *optional = cfg->irc.listen == NULL;
+    if (cfg->irc.listen) {
+        snprintf(out, outlen, "%s", cfg->irc.listen);
+        return out[0] != '\0';
+    }
+    if (cfg->listen[0] == '\0' || config_parse_listen(cfg->listen, host, sizeof(host), &port) < 0 ||
+        port == 0)
+        return false;
+    snprintf(out, outlen, strchr(host, ':') ? "[%s]:6667" : "%s:6667", host);
+    return true;
+}
+
 static void on_http(void *ud, conn_t *c)
 {
     http_accept(ud, c);
@@ -89,6 +110,14 @@ static int build(const config_t *cfg)
         return -1;
     if (cfg->json_listen[0] && add("json", cfg->json_listen, CONFIG_PROTO_JSON, 0, 0, true) < 0)
         return -1;
+    char irc[300];
+    bool optional;
+    if (irc_address(cfg, irc, sizeof(irc), &optional)) {
+        /* named in the port file: a bare third port could not be told from the direct socket's */
+        if (add("irc", irc, CONFIG_PROTO_IRC, 0, 0, false) < 0)
+            return -1;
+        lst[nlst - 1].optional = optional;
+    }
     for (size_t i = 0; i < cfg->nlisteners; i++) {
         const config_listener_t *c = &cfg->listeners[i];
         if (add(c->name, c->address, c->protocol, c->tls, c->proxy, false) < 0)
@@ -121,16 +150,28 @@ int listeners_open(app_t *app)
         return -1;
     for (unsigned i = 0; i < nlst; i++) {
         struct listener_conf *l = &lst[i];
-        bool json = l->protocol == CONFIG_PROTO_JSON;
+        bool json = l->protocol == CONFIG_PROTO_JSON, irc = l->protocol == CONFIG_PROTO_IRC;
         server_listen_opts_t o = {
-            .cb = json ? json_direct_accept : on_http,
+            .cb = json  ? json_direct_accept
+                  : irc ? irc_accept
+                        : on_http,
             .ud = app,
-            .refuse_full = json ? json_direct_refuse_full : NULL,
-            .refuse_per_address = json ? json_direct_refuse_per_address : NULL,
+            .refuse_full = json  ? json_direct_refuse_full
+                           : irc ? irc_refuse_full
+                                 : NULL,
+            .refuse_per_address = json  ? json_direct_refuse_per_address
+                                  : irc ? irc_refuse_per_address
+                                        : NULL,
             .tls = l->tls ? tls : NULL,
             .proxy = l->proxy,
         };
         int rc = server_listen_with(app->server, l->host, l->port, &o, &l->bound);
+        if (rc < 0 && l->optional) {
+            log_warn("IRC gateway off: cannot listen on %s:%d (%s); set [irc] listen", l->host,
+                     l->port, uv_strerror(rc));
+            l->bound = 0;
+            continue;
+        }
         if (rc < 0) {
             log_error("cannot listen on %s:%d (listener %s): %s", l->host, l->port, l->name,
                       uv_strerror(rc));
@@ -145,6 +186,9 @@ int listeners_open(app_t *app)
         if (json)
             log_info("direct JSON sockets%s on %s (listener %s%s)", l->tls ? " over TLS" : "",
                      where, l->name, extra);
+        else if (irc)
+            log_info("IRC gateway%s on %s (listener %s%s)", l->tls ? " over TLS" : "", where,
+                     l->name, extra);
         else
             log_info("listening on %s://%s/ (listener %s%s)", l->tls ? "https" : "http", where,
                      l->name, extra);
@@ -167,10 +211,11 @@ int listeners_write_port_file(const char *path)
         else
             named = true;
     }
+    static const char *const proto[] = {"http", "json", "irc"};
     for (unsigned i = 0; named && i < nlst; i++)
-        fprintf(f, "%s %s %s %d\n", lst[i].name,
-                lst[i].protocol == CONFIG_PROTO_JSON ? "json" : "http", lst[i].tls ? "on" : "off",
-                lst[i].bound);
+        if (lst[i].bound) /* 0: the IRC gateway's default port was taken */
+            fprintf(f, "%s %s %s %d\n", lst[i].name, proto[lst[i].protocol],
+                    lst[i].tls ? "on" : "off", lst[i].bound);
     if (fclose(f) != 0 || rename(tmp, path) != 0)
         return -errno;
     return 0;

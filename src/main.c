@@ -15,6 +15,7 @@
 #include "http/http.h"
 #include "http/ws.h"
 #include "listeners.h"
+#include "proto/irc/irc.h"
 #include "proto/json/json_proto.h"
 #include "util/log.h"
 #include "util/xmalloc.h"
@@ -162,6 +163,7 @@ static void shutdown_server(void)
     json_ws_close_all(1001, "going away");
     json_tunnels_free_all();
     json_resume_shutdown();
+    irc_close_all("Server shutting down");
     server_foreach_conn(app.server, close_http, NULL);
     uv_close((uv_handle_t *)&sig_term, NULL);
     uv_close((uv_handle_t *)&sig_int, NULL);
@@ -328,7 +330,7 @@ int main(int argc, char **argv)
     app.words = words;
     app.public_url = cfg.public_url[0] ? xstrdup(cfg.public_url) : NULL;
     app.bootstrap_sysops = !create_sysop;
-    if (setup_mail(&cfg) < 0 || groups_open(&app) < 0)
+    if (setup_mail(&cfg) < 0 || groups_open(&app) < 0 || irc_init(&app) < 0)
         goto out_groups;
     if (create_sysop) {
         exit_code = run_create_sysop();
@@ -377,6 +379,7 @@ out_server:
     listeners_free();
 out_groups:
     groups_close(&app); /* stores are NULL after a clean shutdown */
+    irc_deinit();
     mailer_free(app.mailer);
     mail_template_deinit(&mail_tmpl);
     free(app.public_url);

@@ -162,7 +162,7 @@ typedef enum core_event_type {
     EV_UNWATCHED,   /* room, reason: the session no longer watches the room */
 } core_event_type_t;
 
-#define CORE_EVENT_SLOTS 4
+#define CORE_EVENT_SLOTS 5
 
 /* One event, built by the core and handed to every recipient. Recipients must not change the
  * fields; they may fill enc[slot] (their wire format's slot) with the encoded form on first use so
@@ -203,8 +203,15 @@ typedef struct core_event {
     rbuf_t *enc[CORE_EVENT_SLOTS];
 } core_event_t;
 
-/* Encoding-cache slots, one per wire format. */
-enum { CORE_SLOT_JSON_WS = 0, CORE_SLOT_JSON_LINE = 1, CORE_SLOT_IRC = 2 };
+/* Encoding-cache slots, one per wire format. IRC has three variants of each line: plain, with the
+ * server-time tag, and with every tag (message-tags). */
+enum {
+    CORE_SLOT_JSON_WS = 0,
+    CORE_SLOT_JSON_LINE = 1,
+    CORE_SLOT_IRC = 2,
+    CORE_SLOT_IRC_TIME = 3,
+    CORE_SLOT_IRC_TAGS = 4,
+};
 
 /* Drops an event's cached encodings (sets the slots to NULL). */
 void core_event_release(core_event_t *ev);
@@ -298,6 +305,11 @@ const char *table_topic(const table_t *t); /* set by a host or the admin API; ""
 /* Non-lurking members in arrival order. */
 void table_members_foreach(const table_t *t,
                            void (*fn)(void *ud, const char *nick, const char *colour), void *ud);
+/* The same with each member's right at the table as last evaluated (hosts are channel operators
+ * on IRC). */
+void table_members_rights_foreach(const table_t *t,
+                                  void (*fn)(void *ud, const char *nick, core_right_t right),
+                                  void *ud);
 /* Recent EV_MESSAGE events of the table, oldest first, at most history_on_entry. */
 void table_history_foreach(const table_t *t, void (*fn)(void *ud, const core_event_t *ev),
                            void *ud);
@@ -347,6 +359,12 @@ void core_session_set_address(session_t *s, const char *address);
  * of that name (the bootstrap sysop account is called "sysop"). */
 int core_hello(session_t *s, const char *nick, const char *colour /* NULL: from the nick */);
 bool core_session_ready(const session_t *s); /* hello done */
+/* Whether a session that said hello holds nick (compared folded, as core_hello does). */
+bool core_nick_in_use(core_t *c, const char *nick);
+/* A room where core_pm(s, room, to, ...) can reach `to` (both at one table, `to` not lurking): the
+ * first of s's rooms in entry order. CORE_ENOUSER (nobody has that nick), CORE_ENOTINROOM (no
+ * table shared). For adapters whose private messages name no room (IRC). */
+int core_pm_room(const session_t *s, const char *to, room_t **out);
 const char *core_session_nick(const session_t *s);
 const char *core_session_colour(const session_t *s);
 int core_set_colour(session_t *s, const char *colour);

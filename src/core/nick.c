@@ -85,3 +85,27 @@ session_t *nick__find(core_t *c, const char *nick)
     free(fold);
     return s;
 }
+
+bool core_nick_in_use(core_t *c, const char *nick)
+{
+    return nick__find(c, nick) != NULL;
+}
+
+/* The first room (in the order s entered them) where `to` sits at s's table, not lurking: where
+ * core_pm can reach them. */
+int core_pm_room(const session_t *s, const char *to, room_t **out)
+{
+    session_t *dst = nick__find(s->core, to);
+    if (dst == NULL || !dst->ready)
+        return CORE_ENOUSER;
+    list_foreach(it, &s->members)
+    {
+        const struct member *m = list_entry(it, struct member, in_session);
+        const struct member *dm = session__member(dst, m->table->room);
+        if (dm && dm->table == m->table && !dm->lurk) {
+            *out = m->table->room;
+            return 0;
+        }
+    }
+    return CORE_ENOTINROOM;
+}

@@ -591,3 +591,15 @@ void table_members_foreach(const table_t *t,
             fn(ud, m->session->nick, m->session->colour);
     }
 }
+
+void table_members_rights_foreach(const table_t *t,
+                                  void (*fn)(void *ud, const char *nick, core_right_t right),
+                                  void *ud)
+{
+    list_foreach(it, &t->people)
+    {
+        const struct member *m = list_entry(it, struct member, in_table);
+        if (!m->lurk)
+            fn(ud, m->session->nick, (core_right_t)m->right);
+    }
+}

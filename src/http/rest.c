@@ -7,6 +7,7 @@
 #include <openssl/crypto.h>
 
 #include "group.h"
+#include "proto/irc/irc.h"
 #include "proto/json/json_proto.h"
 #include "util/buf.h"
 #include "util/xmalloc.h"
@@ -461,6 +462,13 @@ static void metrics(const http_request_t *r)
                "parley_resumes_total{result=\"gap\"} %llu\n",
                (unsigned long long)rsm.ok, (unsigned long long)rsm.expired,
                (unsigned long long)rsm.unknown, (unsigned long long)rsm.gap);
+    const irc_stats_t *is = irc_stats();
+    metric(&b, "parley_irc_connections", "gauge", "Open IRC connections.", is->connections);
+    metric(&b, "parley_irc_commands_total", "counter", "IRC lines read.", is->commands);
+    metric(&b, "parley_irc_messages_total", "counter", "IRC PRIVMSG and NOTICE accepted.",
+           is->messages);
+    metric(&b, "parley_irc_refused_total", "counter",
+           "IRC lines refused (too long, not UTF-8, malformed, rate-limited).", is->refused);
     metric(&b, "parley_connections_accepted_total", "counter", "Connections accepted.",
            ss->accepted);
     metric(&b, "parley_connections_refused_total", "counter",

@@ -75,6 +75,11 @@ void config_init(config_t *cfg)
     config_set_str(&cfg->tls.key_file, "");
     cfg->tls.hsts_max_age = 31536000;
     cfg->tls.handshake_timeout = 10;
+    config_set_str(&cfg->irc.server_name, "parley.irc");
+    config_set_str(&cfg->irc.network, "Parley");
+    config_set_str(&cfg->irc.motd_file, "");
+    config_set_str(&cfg->irc.group, "default");
+    cfg->irc.ping_interval = 90;
 }
 
 void config_deinit(config_t *cfg)
@@ -97,6 +102,11 @@ void config_deinit(config_t *cfg)
     free(cfg->mail.template_file);
     free(cfg->moderation.words);
     free(cfg->moderation.word_file);
+    free(cfg->irc.listen);
+    free(cfg->irc.server_name);
+    free(cfg->irc.network);
+    free(cfg->irc.motd_file);
+    free(cfg->irc.group);
     for (size_t i = 0; i < cfg->nrooms; i++) {
         free(cfg->rooms[i].name);
         free(cfg->rooms[i].group);
@@ -235,7 +245,7 @@ static const char *const right_names[] = {"none",        "read_only", "moderated
 static const char *const hash_limit_names[] = {"min", "interactive", "moderate", "sensitive", NULL};
 static const char *const yes_no_names[] = {"no", "yes", NULL};
 static const char *const on_off_names[] = {"off", "on", NULL};
-static const char *const proto_names[] = {"http", "json", NULL};
+static const char *const proto_names[] = {"http", "json", "irc", NULL};
 static const char *const proxy_names[] = {"off", "v1", "v2", "any", NULL}; /* proxy_mode_t */
 
 static const struct key keys[] = {
@@ -297,6 +307,12 @@ static const struct key keys[] = {
     STR("tls", "key_file", tls.key_file),
     NUM("tls", "hsts_max_age", K_INT, tls.hsts_max_age, 0, 1000000000),
     NUM("tls", "handshake_timeout", K_INT, tls.handshake_timeout, 1, 3600),
+    STR("irc", "listen", irc.listen),
+    STR("irc", "server_name", irc.server_name),
+    STR("irc", "network", irc.network),
+    STR("irc", "motd_file", irc.motd_file),
+    STR("irc", "group", irc.group),
+    NUM("irc", "ping_interval", K_INT, irc.ping_interval, 1, 3600),
 };
 
 /* The keys of a [listener NAME] section, at their offsets in config_listener_t. */

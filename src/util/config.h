@@ -80,7 +80,7 @@ typedef struct config_accounts {
 
 /* [listener NAME]: a listening socket beside [server] listen and json_listen (docs/OPERATIONS.md,
  * "Listeners"). */
-typedef enum { CONFIG_PROTO_HTTP = 0, CONFIG_PROTO_JSON } config_proto_t;
+typedef enum { CONFIG_PROTO_HTTP = 0, CONFIG_PROTO_JSON, CONFIG_PROTO_IRC } config_proto_t;
 
 typedef struct config_listener {
     char *name;
@@ -97,6 +97,16 @@ typedef struct config_tls {
     int hsts_max_age;      /* seconds in Strict-Transport-Security over TLS; 0: no header */
     int handshake_timeout; /* seconds for a TLS handshake (and a PROXY header) */
 } config_tls_t;
+
+/* [irc]: the IRC gateway (src/proto/irc). */
+typedef struct config_irc {
+    char *listen; /* "HOST:PORT"; NULL (not set): the HTTP host, port 6667, if it binds; "": off */
+    char *server_name; /* the server's name in IRC messages */
+    char *network;     /* ISUPPORT NETWORK */
+    char *motd_file;   /* "": no MOTD (422) */
+    char *group;       /* the chat group IRC clients join */
+    int ping_interval; /* seconds of silence before a PING; as many again before closing */
+} config_irc_t;
 
 typedef struct config {
     char *listen;      /* "HOST:PORT"; "": no implicit HTTP listener */
@@ -131,6 +141,7 @@ typedef struct config {
     config_moderation_t moderation;
     config_access_t access;
     config_accounts_t accounts;
+    config_irc_t irc;
     int allow_guests; /* [access] allow_guests: 1 yes, 0 no (hello needs an account's token) */
     config_room_t *rooms;
     size_t nrooms;

@@ -1,0 +1,346 @@
+/* One IRC connection: bytes -> lines (util/lines.c, skipping overlong ones with 417) -> parsed
+ * messages (parse.c) -> the command table. Owns the client list, the counters and the MOTD.
+ *
+ * Idle check: one connection timer of [irc] ping_interval. Any line from the client re-arms it;
+ * when it fires the server sends PING, and if it fires again before any line came, the client is
+ * closed ("Ping timeout"). Registration has the same deadline. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "proto/irc/irc_int.h"
+#include "util/addr.h"
+#include "util/log.h"
+#include "util/xmalloc.h"
+
+static list_t clients = {&clients, &clients};
+static irc_stats_t stats;
+static char **motd;
+static size_t nmotd;
+
+const char irc_refuse_full[] = "ERROR :Server full: too many connections\r\n";
+const char irc_refuse_per_address[] = "ERROR :Too many connections from your address\r\n";
+
+irc_stats_t *irc__stats(void)
+{
+    return &stats;
+}
+
+const irc_stats_t *irc_stats(void)
+{
+    return &stats;
+}
+
+void irc__motd(const char *const **lines, size_t *n)
+{
+    *lines = (const char *const *)motd;
+    *n = nmotd;
+}
+
+const char *irc__server(const irc_client_t *c)
+{
+    return c->app->cfg->irc.server_name;
+}
+
+const char *irc__nick(const irc_client_t *c)
+{
+    if (c->registered)
+        return core_session_nick(c->s);
+    return c->nick ? c->nick : "*";
+}
+
+/* ---- MOTD ---- */
+
+int irc_init(app_t *app)
+{
+    const char *path = app->cfg->irc.motd_file;
+    if (path[0] == '\0')
+        return 0;
+    FILE *f = fopen(path, "r");
+    if (f == NULL) {
+        int rc = -errno;
+        log_error("cannot read [irc] motd_file %s: %s", path, strerror(-rc));
+        return rc;
+    }
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    while (nmotd < 200 && (n = getline(&line, &cap, f)) >= 0) {
+        line[strcspn(line, "\r\n")] = '\0';
+        if (strlen(line) > 400)
+            line[400] = '\0'; /* a 372 line must fit 512 bytes */
+        motd = xrealloc(motd, (nmotd + 1) * sizeof(*motd));
+        motd[nmotd++] = xstrdup(line);
+    }
+    free(line);
+    fclose(f);
+    return 0;
+}
+
+void irc_deinit(void)
+{
+    for (size_t i = 0; i < nmotd; i++)
+        free(motd[i]);
+    free(motd);
+    motd = NULL;
+    nmotd = 0;
+}
+
+/* ---- output ---- */
+
+void irc__send(irc_client_t *c, rbuf_t *b)
+{
+    if (c->error_sent)
+        return;
+    int rc = conn_send(c->conn, b);
+    if (rc != -ENOBUFS)
+        return;
+    server_t *srv = conn_server(c->conn);
+    char peer[64];
+    conn_peer(c->conn, peer, sizeof(peer));
+    log_info("dropping slow IRC reader %s: %zu bytes queued", peer, conn_queued_bytes(c->conn));
+    server_stats(srv)->slow_dropped++;
+    c->error_sent = true;
+    char line[128];
+    int n = snprintf(line, sizeof(line), "ERROR :Slow reader: output queue over %zu bytes\r\n",
+                     server_options(srv)->output_cap);
+    conn_send_copy(c->conn, line, (size_t)n);
+    conn_close_soon(c->conn); /* we may be inside a fan-out */
+}
+
+void irc__quit(irc_client_t *c, const char *reason)
+{
+    if (!c->error_sent) {
+        c->error_sent = true;
+        char line[600];
+        int n = snprintf(line, sizeof(line), "ERROR :%s\r\n", reason);
+        if (n > 0 && (size_t)n >= sizeof(line))
+            n = (int)sizeof(line) - 1, line[n - 2] = '\r', line[n - 1] = '\n';
+        conn_send_copy(c->conn, line, (size_t)n);
+    }
+    conn_close(c->conn, true);
+}
+
+/* ---- commands ---- */
+
+typedef int (*irc_cmd_fn)(irc_client_t *c, const irc_msg_t *m);
+
+/* The command table: name, handler, parameters needed (461 below), whether registration must be
+ * complete (451), and whether it takes from the message allowance besides the command one. */
+static const struct command {
+    const char *name;
+    irc_cmd_fn fn;
+    uint8_t min_params;
+    bool needs_reg;
+    bool message;
+} commands[] = {
+    {"CAP", irc__cmd_cap, 1, false, false},        {"NICK", irc__cmd_nick, 0, false, false},
+    {"USER", irc__cmd_user, 4, false, false},      {"PASS", irc__cmd_pass, 1, false, false},
+    {"PING", irc__cmd_ping, 1, false, false},      {"PONG", irc__cmd_pong, 0, false, false},
+    {"QUIT", irc__cmd_quit, 0, false, false},      {"JOIN", irc__cmd_join, 1, true, false},
+    {"PART", irc__cmd_part, 1, true, false},       {"NAMES", irc__cmd_names, 0, true, false},
+    {"TOPIC", irc__cmd_topic, 1, true, false},     {"PRIVMSG", irc__cmd_privmsg, 0, true, true},
+    {"NOTICE", irc__cmd_notice, 0, true, true},    {"TAGMSG", irc__cmd_tagmsg, 1, true, false},
+    {"MOTD", irc__cmd_motd, 0, true, false},       {"LUSERS", irc__cmd_lusers, 0, true, false},
+    {"VERSION", irc__cmd_version, 0, true, false}, {"TIME", irc__cmd_time, 0, true, false},
+};
+
+static const struct command *command_find(const char *name)
+{
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        if (strcmp(commands[i].name, name) == 0)
+            return &commands[i];
+    return NULL;
+}
+
+/* Flood control with the [flood] allowances of the JSON protocol: every line takes one command
+ * token, PRIVMSG and NOTICE also a message token. A refused line gets a NOTICE (never for a
+ * NOTICE) and is dropped; refusals past max_violations close the connection (Excess Flood).
+ * Returns false if the line must not run; c may be closing then. */
+static bool flood_allow(irc_client_t *c, const struct command *cmd)
+{
+    const config_flood_t *f = &c->app->cfg->flood;
+    uint64_t now = uv_now(c->app->loop);
+    bucket_limit_t lim = bucket_limit((uint32_t)f->commands_per_sec, (uint32_t)f->commands_burst);
+    const char *what = "too many commands";
+    bool ok = bucket_take(&c->commands, &lim, now, 1);
+    if (ok && cmd && cmd->message) {
+        lim = bucket_limit((uint32_t)f->messages_per_sec, (uint32_t)f->messages_burst);
+        ok = bucket_take(&c->messages, &lim, now, 1);
+        what = "too many messages";
+    }
+    if (ok)
+        return true;
+    server_stats_t *st = server_stats(c->app->server);
+    st->rate_limited++;
+    stats.refused++;
+    if (cmd == NULL || strcmp(cmd->name, "NOTICE") != 0)
+        irc__fail(c, cmd ? cmd->name : "*", "RATE_LIMITED", NULL, what);
+    lim = bucket_limit(f->max_violations > 0 ? 1 : 0, (uint32_t)f->max_violations);
+    if (!bucket_take(&c->violations, &lim, now, 1)) {
+        char peer[64];
+        conn_peer(c->conn, peer, sizeof(peer));
+        log_info("closing flooding IRC client %s (%s)", peer, irc__nick(c));
+        st->flood_dropped++;
+        irc__quit(c, "Excess Flood");
+    }
+    return false;
+}
+
+static void run(irc_client_t *c, const char *line, size_t len)
+{
+    static irc_msg_t m; /* 12 KiB; one loop thread, and commands never re-enter run() */
+    stats.commands++;
+    int rc = irc_parse(line, len, &m);
+    if (rc == IRC_PARSE_EMPTY)
+        return;
+    const struct command *cmd = rc == 0 ? command_find(m.command) : NULL;
+    if (!flood_allow(c, cmd))
+        return;
+    if (rc == IRC_PARSE_TOOLONG) {
+        stats.refused++;
+        irc__numeric(c, "417", ":Input line was too long");
+        return;
+    }
+    if (rc == IRC_PARSE_UTF8) {
+        stats.refused++;
+        irc__fail(c, m.command ? m.command : "*", "INVALID_UTF8", NULL,
+                  "Message rejected: this server accepts UTF-8 only");
+        return;
+    }
+    if (rc < 0) {
+        stats.refused++;
+        irc__fail(c, "*", "INVALID_MESSAGE", NULL, "Malformed message");
+        return;
+    }
+    if (cmd == NULL) {
+        if (c->registered)
+            irc__numeric(c, "421", "%s :Unknown command", m.command);
+        else
+            irc__numeric(c, "451", ":You have not registered");
+        return;
+    }
+    if (cmd->needs_reg && !c->registered) {
+        irc__numeric(c, "451", ":You have not registered");
+        return;
+    }
+    if (m.nparams < cmd->min_params) {
+        irc__numeric(c, "461", "%s :Not enough parameters", cmd->name);
+        return;
+    }
+    cmd->fn(c, &m);
+}
+
+/* ---- the connection ---- */
+
+/* A command may close the connection (QUIT, flood), which frees c at once (on_close): only the
+ * conn, which lives until libuv closes it, is looked at afterwards. */
+static int on_line(void *ud, const char *line, size_t len)
+{
+    irc_client_t *c = ud;
+    conn_t *conn = c->conn;
+    if (c->error_sent)
+        return 1; /* closing: read no further */
+    conn_timer_start(conn, (uint64_t)c->app->cfg->irc.ping_interval * 1000);
+    c->ping_sent = false;
+    if (line == NULL) { /* longer than IRC_MAX_LINE */
+        stats.refused++;
+        irc__numeric(c, "417", ":Input line was too long");
+        return 0;
+    }
+    run(c, line, len);
+    if (conn_closing(conn))
+        return 1;
+    return c->error_sent;
+}
+
+static void on_read(conn_t *conn, const char *data, size_t len)
+{
+    irc_client_t *c = conn_data(conn);
+    if (c->error_sent)
+        return;
+    lines_feed(&c->in, data, len, IRC_MAX_LINE, on_line, c);
+}
+
+static void on_timer(conn_t *conn)
+{
+    irc_client_t *c = conn_data(conn);
+    int secs = c->app->cfg->irc.ping_interval;
+    if (c->ping_sent) {
+        char reason[64];
+        snprintf(reason, sizeof(reason), "Ping timeout: %d seconds", 2 * secs);
+        irc__quit(c, reason);
+        return;
+    }
+    c->ping_sent = true;
+    irc__sendf(c, "PING :%s", irc__server(c));
+    conn_timer_start(conn, (uint64_t)secs * 1000);
+}
+
+static void on_close(conn_t *conn)
+{
+    irc_client_t *c = conn_data(conn);
+    list_remove(&c->node);
+    stats.connections--;
+    core_session_free(c->s);
+    if (c->group)
+        c->group->connections--;
+    for (uint32_t i = 0; i < c->nchans; i++)
+        free(c->chans[i].room);
+    free(c->chans);
+    free(c->nick);
+    lines_deinit(&c->in);
+    free(c);
+}
+
+static const conn_handler_t irc_handler = {on_read, on_close, on_timer};
+
+static const session_ops_t irc_session_ops = {irc__deliver, irc__say_done};
+
+/* The client's address, for guest bans. */
+static void set_address(irc_client_t *c)
+{
+    char peer[80];
+    conn_peer(c->conn, peer, sizeof(peer));
+    addr_ban_key(peer, sizeof(peer));
+    core_session_set_address(c->s, peer);
+}
+
+void irc_accept(void *ud, conn_t *conn)
+{
+    app_t *app = ud;
+    irc_client_t *c = xcalloc(1, sizeof(*c));
+    c->conn = conn;
+    c->app = app;
+    c->in.skip_long = true;
+    list_push_back(&clients, &c->node);
+    stats.connections++;
+    conn_set_handler(conn, &irc_handler, c);
+    uint64_t now = uv_now(app->loop);
+    bucket_init(&c->commands, now);
+    bucket_init(&c->messages, now);
+    bucket_init(&c->violations, now);
+    if (app->stopping) {
+        irc__quit(c, "Server shutting down");
+        return;
+    }
+    c->group = group_find(app, app->cfg->irc.group);
+    if (c->group == NULL) {
+        irc__quit(c, "No such chat group: check [irc] group");
+        return;
+    }
+    c->group->connections++;
+    c->s = core_session_new(c->group->core, &irc_session_ops, c);
+    set_address(c);
+    conn_timer_start(conn, (uint64_t)app->cfg->irc.ping_interval * 1000);
+}
+
+void irc_close_all(const char *reason)
+{
+    list_foreach_safe(it, tmp, &clients)
+    {
+        irc_client_t *c = list_entry(it, irc_client_t, node);
+        irc__quit(c, reason);
+    }
+}

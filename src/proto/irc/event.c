@@ -1,0 +1,172 @@
+/* Core events -> IRC lines (session_ops_t.deliver). A table event becomes the same line for
+ * everyone at the table, so it is encoded once per variant (plain, server-time, all tags) into
+ * core_event_t.enc[CORE_SLOT_IRC + variant] and every IRC recipient queues a reference. Events
+ * that differ per recipient (a hop: PART for one table, JOIN for the other; those about the
+ * client itself) are built for the one client.
+ *
+ * Everyone appears as nick!parley@parley (IRC_USERHOST): core events do not say which transport
+ * a person uses. Events with no IRC meaning (lurker counts, colours, the stage, hosted events)
+ * are not sent. */
+#include <stdio.h>
+#include <string.h>
+
+#include "proto/irc/irc_int.h"
+
+static void source_of(char *out, size_t len, const char *nick)
+{
+    snprintf(out, len, "%s!%s", nick, IRC_USERHOST);
+}
+
+/* Queues ev's shared encoding for c's variant, building it on first use. */
+static void send_shared(irc_client_t *c, core_event_t *ev, const char *source, const char *cmd,
+                        const char *target, const char *text, size_t len)
+{
+    int v = irc__variant(c);
+    rbuf_t **slot = &ev->enc[CORE_SLOT_IRC + v];
+    if (*slot == NULL)
+        *slot = irc__encode(v, ev->msg_id, ev->ts, source, cmd, target, text, len);
+    if (*slot)
+        irc__send(c, *slot);
+}
+
+/* A line for c alone. */
+static void send_own(irc_client_t *c, const core_event_t *ev, const char *source, const char *cmd,
+                     const char *target, const char *text)
+{
+    rbuf_t *b = irc__encode(irc__variant(c), ev->msg_id, ev->ts, source, cmd, target, text,
+                            text ? strlen(text) : 0);
+    if (b) {
+        irc__send(c, b);
+        rbuf_unref(b);
+    }
+}
+
+static bool is_me(const irc_client_t *c, const char *nick)
+{
+    return nick && strcmp(nick, core_session_nick(c->s)) == 0;
+}
+
+/* The table of ev's room c sits at now (0: none). */
+static uint32_t my_table(irc_client_t *c, const char *room)
+{
+    irc_chan_t *ch = irc__chan_find(c, room);
+    return ch ? ch->table : 0;
+}
+
+/* The client was taken out of room (eject, lost rights): its channel there is gone. */
+static void lost_channel(irc_client_t *c, const core_event_t *ev, const char *by, const char *cmd,
+                         const char *reason)
+{
+    uint32_t table = my_table(c, ev->room);
+    if (table == 0)
+        return;
+    char chan[IRC_CHAN_MAX], src[128], me[128];
+    irc__chan_name(chan, sizeof(chan), ev->room, table);
+    source_of(me, sizeof(me), core_session_nick(c->s));
+    if (strcmp(cmd, "KICK") == 0) {
+        char target[IRC_CHAN_MAX + 64];
+        snprintf(target, sizeof(target), "%s %s", chan, core_session_nick(c->s));
+        if (by)
+            source_of(src, sizeof(src), by);
+        send_own(c, ev, by ? src : irc__server(c), "KICK", target, reason);
+    } else {
+        send_own(c, ev, me, "PART", chan, reason);
+    }
+    irc__chan_drop(c, ev->room);
+}
+
+static void rights(irc_client_t *c, const core_event_t *ev)
+{
+    if (ev->right == CORE_RIGHT_NONE) {
+        lost_channel(c, ev, NULL, "PART", "access");
+        return;
+    }
+    char chan[IRC_CHAN_MAX], target[IRC_CHAN_MAX + 64];
+    irc__chan_name(chan, sizeof(chan), ev->room, ev->table);
+    snprintf(target, sizeof(target), "%s %s %s", chan, ev->right == CORE_RIGHT_HOST ? "+o" : "-o",
+             core_session_nick(c->s));
+    send_own(c, ev, irc__server(c), "MODE", target, NULL);
+}
+
+/* A hop is published to both tables with one event: the old table's people see a PART, the new
+ * one's a JOIN. */
+static void hopped(irc_client_t *c, const core_event_t *ev, const char *src)
+{
+    uint32_t mine = my_table(c, ev->room);
+    char chan[IRC_CHAN_MAX];
+    if (mine == ev->table) {
+        irc__chan_name(chan, sizeof(chan), ev->room, ev->table);
+        send_own(c, ev, src, "PART", chan, "hopped");
+    } else if (mine == ev->to_table) {
+        irc__chan_name(chan, sizeof(chan), ev->room, ev->to_table);
+        send_own(c, ev, src, "JOIN", chan, NULL);
+    }
+}
+
+void irc__deliver(void *ctx, core_event_t *ev)
+{
+    irc_client_t *c = ctx;
+    if (!c->registered)
+        return;
+    char chan[IRC_CHAN_MAX], src[128];
+    irc__chan_name(chan, sizeof(chan), ev->room ? ev->room : "", ev->table);
+    if (ev->nick)
+        source_of(src, sizeof(src), ev->nick);
+    size_t len;
+    const char *text;
+    switch (ev->type) {
+    case EV_MESSAGE:
+        /* the sender gets its own say back only with echo-message (played messages always) */
+        if (ev->recording == 0 && is_me(c, ev->nick) && !(c->caps & IRC_CAP_ECHO_MESSAGE))
+            return;
+        text = irc__text_out(ev, &len);
+        send_shared(c, ev, src, "PRIVMSG", chan, text, len);
+        break;
+    case EV_PRIVATE:
+        if (is_me(c, ev->nick) && !(c->caps & IRC_CAP_ECHO_MESSAGE))
+            return;
+        text = irc__text_out(ev, &len);
+        send_shared(c, ev, src, "PRIVMSG", ev->to_nick, text, len);
+        break;
+    case EV_MEMBER_ENTERED: send_shared(c, ev, src, "JOIN", chan, NULL, 0); break;
+    case EV_MEMBER_LEFT:
+        if (strcmp(ev->reason, "ejected") == 0) {
+            char target[IRC_CHAN_MAX + 64];
+            snprintf(target, sizeof(target), "%s %s", chan, ev->nick);
+            send_shared(c, ev, irc__server(c), "KICK", target, "ejected", 7);
+        } else {
+            send_shared(c, ev, src, "PART", chan, ev->reason, strlen(ev->reason));
+        }
+        break;
+    case EV_MEMBER_HOPPED: hopped(c, ev, src); break;
+    case EV_BROADCAST:
+        text = irc__text_out(ev, &len);
+        send_shared(c, ev, src, "NOTICE", chan, text, len);
+        break;
+    case EV_TABLE_UPDATED:
+        send_shared(c, ev, irc__server(c), "TOPIC", chan, ev->text ? ev->text : "",
+                    ev->text ? strlen(ev->text) : 0);
+        break;
+    case EV_EJECTED:
+        lost_channel(c, ev, ev->nick, "KICK", ev->reason && ev->reason[0] ? ev->reason : "ejected");
+        break;
+    case EV_RIGHTS: rights(c, ev); break;
+    case EV_INVITED:
+        irc__notice(c, "%s invites you to a private table, which IRC cannot open yet", ev->nick);
+        break;
+    case EV_RECORDING:
+    case EV_PLAYBACK: {
+        char what[160];
+        snprintf(what, sizeof(what), "*** %s %s%s%s",
+                 ev->type == EV_RECORDING ? "Recording" : "Playback", ev->reason,
+                 ev->nick ? " by " : "", ev->nick ? ev->nick : "");
+        send_shared(c, ev, irc__server(c), "NOTICE", chan, what, strlen(what));
+        break;
+    }
+    case EV_EVENT_STATE:
+        if (ev->text && strcmp(ev->text, "ended") == 0)
+            lost_channel(c, ev, NULL, "PART", "the event has ended");
+        break;
+    default: break;
+    }
+}

@@ -1,0 +1,140 @@
+/* The IRC gateway's private parts, shared by its modules:
+ *   client.c   the connection: lines in, the command table, flood control, ping, closing
+ *   out.c      building lines: numerics, replies, the shared encodings of events
+ *   reg.c      registration: CAP, NICK, USER, PASS, the welcome burst, PING/PONG, QUIT
+ *   info.c     MOTD, LUSERS, VERSION, TIME, ISUPPORT
+ *   chan.c     channels = tables: JOIN, PART, NAMES, TOPIC, the error table
+ *   msg.c      PRIVMSG, NOTICE, TAGMSG
+ *   event.c    core events -> IRC lines (session_ops_t) */
+#ifndef PARLEY_PROTO_IRC_IRC_INT_H
+#define PARLEY_PROTO_IRC_IRC_INT_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/core.h"
+#include "group.h"
+#include "proto/irc/irc.h"
+#include "proto/irc/parse.h"
+#include "util/bucket.h"
+#include "util/lines.h"
+#include "util/list.h"
+
+/* IRCv3 capabilities (reg.c's table lists their names). */
+enum {
+    IRC_CAP_CAP_NOTIFY = 1u << 0,
+    IRC_CAP_ECHO_MESSAGE = 1u << 1,
+    IRC_CAP_MESSAGE_TAGS = 1u << 2,
+    IRC_CAP_MULTI_PREFIX = 1u << 3,
+    IRC_CAP_SERVER_TIME = 1u << 4,
+};
+
+/* A channel the client is on: a table of a room (table 1 is "#room", N is "#room/N"). */
+typedef struct irc_chan {
+    char *room; /* owned */
+    uint32_t table;
+} irc_chan_t;
+
+typedef struct irc_client {
+    conn_t *conn;
+    app_t *app;
+    group_t *group;
+    session_t *s; /* created at accept, said hello at registration */
+    lines_t in;
+    list_t node;      /* every client (irc_close_all) */
+    char *nick;       /* NICK before registration (owned); the core keeps it afterwards */
+    bool got_user;    /* USER seen */
+    bool cap_pending; /* CAP LS or REQ seen before registration: wait for CAP END */
+    bool registered;
+    bool ping_sent; /* the idle timer sent a PING that has not been answered by any line */
+    bool error_sent;
+    uint16_t cap_version; /* 302 after CAP LS 302 */
+    uint32_t caps;        /* IRC_CAP_* enabled */
+    irc_chan_t *chans;    /* NULL when on none */
+    uint32_t nchans;
+    bucket_t commands, messages, violations;
+} irc_client_t;
+
+/* ---- client.c ---- */
+/* The server name ([irc] server_name) and the client's name in replies ("*" before
+ * registration). */
+const char *irc__server(const irc_client_t *c);
+const char *irc__nick(const irc_client_t *c);
+/* Queues b (a reference is taken). A reader past the output cap is closed (from the next pass). */
+void irc__send(irc_client_t *c, rbuf_t *b);
+/* Sends ERROR :reason and closes the connection after flushing; c is freed later (on_close). */
+void irc__quit(irc_client_t *c, const char *reason);
+irc_stats_t *irc__stats(void);
+/* The MOTD's lines (info.c reads them from client.c's state); n 0: none. */
+void irc__motd(const char *const **lines, size_t *n);
+
+/* ---- out.c ---- */
+/* A line built in a fixed buffer, cut (at a UTF-8 boundary) to fit 512 bytes with its CR LF. */
+void irc__sendf(irc_client_t *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* ":server NUM nick " + the formatted rest. */
+void irc__numeric(irc_client_t *c, const char *num, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* "FAIL CMD CODE [context] :text" (IRCv3 standard replies). */
+void irc__fail(irc_client_t *c, const char *cmd, const char *code, const char *context,
+               const char *text);
+/* A NOTICE from the server to the client. */
+void irc__notice(irc_client_t *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Everyone's user@host: the same for web and IRC users, who the core does not tell apart. */
+#define IRC_USERHOST "parley@parley"
+/* The channel of table n of room: "#room" for table 1, "#room/N" otherwise. */
+void irc__chan_name(char *out, size_t len, const char *room, uint32_t table);
+#define IRC_CHAN_MAX 48
+
+/* The encoded variants of an event, each cached once per event (core_event_t.enc). */
+enum { IRC_V_PLAIN, IRC_V_TIME, IRC_V_TAGS, IRC_V_COUNT };
+int irc__variant(const irc_client_t *c);
+/* A shared line buffer: "@tags " (per variant) + ":source CMD target :text" cut into lines that
+ * fit 512 bytes (the text split at its newlines and UTF-8 boundaries). text may be NULL (no
+ * trailing parameter). msg_id 0: no msgid tag; ts 0: now. */
+rbuf_t *irc__encode(int variant, uint64_t msg_id, int64_t ts, const char *source, const char *cmd,
+                    const char *target, const char *text, size_t text_len);
+/* Hooks for a later phase (issue 7 point 4): web colours <-> IRC colour codes. Today the text
+ * passes unchanged. */
+const char *irc__text_out(const core_event_t *ev, size_t *len);
+
+/* ---- reg.c ---- */
+int irc__cmd_cap(irc_client_t *c, const irc_msg_t *m);
+int irc__cmd_nick(irc_client_t *c, const irc_msg_t *m);
+int irc__cmd_user(irc_client_t *c, const irc_msg_t *m);
+int irc__cmd_pass(irc_client_t *c, const irc_msg_t *m);
+int irc__cmd_ping(irc_client_t *c, const irc_msg_t *m);
+int irc__cmd_pong(irc_client_t *c, const irc_msg_t *m);
+int irc__cmd_quit(irc_client_t *c, const irc_msg_t *m);
+
+/* ---- info.c ---- */
+void irc__welcome(irc_client_t *c); /* 001-005, LUSERS, MOTD */
+void irc__isupport(irc_client_t *c);
+int irc__cmd_motd(irc_client_t *c, const irc_msg_t *m);
+int irc__cmd_lusers(irc_client_t *c, const irc_msg_t *m);
+int irc__cmd_version(irc_client_t *c, const irc_msg_t *m);
+int irc__cmd_time(irc_client_t *c, const irc_msg_t *m);
+
+/* ---- chan.c ---- */
+/* Parses "#room" or "#room/N" (N 1..CORE_MAX_TABLE). false for anything else. */
+bool irc__chan_parse(const char *name, char *room, size_t roomlen, uint32_t *table);
+/* Answers a core error of command cmd about target (a channel or nick) with its numeric. */
+void irc__core_error(irc_client_t *c, const char *cmd, const char *target, int err);
+irc_chan_t *irc__chan_find(irc_client_t *c, const char *room);
+void irc__chan_set(irc_client_t *c, const char *room, uint32_t table);
+void irc__chan_drop(irc_client_t *c, const char *room);
+int irc__cmd_join(irc_client_t *c, const irc_msg_t *m);
+int irc__cmd_part(irc_client_t *c, const irc_msg_t *m);
+int irc__cmd_names(irc_client_t *c, const irc_msg_t *m);
+int irc__cmd_topic(irc_client_t *c, const irc_msg_t *m);
+
+/* ---- msg.c ---- */
+int irc__cmd_privmsg(irc_client_t *c, const irc_msg_t *m);
+int irc__cmd_notice(irc_client_t *c, const irc_msg_t *m);
+int irc__cmd_tagmsg(irc_client_t *c, const irc_msg_t *m);
+void irc__say_done(void *ctx, uint64_t msg_id, int status);
+
+/* ---- event.c ---- */
+void irc__deliver(void *ctx, core_event_t *ev);
+
+#endif

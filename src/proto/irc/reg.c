@@ -1,0 +1,210 @@
+/* Registration (modern.ircdocs.horse "Connection Registration"): CAP negotiation (ircv3.net
+ * "Capability Negotiation", 302), NICK, USER and PASS; the registration completes once NICK and
+ * USER are in and no CAP negotiation is open, and the client becomes a guest session of the core
+ * (core_hello). Also PING, PONG and QUIT, which work before registration too.
+ *
+ * Accounts come later (SASL, or PASS as an account's token): the hook is register_complete(),
+ * which would call core_session_identify() before core_hello() as the JSON session does. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "proto/irc/irc_int.h"
+#include "util/xmalloc.h"
+
+/* The capabilities offered, in the order CAP LS lists them. */
+static const struct cap {
+    const char *name;
+    uint32_t bit;
+} caps[] = {
+    {"cap-notify", IRC_CAP_CAP_NOTIFY},     {"echo-message", IRC_CAP_ECHO_MESSAGE},
+    {"message-tags", IRC_CAP_MESSAGE_TAGS}, {"multi-prefix", IRC_CAP_MULTI_PREFIX},
+    {"server-time", IRC_CAP_SERVER_TIME},
+};
+#define NCAPS (sizeof(caps) / sizeof(caps[0]))
+
+static const struct cap *cap_find(const char *name, size_t len)
+{
+    for (size_t i = 0; i < NCAPS; i++)
+        if (strlen(caps[i].name) == len && memcmp(caps[i].name, name, len) == 0)
+            return &caps[i];
+    return NULL;
+}
+
+static void cap_list(irc_client_t *c, const char *sub, uint32_t mask)
+{
+    char list[256] = "";
+    size_t n = 0;
+    for (size_t i = 0; i < NCAPS; i++)
+        if (caps[i].bit & mask)
+            n += (size_t)snprintf(list + n, sizeof(list) - n, "%s%s", n ? " " : "", caps[i].name);
+    irc__sendf(c, ":%s CAP %s %s :%s", irc__server(c), irc__nick(c), sub, list);
+}
+
+/* CAP REQ: all or nothing. Returns whether every capability named is known; applies them if so. */
+static bool cap_req(irc_client_t *c, const char *req)
+{
+    uint32_t on = 0, off = 0;
+    const char *p = req;
+    while (*p) {
+        p += strspn(p, " ");
+        size_t len = strcspn(p, " ");
+        if (len == 0)
+            break;
+        bool minus = *p == '-';
+        const struct cap *cap = cap_find(p + minus, len - minus);
+        if (cap == NULL)
+            return false;
+        if (minus)
+            off |= cap->bit;
+        else
+            on |= cap->bit;
+        p += len;
+    }
+    c->caps = (c->caps | on) & ~off;
+    return true;
+}
+
+static void register_complete(irc_client_t *c);
+
+int irc__cmd_cap(irc_client_t *c, const irc_msg_t *m)
+{
+    const char *sub = m->params[0];
+    if (strcasecmp(sub, "LS") == 0) {
+        if (!c->registered)
+            c->cap_pending = true;
+        if (m->nparams > 1 && atoi(m->params[1]) >= 302) {
+            c->cap_version = 302;
+            c->caps |= IRC_CAP_CAP_NOTIFY; /* implied by 302 */
+        }
+        cap_list(c, "LS", ~0u);
+    } else if (strcasecmp(sub, "LIST") == 0) {
+        cap_list(c, "LIST", c->caps);
+    } else if (strcasecmp(sub, "REQ") == 0) {
+        if (m->nparams < 2) {
+            irc__numeric(c, "461", "CAP :Not enough parameters");
+            return 0;
+        }
+        if (!c->registered)
+            c->cap_pending = true;
+        bool ok = cap_req(c, m->params[1]);
+        irc__sendf(c, ":%s CAP %s %s :%s", irc__server(c), irc__nick(c), ok ? "ACK" : "NAK",
+                   m->params[1]);
+    } else if (strcasecmp(sub, "END") == 0) {
+        if (!c->registered && c->cap_pending) {
+            c->cap_pending = false;
+            register_complete(c);
+        }
+    } else {
+        irc__numeric(c, "410", "%s :Invalid CAP command", sub);
+    }
+    return 0;
+}
+
+/* 0 if nick may be taken now, else the numeric already sent. */
+static int nick_check(irc_client_t *c, const char *nick)
+{
+    int rc = core_check_nick(nick);
+    if (rc < 0) {
+        irc__numeric(c, "432", "%s :Erroneous nickname", nick);
+        return rc;
+    }
+    if (core_nick_in_use(c->group->core, nick)) {
+        irc__numeric(c, "433", "%s :Nickname is already in use", nick);
+        return CORE_ENICKTAKEN;
+    }
+    if (auth_name_is_account(c->group->auth, nick)) {
+        irc__numeric(c, "433", "%s :Nickname is registered to an account", nick);
+        return CORE_ENICKTAKEN;
+    }
+    return 0;
+}
+
+int irc__cmd_nick(irc_client_t *c, const irc_msg_t *m)
+{
+    if (m->nparams < 1 || m->params[0][0] == '\0') {
+        irc__numeric(c, "431", ":No nickname given");
+        return 0;
+    }
+    const char *nick = m->params[0];
+    if (c->registered) {
+        if (strcmp(nick, core_session_nick(c->s)) != 0)
+            irc__fail(c, "NICK", "CANNOT_CHANGE_NICK", nick,
+                      "Nick changes are not supported yet: reconnect with the new nick");
+        return 0;
+    }
+    if (nick_check(c, nick) < 0)
+        return 0;
+    free(c->nick);
+    c->nick = xstrdup(nick);
+    register_complete(c);
+    return 0;
+}
+
+int irc__cmd_user(irc_client_t *c, const irc_msg_t *m)
+{
+    if (c->registered || c->got_user) {
+        irc__numeric(c, "462", ":You may not reregister");
+        return 0;
+    }
+    if (m->params[0][0] == '\0') {
+        irc__numeric(c, "461", "USER :Not enough parameters");
+        return 0;
+    }
+    /* The username and realname are not kept: everyone is nick!parley@parley (IRC_USERHOST). */
+    c->got_user = true;
+    register_complete(c);
+    return 0;
+}
+
+int irc__cmd_pass(irc_client_t *c, const irc_msg_t *m)
+{
+    if (c->registered) {
+        irc__numeric(c, "462", ":You may not reregister");
+        return 0;
+    }
+    return 0; /* ignored until accounts come to IRC (a later phase) */
+}
+
+/* NICK and USER are in and CAP is not being negotiated: the session says hello to the core. */
+static void register_complete(irc_client_t *c)
+{
+    if (c->registered || c->nick == NULL || !c->got_user || c->cap_pending)
+        return;
+    if (!group_allow_guests(c->group)) {
+        irc__quit(c, "This server admits accounts only, which IRC does not support yet");
+        return;
+    }
+    if (nick_check(c, c->nick) < 0) /* taken meanwhile */
+        return;
+    int rc = core_hello(c->s, c->nick, NULL);
+    if (rc < 0) {
+        irc__numeric(c, rc == CORE_ENICKTAKEN ? "433" : "432", "%s :%s", c->nick,
+                     core_err_message(rc));
+        return;
+    }
+    free(c->nick);
+    c->nick = NULL;
+    c->registered = true;
+    irc__welcome(c);
+}
+
+int irc__cmd_ping(irc_client_t *c, const irc_msg_t *m)
+{
+    irc__sendf(c, ":%s PONG %s :%s", irc__server(c), irc__server(c), m->params[0]);
+    return 0;
+}
+
+int irc__cmd_pong(irc_client_t *c, const irc_msg_t *m)
+{
+    return 0; /* any line re-arms the idle timer (client.c) */
+}
+
+int irc__cmd_quit(irc_client_t *c, const irc_msg_t *m)
+{
+    char reason[400];
+    snprintf(reason, sizeof(reason), "Closing link: %s (Quit: %s)", irc__nick(c),
+             m->nparams > 0 && m->params[0][0] ? m->params[0] : "Client quit");
+    irc__quit(c, reason);
+    return 0;
+}
