@@ -53,6 +53,7 @@ class Server:
         self.proc = None
         self.port = None
         self.json_port = None  # the direct socket's port ([server] json_listen)
+        self.irc_port = None  # the IRC gateway's port ([irc] listen)
         # every listener by name ("default", "json", [listener NAME], "tls" of --tls-listen):
         # its port, and in `listeners` its (protocol, tls, port) when there are named ones
         self.ports = {}
@@ -118,6 +119,7 @@ class Server:
                 self.ports.setdefault("json", numbers[1])
         self.port = self.ports.get("default")
         self.json_port = self.ports.get("json")
+        self.irc_port = self.ports.get("irc")  # the IRC gateway ([irc] listen)
         return True
 
     def stderr(self, run=None):

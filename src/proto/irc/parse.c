@@ -82,7 +82,22 @@ static char *cut(char *p)
     return skip_spaces(sp + 1);
 }
 
+static int parse(const char *line, size_t len, irc_msg_t *msg);
+
+/* Invalid UTF-8 is refused after the structure is parsed, so that the answer can name the
+ * command (when the command itself is plain letters or digits). */
 int irc_parse(const char *line, size_t len, irc_msg_t *msg)
+{
+    int rc = parse(line, len, msg);
+    if (rc == IRC_PARSE_TOOLONG || rc == IRC_PARSE_EMPTY || utf8_valid(line, len))
+        return rc;
+    const char *cmd = msg->command;
+    if (cmd == NULL || cmd[strspn(cmd, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")] != '\0')
+        msg->command = NULL;
+    return IRC_PARSE_UTF8;
+}
+
+static int parse(const char *line, size_t len, irc_msg_t *msg)
 {
     msg->ntags = 0;
     msg->source = NULL;
@@ -103,8 +118,6 @@ int irc_parse(const char *line, size_t len, irc_msg_t *msg)
         return IRC_PARSE_TOOLONG;
     if (memchr(line, '\0', len))
         return IRC_PARSE_BAD;
-    if (!utf8_valid(line, len))
-        return IRC_PARSE_UTF8;
     memcpy(msg->buf, line, len);
     msg->buf[len] = '\0';
 
