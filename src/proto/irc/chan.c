@@ -172,6 +172,16 @@ static table_t *my_table(irc_client_t *c, const char *name, room_t **r)
     return t && table_number(t) == table ? t : NULL;
 }
 
+/* The client is not on channel name: 442, or 403 if there is no such channel. */
+static void not_on(irc_client_t *c, const char *cmd, const char *name)
+{
+    char room[40];
+    uint32_t number;
+    bool exists =
+        irc__chan_parse(name, room, sizeof(room), &number) && core_room_find_for(c->s, room);
+    irc__core_error(c, cmd, name, exists ? CORE_ENOTINROOM : CORE_ENOROOM);
+}
+
 int irc__cmd_names(irc_client_t *c, const irc_msg_t *m)
 {
     if (m->nparams == 0) {
@@ -308,11 +318,7 @@ int irc__cmd_part(irc_client_t *c, const irc_msg_t *m)
         room_t *r = NULL;
         table_t *t = my_table(c, name, &r);
         if (t == NULL) {
-            char room[40];
-            uint32_t number;
-            bool exists = irc__chan_parse(name, room, sizeof(room), &number) &&
-                          core_room_find(c->group->core, room);
-            irc__core_error(c, "PART", name, exists ? CORE_ENOTINROOM : CORE_ENOROOM);
+            not_on(c, "PART", name);
             continue;
         }
         char room[40];
@@ -331,11 +337,7 @@ int irc__cmd_topic(irc_client_t *c, const irc_msg_t *m)
     room_t *r = NULL;
     table_t *t = my_table(c, name, &r);
     if (t == NULL) {
-        char room[40];
-        uint32_t number;
-        bool exists = irc__chan_parse(name, room, sizeof(room), &number) &&
-                      core_room_find(c->group->core, room);
-        irc__core_error(c, "TOPIC", name, exists ? CORE_ENOTINROOM : CORE_ENOROOM);
+        not_on(c, "TOPIC", name);
         return 0;
     }
     if (m->nparams < 2) {
