@@ -108,7 +108,7 @@ void irc__deliver(void *ctx, core_event_t *ev)
     irc_client_t *c = ctx;
     if (!c->registered)
         return;
-    char chan[IRC_CHAN_MAX], src[128];
+    char chan[IRC_CHAN_MAX], src[128] = "";
     irc__chan_name(chan, sizeof(chan), ev->room ? ev->room : "", ev->table);
     if (ev->nick)
         source_of(src, sizeof(src), ev->nick);
@@ -130,12 +130,13 @@ void irc__deliver(void *ctx, core_event_t *ev)
         break;
     case EV_MEMBER_ENTERED: send_shared(c, ev, src, "JOIN", chan, NULL, 0); break;
     case EV_MEMBER_LEFT:
-        if (strcmp(ev->reason, "ejected") == 0) {
+        text = ev->reason ? ev->reason : "left";
+        if (strcmp(text, "ejected") == 0) {
             char target[IRC_CHAN_MAX + 64];
             snprintf(target, sizeof(target), "%s %s", chan, ev->nick);
             send_shared(c, ev, irc__server(c), "KICK", target, "ejected", 7);
         } else {
-            send_shared(c, ev, src, "PART", chan, ev->reason, strlen(ev->reason));
+            send_shared(c, ev, src, "PART", chan, text, strlen(text));
         }
         break;
     case EV_MEMBER_HOPPED: hopped(c, ev, src); break;
