@@ -8,9 +8,10 @@ import re
 
 import irc.client
 
+from accounts_kit import FAST, Accounts, connect_account
 from conftest import FLOOD_OFF
 from irc_client import IRC_CONFIG, IrcClient, numeric_re
-from parley_client import LOBBY_AND_DUO, TIMEOUT, Client, eventually
+from parley_client import LOBBY_AND_DUO, TIMEOUT, Client, eventually, http_request
 
 CONFIG = IRC_CONFIG + LOBBY_AND_DUO
 
@@ -397,6 +398,40 @@ async def test_mixed_table_irc_and_websocket(parley):
     assert left["reason"] == "left"
     await ic.close()
     await web.close()
+
+
+async def test_eject_is_a_kick_and_rights_are_modes(parley, smtp):
+    server = parley(FAST + smtp.config() + CONFIG + "[access]\nregistered = host\n"
+                    "[server]\nadmin_token = tok\n")
+    boss = await connect_account(server.port, Accounts(server, smtp).registered("boss"))
+    await boss.enter("lobby")
+    victim = await irc_user(server, "victim")
+    witness = await irc_user(server, "witness")
+    await victim.join("#lobby")
+    await witness.join("#lobby")
+    assert sorted(await witness.names("#lobby")) == ["@boss", "victim", "witness"]
+    await boss.cmd("eject", room="lobby", nick="victim", reason="be nice")
+    assert (await victim.expect("KICK")).raw == ":boss!parley@parley KICK #lobby victim :be nice"
+    assert (await witness.expect("KICK")).raw == ":irc.test KICK #lobby victim :ejected"
+    await victim.send("PRIVMSG #lobby :back?")
+    await victim.expect("404")
+    # the room's access list makes guests hosts: each is told with a MODE of its own
+    r = http_request(server.port, "PUT", "/api/v1/admin/acl/room/lobby",
+                     {"acl": [{"who": "guests", "right": "host"},
+                              {"who": "registered", "right": "host"}]},
+                     {"Authorization": "Bearer tok"})
+    assert r.status == 200, r
+    assert (await witness.expect("MODE")).raw == ":irc.test MODE #lobby +o witness"
+    assert sorted(await witness.names("#lobby")) == ["@boss", "@witness"]
+    # and none takes them out
+    r = http_request(server.port, "PUT", "/api/v1/admin/acl/room/lobby",
+                     {"acl": [{"who": "registered", "right": "host"}]},
+                     {"Authorization": "Bearer tok"})
+    assert r.status == 200, r
+    assert (await witness.expect("PART")).raw == ":witness!parley@parley PART #lobby :access"
+    await boss.event("member_left", nick="witness")
+    for x in (victim, witness, boss):
+        await x.close()
 
 
 async def test_read_only_cannot_speak_nor_set_the_topic(parley):
