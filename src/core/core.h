@@ -359,8 +359,9 @@ void core_session_set_address(session_t *s, const char *address);
  * of that name (the bootstrap sysop account is called "sysop"). */
 int core_hello(session_t *s, const char *nick, const char *colour /* NULL: from the nick */);
 bool core_session_ready(const session_t *s); /* hello done */
-/* Whether a session that said hello holds nick (compared folded, as core_hello does). */
-bool core_nick_in_use(core_t *c, const char *nick);
+/* The nick as held by the session that said hello with it (compared folded, as core_hello
+ * does: "BOB" finds "Bob"), or NULL when nobody holds it. Valid while that session lives. */
+const char *core_nick_held(core_t *c, const char *nick);
 /* A room where core_pm(s, room, to, ...) can reach `to` (both at one table, `to` not lurking): the
  * first of s's rooms in entry order. CORE_ENOUSER (nobody has that nick), CORE_ENOTINROOM (no
  * table shared). For adapters whose private messages name no room (IRC). */

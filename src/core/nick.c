@@ -86,9 +86,10 @@ session_t *nick__find(core_t *c, const char *nick)
     return s;
 }
 
-bool core_nick_in_use(core_t *c, const char *nick)
+const char *core_nick_held(core_t *c, const char *nick)
 {
-    return nick__find(c, nick) != NULL;
+    session_t *s = nick__find(c, nick);
+    return s ? s->nick : NULL;
 }
 
 /* The first room (in the order s entered them) where `to` sits at s's table, not lurking: where

@@ -256,6 +256,100 @@ async def test_overflow_tables_and_hopping(parley):
         await x.close()
 
 
+async def test_who_whois_list(parley):
+    server = irc_server(parley, "[access]\nguests = host\n[room den]\ntitle = The Den\n")
+    a = await irc_user(server, "ann")
+    b = await irc_user(server, "Bill")
+    far = await irc_user(server, "far")
+    await a.join("#lobby")
+    await b.join("#lobby")
+    await far.join("#duo")
+    await a.send("WHO #lobby")
+    who = [await a.expect("352"), await a.expect("352")]
+    assert sorted(ln.raw for ln in who) == [
+        ":irc.test 352 ann #lobby parley parley irc.test Bill H@ :0 Bill",
+        ":irc.test 352 ann #lobby parley parley irc.test ann H@ :0 ann"]
+    assert (await a.expect("315")).raw == ":irc.test 315 ann #lobby :End of WHO list"
+    await a.send("WHO #duo", "WHO bill", "WHO far", "WHO nobody")
+    assert (await a.expect("315")).params[1] == "#duo"  # not on it: nobody listed
+    assert (await a.expect("352")).params[1:3] == ["#lobby", "parley"]
+    await a.expect("315")
+    assert (await a.expect("352")).raw == ":irc.test 352 ann * parley parley irc.test far H :0 far"
+    await a.expect("315")
+    assert (await a.expect("315")).params[1] == "nobody"
+    await a.no_line("352")
+    # WHOIS: the nick as held, the tables shared with the asker only
+    await a.send("WHOIS BILL")
+    assert (await a.expect("311")).raw == ":irc.test 311 ann Bill parley parley * :Bill"
+    assert (await a.expect("319")).raw == ":irc.test 319 ann Bill :@#lobby"
+    assert (await a.expect("312")).params[1:3] == ["Bill", "irc.test"]
+    assert (await a.expect("318")).raw == ":irc.test 318 ann Bill :End of /WHOIS list"
+    await a.send("WHOIS far")
+    await a.expect("311")
+    assert (await a.expect(lambda ln: ln.command in ("319", "312"))).command == "312"
+    await a.send("WHOIS nobody")
+    assert (await a.expect("401")).raw == ":irc.test 401 ann nobody :No such nick/channel"
+    await a.expect("318")
+    # LIST: every table of every room the client may see
+    await a.send("LIST")
+    await a.expect("321")
+    rows = []
+    while True:
+        ln = await a.expect(lambda x: x.command in ("322", "323"))
+        if ln.command == "323":
+            break
+        rows.append(ln.params[1:])
+    assert rows == [["#den", "0", "The Den"], ["#duo", "1", "Duo"], ["#lobby", "2", "Lobby"]]
+    await a.send("LIST #duo,#nosuch")
+    await a.expect("321")
+    assert (await a.expect("322")).params[1:] == ["#duo", "1", "Duo"]
+    await a.expect("323")
+    for x in (a, b, far):
+        await x.close()
+
+
+async def test_mode_and_kick(parley, smtp):
+    server = parley(FAST + smtp.config() + CONFIG + "[access]\nregistered = host\n")
+    boss = await irc_user(server, "boss")
+    web = await connect_account(server.port, Accounts(server, smtp).registered("chief"))
+    await web.enter("lobby")
+    visitor = await irc_user(server, "visitor")
+    await boss.join("#lobby")
+    await visitor.join("#lobby")
+    # channel modes: what always holds, an empty ban list, no changes
+    await visitor.send("MODE #lobby", "MODE #lobby b", "MODE #lobby +o boss", "MODE #lobby +k key",
+                     "MODE #nosuch")
+    assert (await visitor.expect("324")).raw == ":irc.test 324 visitor #lobby +nt"
+    assert (await visitor.expect("368")).raw == ":irc.test 368 visitor #lobby :End of channel ban list"
+    assert (await visitor.expect("482")).params[1] == "#lobby"
+    assert (await visitor.expect("472")).raw == ":irc.test 472 visitor k :is unknown mode char to me"
+    assert (await visitor.expect("403")).params[1] == "#nosuch"
+    # user modes
+    await visitor.send("MODE visitor", "MODE visitor +i", "MODE visitor +x", "MODE boss", "MODE nobody")
+    assert (await visitor.expect("221")).raw == ":irc.test 221 visitor +i"
+    assert (await visitor.expect("501")).raw == ":irc.test 501 visitor :Unknown MODE flag"
+    assert (await visitor.expect("502")).raw == ":irc.test 502 visitor :Can't change mode for other users"
+    assert (await visitor.expect("401")).params[1] == "nobody"
+    # KICK: guests are not hosts here
+    await visitor.send("KICK #lobby boss :out")
+    assert (await visitor.expect("482")).raw == ":irc.test 482 visitor #lobby :You're not channel operator"
+    await visitor.send("KICK #lobby nobody", "KICK #duo boss")
+    assert (await visitor.expect("441")).raw == ":irc.test 441 visitor nobody #lobby :They aren't on that channel"
+    assert (await visitor.expect("442")).params[1] == "#duo"
+    await visitor.send("KICK #lobby")
+    await visitor.expect("461")
+    # a host kicks: the kicked gets KICK from the host, the others from the server
+    await web.cmd("leave", room="lobby")
+    await boss.close()
+    await web.enter("lobby")
+    await web.cmd("eject", room="lobby", nick="visitor", scope="table", reason="out you go")
+    assert (await visitor.expect("KICK")).raw == ":chief!parley@parley KICK #lobby visitor :out you go"
+    await visitor.send("JOIN #lobby")  # a table eject without a ban: may come back
+    assert (await visitor.expect("JOIN")).params == ["#lobby"]
+    await visitor.close()
+    await web.close()
+
+
 # ---- messages -----------------------------------------------------------------------------------
 
 async def test_privmsg_notice_and_their_errors(parley):

@@ -160,8 +160,7 @@ static void names_reply(irc_client_t *c, const room_t *r, const table_t *t, cons
     irc__numeric(c, "366", "%s :End of /NAMES list", chan);
 }
 
-/* The table s sits at in the room of channel name, if that is the channel's table. */
-static table_t *my_table(irc_client_t *c, const char *name, room_t **r)
+table_t *irc__my_table(irc_client_t *c, const char *name, room_t **r)
 {
     char room[40];
     uint32_t table;
@@ -172,8 +171,7 @@ static table_t *my_table(irc_client_t *c, const char *name, room_t **r)
     return t && table_number(t) == table ? t : NULL;
 }
 
-/* The client is not on channel name: 442, or 403 if there is no such channel. */
-static void not_on(irc_client_t *c, const char *cmd, const char *name)
+void irc__not_on(irc_client_t *c, const char *cmd, const char *name)
 {
     char room[40];
     uint32_t number;
@@ -191,7 +189,7 @@ int irc__cmd_names(irc_client_t *c, const irc_msg_t *m)
     char *list = xstrdup(m->params[0]), *save = NULL;
     for (char *name = strtok_r(list, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
         room_t *r = NULL;
-        table_t *t = my_table(c, name, &r);
+        table_t *t = irc__my_table(c, name, &r);
         names_reply(c, r, t, name);
     }
     free(list);
@@ -316,9 +314,9 @@ int irc__cmd_part(irc_client_t *c, const irc_msg_t *m)
     char *list = xstrdup(m->params[0]), *save = NULL;
     for (char *name = strtok_r(list, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
         room_t *r = NULL;
-        table_t *t = my_table(c, name, &r);
+        table_t *t = irc__my_table(c, name, &r);
         if (t == NULL) {
-            not_on(c, "PART", name);
+            irc__not_on(c, "PART", name);
             continue;
         }
         char room[40];
@@ -335,9 +333,9 @@ int irc__cmd_topic(irc_client_t *c, const irc_msg_t *m)
 {
     const char *name = m->params[0];
     room_t *r = NULL;
-    table_t *t = my_table(c, name, &r);
+    table_t *t = irc__my_table(c, name, &r);
     if (t == NULL) {
-        not_on(c, "TOPIC", name);
+        irc__not_on(c, "TOPIC", name);
         return 0;
     }
     if (m->nparams < 2) {

@@ -135,15 +135,31 @@ static const struct command {
     bool needs_reg;
     bool message;
 } commands[] = {
-    {"CAP", irc__cmd_cap, 1, false, false},        {"NICK", irc__cmd_nick, 0, false, false},
-    {"USER", irc__cmd_user, 4, false, false},      {"PASS", irc__cmd_pass, 1, false, false},
-    {"PING", irc__cmd_ping, 1, false, false},      {"PONG", irc__cmd_pong, 0, false, false},
-    {"QUIT", irc__cmd_quit, 0, false, false},      {"JOIN", irc__cmd_join, 1, true, false},
-    {"PART", irc__cmd_part, 1, true, false},       {"NAMES", irc__cmd_names, 0, true, false},
-    {"TOPIC", irc__cmd_topic, 1, true, false},     {"PRIVMSG", irc__cmd_privmsg, 0, true, true},
-    {"NOTICE", irc__cmd_notice, 0, true, true},    {"TAGMSG", irc__cmd_tagmsg, 1, true, false},
-    {"MOTD", irc__cmd_motd, 0, true, false},       {"LUSERS", irc__cmd_lusers, 0, true, false},
-    {"VERSION", irc__cmd_version, 0, true, false}, {"TIME", irc__cmd_time, 0, true, false},
+    /* clang-format off */
+    {"CAP", irc__cmd_cap, 1, false, false},
+    {"NICK", irc__cmd_nick, 0, false, false},
+    {"USER", irc__cmd_user, 4, false, false},
+    {"PASS", irc__cmd_pass, 1, false, false},
+    {"PING", irc__cmd_ping, 1, false, false},
+    {"PONG", irc__cmd_pong, 0, false, false},
+    {"QUIT", irc__cmd_quit, 0, false, false},
+    {"JOIN", irc__cmd_join, 1, true, false},
+    {"PART", irc__cmd_part, 1, true, false},
+    {"NAMES", irc__cmd_names, 0, true, false},
+    {"TOPIC", irc__cmd_topic, 1, true, false},
+    {"PRIVMSG", irc__cmd_privmsg, 0, true, true},
+    {"NOTICE", irc__cmd_notice, 0, true, true},
+    {"TAGMSG", irc__cmd_tagmsg, 1, true, false},
+    {"MOTD", irc__cmd_motd, 0, true, false},
+    {"LUSERS", irc__cmd_lusers, 0, true, false},
+    {"VERSION", irc__cmd_version, 0, true, false},
+    {"TIME", irc__cmd_time, 0, true, false},
+    {"WHO", irc__cmd_who, 0, true, false},
+    {"WHOIS", irc__cmd_whois, 0, true, false},
+    {"LIST", irc__cmd_list, 0, true, false},
+    {"MODE", irc__cmd_mode, 1, true, false},
+    {"KICK", irc__cmd_kick, 2, true, false},
+    /* clang-format on */
 };
 
 static const struct command *command_find(const char *name)

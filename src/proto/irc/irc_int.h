@@ -5,6 +5,8 @@
  *   info.c     MOTD, LUSERS, VERSION, TIME, ISUPPORT
  *   chan.c     channels = tables: JOIN, PART, NAMES, TOPIC, the error table
  *   msg.c      PRIVMSG, NOTICE, TAGMSG
+ *   query.c    WHO, WHOIS, LIST
+ *   op.c       MODE, KICK
  *   event.c    core events -> IRC lines (session_ops_t) */
 #ifndef PARLEY_PROTO_IRC_IRC_INT_H
 #define PARLEY_PROTO_IRC_IRC_INT_H
@@ -121,12 +123,26 @@ bool irc__chan_parse(const char *name, char *room, size_t roomlen, uint32_t *tab
 /* Answers a core error of command cmd about target (a channel or nick) with its numeric. */
 void irc__core_error(irc_client_t *c, const char *cmd, const char *target, int err);
 irc_chan_t *irc__chan_find(irc_client_t *c, const char *room);
+/* The table the client sits at in the room of channel name, if it is that channel's (*r: the
+ * room, if visible); NULL when the client is not on the channel. */
+table_t *irc__my_table(irc_client_t *c, const char *name, room_t **r);
+/* The client is not on channel name: 442, or 403 if there is no such channel. */
+void irc__not_on(irc_client_t *c, const char *cmd, const char *name);
 void irc__chan_set(irc_client_t *c, const char *room, uint32_t table);
 void irc__chan_drop(irc_client_t *c, const char *room);
 int irc__cmd_join(irc_client_t *c, const irc_msg_t *m);
 int irc__cmd_part(irc_client_t *c, const irc_msg_t *m);
 int irc__cmd_names(irc_client_t *c, const irc_msg_t *m);
 int irc__cmd_topic(irc_client_t *c, const irc_msg_t *m);
+
+/* ---- query.c ---- */
+int irc__cmd_who(irc_client_t *c, const irc_msg_t *m);
+int irc__cmd_whois(irc_client_t *c, const irc_msg_t *m);
+int irc__cmd_list(irc_client_t *c, const irc_msg_t *m);
+
+/* ---- op.c ---- */
+int irc__cmd_mode(irc_client_t *c, const irc_msg_t *m);
+int irc__cmd_kick(irc_client_t *c, const irc_msg_t *m);
 
 /* ---- msg.c ---- */
 int irc__cmd_privmsg(irc_client_t *c, const irc_msg_t *m);

@@ -109,7 +109,7 @@ static int nick_check(irc_client_t *c, const char *nick)
         irc__numeric(c, "432", "%s :Erroneous nickname", nick);
         return rc;
     }
-    if (core_nick_in_use(c->group->core, nick)) {
+    if (core_nick_held(c->group->core, nick)) {
         irc__numeric(c, "433", "%s :Nickname is already in use", nick);
         return CORE_ENICKTAKEN;
     }

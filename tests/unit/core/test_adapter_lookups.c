@@ -1,5 +1,5 @@
 /* Unit tests of the lookups protocol adapters without rooms in their commands need (the IRC
- * gateway): core_nick_in_use, core_pm_room (a room where a private message can reach a nick) and
+ * gateway): core_nick_held, core_pm_room (a room where a private message can reach a nick) and
  * table_members_rights_foreach (each member's right, for NAMES). */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,18 +15,18 @@ static void enter(fake_t *f, room_t *r)
     assert_int_equal(core_enter(f->s, r, false, NULL), 0);
 }
 
-static void test_nick_in_use(void **state)
+static void test_nick_held(void **state)
 {
     world_t w;
     world_init(&w, 0, 50, 4000);
     fake_t *a = fake_hello(w.core, "Alice");
     fake_t *b = fake_new(w.core); /* no hello: holds no nick */
-    assert_true(core_nick_in_use(w.core, "Alice"));
-    assert_true(core_nick_in_use(w.core, "ALICE")); /* folded */
-    assert_false(core_nick_in_use(w.core, "bob"));
-    assert_false(core_nick_in_use(w.core, NULL));
+    assert_string_equal(core_nick_held(w.core, "Alice"), "Alice");
+    assert_string_equal(core_nick_held(w.core, "ALICE"), "Alice"); /* folded */
+    assert_null(core_nick_held(w.core, "bob"));
+    assert_null(core_nick_held(w.core, NULL));
     fake_free(a);
-    assert_false(core_nick_in_use(w.core, "alice"));
+    assert_null(core_nick_held(w.core, "alice"));
     fake_free(b);
     world_deinit(&w);
 }
@@ -95,7 +95,7 @@ static void test_members_rights(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_nick_in_use),
+        cmocka_unit_test(test_nick_held),
         cmocka_unit_test(test_pm_room_needs_a_shared_table),
         cmocka_unit_test(test_members_rights),
     };

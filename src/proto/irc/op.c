@@ -1,0 +1,102 @@
+/* MODE and KICK (modern.ircdocs.horse). Rights come from the access lists, not from channel
+ * modes: MODE reports the modes that always hold (+nt) and the empty ban list, and refuses
+ * changes; a host's KICK ejects from the table (core_eject, table scope, no ban), after which the
+ * person may come back to another table, as on the web. */
+#include <stdio.h>
+#include <string.h>
+
+#include "proto/irc/irc_int.h"
+
+static int channel_mode(irc_client_t *c, const irc_msg_t *m)
+{
+    const char *name = m->params[0];
+    char room[40];
+    uint32_t number;
+    room_t *r;
+    if (!irc__chan_parse(name, room, sizeof(room), &number) ||
+        (r = core_room_find_for(c->s, room)) == NULL || core_right(c->s, r, 0) == CORE_RIGHT_NONE) {
+        irc__numeric(c, "403", "%s :No such channel", name);
+        return 0;
+    }
+    if (m->nparams == 1) {
+        irc__numeric(c, "324", "%s +nt", name);
+        return 0;
+    }
+    const char *modes = m->params[1];
+    if (strcmp(modes, "b") == 0 || strcmp(modes, "+b") == 0) { /* the ban list: none shown */
+        irc__numeric(c, "368", "%s :End of channel ban list", name);
+        return 0;
+    }
+    for (const char *p = modes; *p; p++) {
+        if (*p == '+' || *p == '-' || *p == 'o' || *p == 'v')
+            continue;
+        irc__numeric(c, "472", "%c :is unknown mode char to me", *p);
+        return 0;
+    }
+    room_t *mine = NULL;
+    table_t *t = irc__my_table(c, name, &mine);
+    if (t == NULL || core_right(c->s, r, number) < CORE_RIGHT_HOST)
+        irc__numeric(c, "482", "%s :You're not channel operator", name);
+    else
+        irc__fail(c, "MODE", "CANNOT_CHANGE_RIGHTS", name,
+                  "Rights come from the room's access lists, not from channel modes");
+    return 0;
+}
+
+int irc__cmd_mode(irc_client_t *c, const irc_msg_t *m)
+{
+    const char *target = m->params[0];
+    if (target[0] == '#')
+        return channel_mode(c, m);
+    const char *nick = core_nick_held(c->group->core, target);
+    if (nick == NULL) {
+        irc__numeric(c, "401", "%s :No such nick/channel", target);
+    } else if (strcmp(nick, core_session_nick(c->s)) != 0) {
+        irc__numeric(c, "502", ":Can't change mode for other users");
+    } else if (m->nparams == 1) {
+        irc__numeric(c, "221", "+i");
+    } else {
+        for (const char *p = m->params[1]; *p; p++)
+            if (*p != '+' && *p != '-' && *p != 'i') {
+                irc__numeric(c, "501", ":Unknown MODE flag");
+                return 0;
+            }
+        /* everyone is +i (invisible: only table-mates are listed); nothing changes */
+    }
+    return 0;
+}
+
+struct find {
+    const char *nick;
+    bool found;
+};
+
+static void find_member(void *ud, const char *nick, const char *colour)
+{
+    struct find *f = ud;
+    f->found = f->found || strcmp(f->nick, nick) == 0;
+}
+
+int irc__cmd_kick(irc_client_t *c, const irc_msg_t *m)
+{
+    const char *name = m->params[0];
+    room_t *r = NULL;
+    table_t *t = irc__my_table(c, name, &r);
+    if (t == NULL) {
+        irc__not_on(c, "KICK", name);
+        return 0;
+    }
+    const char *held = core_nick_held(c->group->core, m->params[1]);
+    struct find f = {held, false};
+    if (held)
+        table_members_foreach(t, find_member, &f);
+    if (!f.found) {
+        irc__numeric(c, "441", "%s %s :They aren't on that channel", m->params[1], name);
+        return 0;
+    }
+    const char *reason = m->nparams > 2 && m->params[2][0] ? m->params[2] : NULL;
+    int rc = core_eject(c->s, r, held, true, 0, reason, NULL);
+    if (rc < 0)
+        irc__core_error(c, "KICK", name, rc);
+    return 0;
+}
