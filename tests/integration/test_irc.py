@@ -308,6 +308,30 @@ async def test_who_whois_list(parley):
         await x.close()
 
 
+async def test_away(parley):
+    server = irc_server(parley)
+    a = await irc_user(server, "asker")
+    b = await irc_user(server, "sleeper")
+    await a.join("#lobby")
+    await b.join("#lobby")
+    await b.send("AWAY :gone to lunch")
+    assert (await b.expect("306")).raw == ":irc.test 306 sleeper :You have been marked as being away"
+    await a.send("PRIVMSG sleeper :are you there?")
+    assert (await a.expect("301")).raw == ":irc.test 301 asker sleeper :gone to lunch"
+    assert (await b.expect("PRIVMSG")).text == "are you there?"
+    await a.send("NOTICE sleeper :quiet one", "WHO sleeper", "WHOIS sleeper")
+    assert (await a.expect("352")).params[6] == "G"
+    await a.expect("311")
+    assert (await a.expect("301")).text == "gone to lunch"  # WHOIS; the NOTICE got none
+    await b.send("AWAY")
+    assert (await b.expect("305")).raw == ":irc.test 305 sleeper :You are no longer marked as being away"
+    await a.send("WHO #lobby")
+    flags = sorted([(await a.expect("352")).params[6] for _ in range(2)])
+    assert flags == ["H", "H"]
+    for x in (a, b):
+        await x.close()
+
+
 async def test_mode_and_kick(parley, smtp):
     server = parley(FAST + smtp.config() + CONFIG + "[access]\nregistered = host\n")
     boss = await irc_user(server, "boss")

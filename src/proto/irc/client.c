@@ -15,6 +15,7 @@
 #include "util/xmalloc.h"
 
 static list_t clients = {&clients, &clients};
+static irc_client_t *by_nick; /* uthash: registered clients by nick */
 static irc_stats_t stats;
 static char **motd;
 static size_t nmotd;
@@ -36,6 +37,20 @@ void irc__motd(const char *const **lines, size_t *n)
 {
     *lines = (const char *const *)motd;
     *n = nmotd;
+}
+
+irc_client_t *irc__client_by_nick(const char *nick)
+{
+    irc_client_t *c = NULL;
+    if (nick)
+        HASH_FIND_STR(by_nick, nick, c);
+    return c;
+}
+
+void irc__client_registered(irc_client_t *c)
+{
+    const char *nick = core_session_nick(c->s); /* lives as long as the session */
+    HASH_ADD_KEYPTR(hh, by_nick, nick, strlen(nick), c);
 }
 
 const char *irc__server(const irc_client_t *c)
@@ -159,6 +174,7 @@ static const struct command {
     {"LIST", irc__cmd_list, 0, true, false},
     {"MODE", irc__cmd_mode, 1, true, false},
     {"KICK", irc__cmd_kick, 2, true, false},
+    {"AWAY", irc__cmd_away, 0, true, false},
     /* clang-format on */
 };
 
@@ -299,6 +315,9 @@ static void on_close(conn_t *conn)
     irc_client_t *c = conn_data(conn);
     list_remove(&c->node);
     stats.connections--;
+    if (c->registered)
+        HASH_DEL(by_nick, c);
+    free(c->away);
     core_session_free(c->s);
     if (c->group)
         c->group->connections--;

@@ -13,9 +13,10 @@ void irc__isupport(irc_client_t *c)
     const config_t *cfg = c->app->cfg;
     /* CHANNELLEN: '#', a room name (32), '/', a table number (5 digits). NICKLEN counts
      * characters, as Parley's nickname rule does. */
-    irc__numeric(c, "005",
-                 "CASEMAPPING=rfc7613 CHANLIMIT=#: CHANMODES=,,,nt CHANNELLEN=39 CHANTYPES=# "
-                 ":are supported by this server");
+    irc__numeric(
+        c, "005",
+        "AWAYLEN=200 CASEMAPPING=rfc7613 CHANLIMIT=#: CHANMODES=,,,nt CHANNELLEN=39 CHANTYPES=# "
+        ":are supported by this server");
     irc__numeric(c, "005",
                  "MAXTARGETS=1 NETWORK=%s NICKLEN=24 PREFIX=(ov)@+ "
                  "TARGMAX=JOIN:,PART:,NAMES:1,PRIVMSG:1,NOTICE:1,TAGMSG:1 TOPICLEN=1000 UTF8ONLY "

@@ -5,7 +5,7 @@
  *   info.c     MOTD, LUSERS, VERSION, TIME, ISUPPORT
  *   chan.c     channels = tables: JOIN, PART, NAMES, TOPIC, the error table
  *   msg.c      PRIVMSG, NOTICE, TAGMSG
- *   query.c    WHO, WHOIS, LIST
+ *   query.c    WHO, WHOIS, LIST, AWAY
  *   op.c       MODE, KICK
  *   event.c    core events -> IRC lines (session_ops_t) */
 #ifndef PARLEY_PROTO_IRC_IRC_INT_H
@@ -14,6 +14,8 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
+
+#include <uthash.h>
 
 #include "core/core.h"
 #include "group.h"
@@ -56,6 +58,8 @@ typedef struct irc_client {
     irc_chan_t *chans;    /* NULL when on none */
     uint32_t nchans;
     bucket_t commands, messages, violations;
+    char *away;        /* AWAY message (owned); NULL: here */
+    UT_hash_handle hh; /* registered clients by nick as held (irc__client_by_nick) */
 } irc_client_t;
 
 /* ---- client.c ---- */
@@ -68,6 +72,11 @@ void irc__send(irc_client_t *c, rbuf_t *b);
 /* Sends ERROR :reason and closes the connection after flushing; c is freed later (on_close). */
 void irc__quit(irc_client_t *c, const char *reason);
 irc_stats_t *irc__stats(void);
+/* The registered IRC client holding nick (exactly as core_nick_held gives it), or NULL (nobody,
+ * or someone on another transport). */
+irc_client_t *irc__client_by_nick(const char *nick);
+/* Called once registration completed: the client is found by its nick from then on. */
+void irc__client_registered(irc_client_t *c);
 /* The MOTD's lines (info.c reads them from client.c's state); n 0: none. */
 void irc__motd(const char *const **lines, size_t *n);
 
@@ -139,6 +148,9 @@ int irc__cmd_topic(irc_client_t *c, const irc_msg_t *m);
 int irc__cmd_who(irc_client_t *c, const irc_msg_t *m);
 int irc__cmd_whois(irc_client_t *c, const irc_msg_t *m);
 int irc__cmd_list(irc_client_t *c, const irc_msg_t *m);
+int irc__cmd_away(irc_client_t *c, const irc_msg_t *m);
+/* 301 <nick> :<away message> if nick (as held) is an IRC user who is away. */
+void irc__tell_away(irc_client_t *c, const char *nick);
 
 /* ---- op.c ---- */
 int irc__cmd_mode(irc_client_t *c, const irc_msg_t *m);

@@ -59,6 +59,8 @@ static void send_to(irc_client_t *c, const char *cmd, const irc_msg_t *m, bool q
         }
         if (rc == 0)
             rc = core_pm(c->s, r, target, text, len, NULL, NULL);
+        if (rc == 0 && !quiet)
+            irc__tell_away(c, core_nick_held(c->group->core, target));
     }
     if (rc == 0) {
         irc__stats()->messages++;

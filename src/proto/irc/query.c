@@ -9,11 +9,40 @@
 #include "proto/irc/irc_int.h"
 #include "util/xmalloc.h"
 
-/* "H" (here) and "@" for a host. */
+/* "H" (here) or "G" (an IRC user who is away), and "@" for a host. */
 static void who_reply(irc_client_t *c, const char *chan, const char *nick, core_right_t right)
 {
-    irc__numeric(c, "352", "%s parley parley %s %s H%s :0 %s", chan, irc__server(c), nick,
-                 right == CORE_RIGHT_HOST ? "@" : "", nick);
+    irc_client_t *who = irc__client_by_nick(nick);
+    irc__numeric(c, "352", "%s parley parley %s %s %s%s :0 %s", chan, irc__server(c), nick,
+                 who && who->away ? "G" : "H", right == CORE_RIGHT_HOST ? "@" : "", nick);
+}
+
+void irc__tell_away(irc_client_t *c, const char *nick)
+{
+    irc_client_t *who = irc__client_by_nick(nick);
+    if (who && who->away)
+        irc__numeric(c, "301", "%s :%s", nick, who->away);
+}
+
+/* AWAY :message marks the client away (WHO shows G, PRIVMSG and WHOIS senders get 301); AWAY
+ * alone marks it back. Web users see nothing of it yet (away-notify comes later). */
+int irc__cmd_away(irc_client_t *c, const irc_msg_t *m)
+{
+    free(c->away);
+    c->away = NULL;
+    if (m->nparams > 0 && m->params[0][0]) {
+        size_t n = strlen(m->params[0]);
+        if (n > 200) { /* AWAYLEN, cut at a character */
+            n = 200;
+            while (n > 0 && ((unsigned char)m->params[0][n] & 0xC0) == 0x80)
+                n--;
+        }
+        c->away = xstrndup(m->params[0], n);
+        irc__numeric(c, "306", ":You have been marked as being away");
+    } else {
+        irc__numeric(c, "305", ":You are no longer marked as being away");
+    }
+    return 0;
 }
 
 struct who {
@@ -125,6 +154,7 @@ int irc__cmd_whois(irc_client_t *c, const irc_msg_t *m)
         return 0;
     }
     irc__numeric(c, "311", "%s parley parley * :%s", nick, nick);
+    irc__tell_away(c, nick);
     struct chans cl = {.len = 0};
     shared_tables(c, nick, add_chan, &cl);
     if (cl.len)

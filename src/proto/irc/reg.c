@@ -186,6 +186,7 @@ static void register_complete(irc_client_t *c)
     free(c->nick);
     c->nick = NULL;
     c->registered = true;
+    irc__client_registered(c);
     irc__welcome(c);
 }
 
