@@ -332,6 +332,49 @@ async def test_away(parley):
         await x.close()
 
 
+async def test_invite_to_a_private_table(parley):
+    server = irc_server(parley)
+    a = await irc_user(server, "inviter")
+    b = await irc_user(server, "invitee")
+    web = await Client.connect(server.port, "webpal")
+    await web.enter("lobby")
+    await a.join("#lobby")
+    await b.join("#lobby")
+    await a.send("INVITE invitee #lobby")
+    assert (await a.expect("341")).raw == ":irc.test 341 inviter invitee #lobby"
+    inv = await b.expect("INVITE")
+    assert inv.source == "inviter!parley@parley" and inv.params[0] == "invitee"
+    assert re.fullmatch(r"#~invite-\d+", inv.params[1])
+    await b.send(f"JOIN {inv.params[1]}")
+    chan = (await b.expect("JOIN")).params[0]
+    assert re.fullmatch(r"#~private-\d+", chan)
+    assert sorted(await b.names(chan)) == ["invitee", "inviter"]
+    assert (await a.expect(lambda ln: ln.command == "JOIN" and ln.nick == "inviter")).raw == \
+        f":inviter!parley@parley JOIN {chan}"
+    await a.send(f"PRIVMSG {chan} :just us")
+    assert (await b.expect(lambda ln: ln.command == "PRIVMSG" and ln.params[0] == chan)).text == \
+        "just us"
+    await web.no_event("message", text="just us")
+    # an invitation that is gone, someone at another table, nobody
+    await b.send(f"JOIN {inv.params[1]}", "INVITE nobody #lobby", "INVITE webpal #duo")
+    assert (await b.expect("403")).params[1] == inv.params[1]
+    assert (await b.expect("401")).params[1] == "nobody"
+    assert (await b.expect("442")).params[1] == "#duo"
+    # from the web to IRC
+    reply = await web.cmd("invite", room="lobby", to="invitee")
+    inv = await b.expect("INVITE")
+    assert inv.source == "webpal!parley@parley", inv
+    assert inv.params[1] == f"#~invite-{reply['invite']}"
+    await b.send(f"JOIN {inv.params[1]}")
+    chan2 = (await b.expect("JOIN")).params[0]
+    accepted = await web.event("invite_accepted")
+    assert "#" + accepted["room"]["name"] == chan2
+    await b.send(f"PART {chan2} :bye")
+    await web.event("member_left", room=accepted["room"]["name"], nick="invitee")
+    for x in (a, b, web):
+        await x.close()
+
+
 async def test_mode_and_kick(parley, smtp):
     server = parley(FAST + smtp.config() + CONFIG + "[access]\nregistered = host\n")
     boss = await irc_user(server, "boss")

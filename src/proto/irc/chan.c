@@ -56,7 +56,10 @@ bool irc__chan_parse(const char *name, char *room, size_t roomlen, uint32_t *tab
     room[n] = '\0';
     for (size_t i = 0; i < n; i++)
         room[i] = (char)tolower((unsigned char)room[i]); /* room names are lower case */
-    if (!core_valid_room_name(room))
+    /* a private room ("~private-N", private.c) is a channel too, for the two in it */
+    bool priv = strncmp(room, "~private-", 9) == 0 && room[9] &&
+                room[9 + strspn(room + 9, "0123456789")] == '\0';
+    if (!priv && !core_valid_room_name(room))
         return false;
     *table = 1;
     if (slash) {
@@ -213,8 +216,7 @@ static void self_line(irc_client_t *c, const char *cmd, const char *chan, const 
                text ? " :" : "", text ? text : "");
 }
 
-/* Tells the client it is on table t now: JOIN, the topic, NAMES. */
-static void joined(irc_client_t *c, room_t *r, table_t *t)
+void irc__joined(irc_client_t *c, const room_t *r, const table_t *t)
 {
     char chan[IRC_CHAN_MAX];
     irc__chan_name(chan, sizeof(chan), room_name(r), table_number(t));
@@ -242,10 +244,29 @@ static int enter_at(irc_client_t *c, room_t *r, uint32_t number, table_t **t)
     return rc;
 }
 
+/* JOIN #~invite-N accepts invitation N (op.c sent it as an INVITE to that channel). */
+static bool join_invite(irc_client_t *c, const char *name)
+{
+    if (strncmp(name, IRC_INVITE_CHAN, strlen(IRC_INVITE_CHAN)) != 0)
+        return false;
+    const char *d = name + strlen(IRC_INVITE_CHAN);
+    table_t *t;
+    int rc = CORE_ENOINVITE;
+    if (*d && d[strspn(d, "0123456789")] == '\0' && strlen(d) < 20)
+        rc = core_invite_accept(c->s, strtoull(d, NULL, 10), &t);
+    if (rc < 0)
+        irc__numeric(c, "403", "%s :No such channel (the invitation is gone)", name);
+    else
+        irc__joined(c, table_room(t), t);
+    return true;
+}
+
 static void join_one(irc_client_t *c, const char *name)
 {
     char room[40];
     uint32_t number;
+    if (join_invite(c, name))
+        return;
     bool explicit_table = strchr(name, '/') != NULL;
     if (!irc__chan_parse(name, room, sizeof(room), &number)) {
         irc__numeric(c, "403", "%s :No such channel", name);
@@ -277,7 +298,7 @@ static void join_one(irc_client_t *c, const char *name)
         irc__core_error(c, "JOIN", name, rc);
         return;
     }
-    joined(c, r, t);
+    irc__joined(c, r, t);
 }
 
 /* JOIN 0: part every channel. */

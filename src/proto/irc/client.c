@@ -175,6 +175,7 @@ static const struct command {
     {"MODE", irc__cmd_mode, 1, true, false},
     {"KICK", irc__cmd_kick, 2, true, false},
     {"AWAY", irc__cmd_away, 0, true, false},
+    {"INVITE", irc__cmd_invite, 2, true, false},
     /* clang-format on */
 };
 

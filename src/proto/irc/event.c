@@ -152,8 +152,16 @@ void irc__deliver(void *ctx, core_event_t *ev)
         lost_channel(c, ev, ev->nick, "KICK", ev->reason && ev->reason[0] ? ev->reason : "ejected");
         break;
     case EV_RIGHTS: rights(c, ev); break;
-    case EV_INVITED:
-        irc__notice(c, "%s invites you to a private table, which IRC cannot open yet", ev->nick);
+    case EV_INVITED: {
+        char target[160];
+        snprintf(target, sizeof(target), "%s %s%llu", core_session_nick(c->s), IRC_INVITE_CHAN,
+                 (unsigned long long)ev->invite);
+        send_own(c, ev, src, "INVITE", target, NULL);
+        break;
+    }
+    case EV_INVITE_ACCEPTED: irc__joined(c, table_room(ev->at), ev->at); break;
+    case EV_INVITE_DECLINED:
+        irc__notice(c, "%s declined your invitation to a private table", ev->nick);
         break;
     case EV_RECORDING:
     case EV_PLAYBACK: {

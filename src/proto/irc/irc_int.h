@@ -6,7 +6,7 @@
  *   chan.c     channels = tables: JOIN, PART, NAMES, TOPIC, the error table
  *   msg.c      PRIVMSG, NOTICE, TAGMSG
  *   query.c    WHO, WHOIS, LIST, AWAY
- *   op.c       MODE, KICK
+ *   op.c       MODE, KICK, INVITE
  *   event.c    core events -> IRC lines (session_ops_t) */
 #ifndef PARLEY_PROTO_IRC_IRC_INT_H
 #define PARLEY_PROTO_IRC_IRC_INT_H
@@ -135,6 +135,11 @@ irc_chan_t *irc__chan_find(irc_client_t *c, const char *room);
 /* The table the client sits at in the room of channel name, if it is that channel's (*r: the
  * room, if visible); NULL when the client is not on the channel. */
 table_t *irc__my_table(irc_client_t *c, const char *name, room_t **r);
+/* Tells the client it is on table t now (JOIN, topic, NAMES) and records the channel. Reads the
+ * core only, so event.c may call it from a delivery. */
+void irc__joined(irc_client_t *c, const room_t *r, const table_t *t);
+/* An invitation to a private table is offered as channel "#~invite-N" (JOIN it to accept). */
+#define IRC_INVITE_CHAN "#~invite-"
 /* The client is not on channel name: 442, or 403 if there is no such channel. */
 void irc__not_on(irc_client_t *c, const char *cmd, const char *name);
 void irc__chan_set(irc_client_t *c, const char *room, uint32_t table);
@@ -155,6 +160,7 @@ void irc__tell_away(irc_client_t *c, const char *nick);
 /* ---- op.c ---- */
 int irc__cmd_mode(irc_client_t *c, const irc_msg_t *m);
 int irc__cmd_kick(irc_client_t *c, const irc_msg_t *m);
+int irc__cmd_invite(irc_client_t *c, const irc_msg_t *m);
 
 /* ---- msg.c ---- */
 int irc__cmd_privmsg(irc_client_t *c, const irc_msg_t *m);

@@ -1,4 +1,4 @@
-/* MODE and KICK (modern.ircdocs.horse). Rights come from the access lists, not from channel
+/* MODE, KICK and INVITE (modern.ircdocs.horse). Rights come from the access lists, not from channel
  * modes: MODE reports the modes that always hold (+nt) and the empty ban list, and refuses
  * changes; a host's KICK ejects from the table (core_eject, table scope, no ban), after which the
  * person may come back to another table, as on the web. */
@@ -98,5 +98,27 @@ int irc__cmd_kick(irc_client_t *c, const irc_msg_t *m)
     int rc = core_eject(c->s, r, held, true, 0, reason, NULL);
     if (rc < 0)
         irc__core_error(c, "KICK", name, rc);
+    return 0;
+}
+
+/* INVITE nick #chan: the web's invitation to a private 1-on-1 table (core_invite): both must sit
+ * at that table. The invitee (on IRC) gets ":inviter INVITE nick #~invite-N"; joining that channel
+ * accepts, and both are put on the private table's channel "#~private-M". */
+int irc__cmd_invite(irc_client_t *c, const irc_msg_t *m)
+{
+    const char *nick = m->params[0], *name = m->params[1];
+    room_t *r = NULL;
+    if (irc__my_table(c, name, &r) == NULL) {
+        irc__not_on(c, "INVITE", name);
+        return 0;
+    }
+    const char *held = core_nick_held(c->group->core, nick);
+    int rc = held ? core_invite(c->s, r, held, NULL) : CORE_ENOUSER;
+    if (rc == CORE_ENOUSER && held)
+        irc__numeric(c, "441", "%s %s :They aren't on that channel", held, name);
+    else if (rc < 0)
+        irc__core_error(c, "INVITE", held ? name : nick, rc);
+    else
+        irc__numeric(c, "341", "%s %s", held, name);
     return 0;
 }
