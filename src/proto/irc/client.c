@@ -128,11 +128,11 @@ void irc__quit(irc_client_t *c, const char *reason)
 {
     if (!c->error_sent) {
         c->error_sent = true;
-        char line[600];
-        int n = snprintf(line, sizeof(line), "ERROR :%s\r\n", reason);
-        if (n > 0 && (size_t)n >= sizeof(line))
-            n = (int)sizeof(line) - 1, line[n - 2] = '\r', line[n - 1] = '\n';
-        conn_send_copy(c->conn, line, (size_t)n);
+        char line[512];
+        snprintf(line, sizeof(line) - 2, "ERROR :%s", reason); /* reasons are short */
+        size_t n = strlen(line);
+        memcpy(line + n, "\r\n", 2);
+        conn_send_copy(c->conn, line, n + 2);
     }
     conn_close(c->conn, true);
 }

@@ -126,12 +126,14 @@ rbuf_t *irc__encode(int variant, uint64_t msg_id, int64_t ts, const char *source
         ts = app_now_ms();
     buf_t tb, b;
     buf_init(&tb, 256);
-    buf_init(&b, 64 * 1024);
+    buf_init(&b, 16 * 1024 * 1024); /* max_text is at most 1 MiB: every line of it with its head */
     tags(&tb, variant, msg_id, ts);
     char head[LINE_MAX_BYTES];
     int hn = snprintf(head, sizeof(head), ":%s %s %s%s", source, cmd, target, text ? " :" : "");
-    if (hn < 0 || (size_t)hn >= sizeof(head) - 16)
-        hn = 0;
+    if (hn < 0 || (size_t)hn >= sizeof(head) - 16) {
+        buf_deinit(&tb); /* a source and target this long do not exist */
+        return NULL;
+    }
     if (text == NULL) {
         buf_append(&b, tb.base ? tb.base : "", tb.len);
         buf_append(&b, head, (size_t)hn);
