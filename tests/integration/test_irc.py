@@ -595,6 +595,26 @@ async def test_eject_is_a_kick_and_rights_are_modes(parley, smtp):
         await x.close()
 
 
+async def test_a_hosted_event_ending_parts_its_channels(parley):
+    server = irc_server(parley, "[server]\nadmin_token = tok\n")
+    auth = {"Authorization": "Bearer tok"}
+    r = http_request(server.port, "POST", "/api/v1/admin/events", {"name": "talk"}, auth)
+    assert r.status == 201, r
+    c = await irc_user(server, "fan")
+    assert await c.join("#talk") == "#talk"  # the stage: the audience reads (a lurker)
+    assert await c.join("#talk-audience") == "#talk-audience"
+    await c.send("PRIVMSG #talk :hello?")
+    await c.expect("404")
+    r = http_request(server.port, "POST", "/api/v1/admin/events/talk/end", None, auth)
+    assert r.status == 200, r
+    parts = {(await c.expect("PART")).raw for _ in range(2)}
+    assert parts == {":fan!parley@parley PART #talk :the event has ended",
+                     ":fan!parley@parley PART #talk-audience :the event has ended"}
+    await c.send("JOIN #talk")
+    assert (await c.expect("FAIL")).params[:3] == ["JOIN", "EVENT_ENDED", "#talk"]
+    await c.close()
+
+
 async def test_read_only_cannot_speak_nor_set_the_topic(parley):
     server = irc_server(parley, "[access]\nguests = read_only\n")
     ro = await irc_user(server, "reader")

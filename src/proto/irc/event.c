@@ -103,6 +103,20 @@ static void hopped(irc_client_t *c, const core_event_t *ev, const char *src)
     }
 }
 
+/* A hosted event ended: everyone was taken out of its three rooms (stage NAME, NAME-audience,
+ * NAME-backstage) without further events. */
+static void event_ended(irc_client_t *c, const core_event_t *ev)
+{
+    static const char *const suffix[] = {"", "-audience", "-backstage"};
+    for (size_t i = 0; i < 3; i++) {
+        char room[64];
+        snprintf(room, sizeof(room), "%s%s", ev->room, suffix[i]);
+        core_event_t one = *ev;
+        one.room = room;
+        lost_channel(c, &one, NULL, "PART", "the event has ended");
+    }
+}
+
 void irc__deliver(void *ctx, core_event_t *ev)
 {
     irc_client_t *c = ctx;
@@ -174,7 +188,7 @@ void irc__deliver(void *ctx, core_event_t *ev)
     }
     case EV_EVENT_STATE:
         if (ev->text && strcmp(ev->text, "ended") == 0)
-            lost_channel(c, ev, NULL, "PART", "the event has ended");
+            event_ended(c, ev);
         break;
     default: break;
     }
