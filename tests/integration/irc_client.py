@@ -68,13 +68,13 @@ class IrcClient:
         self.pending = []  # lines read but not yet taken by expect()
 
     @classmethod
-    async def open(cls, port, label=""):
-        reader, writer = await asyncio.open_connection("127.0.0.1", port, limit=1 << 20)
+    async def open(cls, port, label="", ssl=None):
+        reader, writer = await asyncio.open_connection("127.0.0.1", port, limit=1 << 20, ssl=ssl)
         return cls(reader, writer, label)
 
     @classmethod
-    async def registered(cls, port, nick, caps=()):
-        c = await cls.open(port, nick)
+    async def registered(cls, port, nick, caps=(), ssl=None):
+        c = await cls.open(port, nick, ssl)
         await c.register(nick, caps)
         return c
 

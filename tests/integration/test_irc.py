@@ -9,9 +9,10 @@ import re
 import irc.client
 
 from accounts_kit import FAST, Accounts, connect_account
-from conftest import FLOOD_OFF
+from conftest import FLOOD_OFF, dedent
 from irc_client import IRC_CONFIG, IrcClient, numeric_re
 from parley_client import LOBBY_AND_DUO, TIMEOUT, Client, eventually, http_request
+from test_tls import client_ctx, make_cert
 
 CONFIG = IRC_CONFIG + LOBBY_AND_DUO
 
@@ -766,6 +767,31 @@ async def test_python_irc_library_talks_with_a_web_user(parley):
     conn.close()
     await web.event("member_left", nick="libuser")
     await web.close()
+
+
+async def test_irc_over_tls_on_a_named_listener(parley, tmp_path):
+    cert, key = make_cert(tmp_path, "irc")
+    server = parley(CONFIG + dedent(f"""
+        [tls]
+        cert_file = {cert}
+        key_file = {key}
+        [listener ircs]
+        address = 127.0.0.1:0
+        protocol = irc
+        tls = on
+        """))
+    assert server.listeners["ircs"] == ("irc", True, server.ports["ircs"])
+    secure = await IrcClient.registered(server.ports["ircs"], "secure", ssl=client_ctx(cert))
+    plain = await irc_user(server, "plain")
+    await secure.join("#lobby")
+    await plain.join("#lobby")
+    await secure.send("PRIVMSG #lobby :over TLS")
+    assert (await plain.expect("PRIVMSG")).raw == ":secure!parley@parley PRIVMSG #lobby :over TLS"
+    await plain.send("PRIVMSG #lobby :in the clear")
+    assert (await secure.expect("PRIVMSG")).text == "in the clear"
+    assert server.metrics()["parley_irc_connections"] == 2
+    await secure.close()
+    await plain.close()
 
 
 def test_port_file_names_the_irc_port(parley):
