@@ -9,10 +9,10 @@ import re
 import irc.client
 
 from accounts_kit import FAST, Accounts, connect_account
-from conftest import FLOOD_OFF, dedent
+from conftest import FLOOD_OFF
 from irc_client import IRC_CONFIG, IrcClient, numeric_re
 from parley_client import LOBBY_AND_DUO, TIMEOUT, Client, eventually, http_request
-from test_tls import client_ctx, make_cert
+from test_tls import client_ctx, make_cert, tls_config
 
 CONFIG = IRC_CONFIG + LOBBY_AND_DUO
 
@@ -771,10 +771,7 @@ async def test_python_irc_library_talks_with_a_web_user(parley):
 
 async def test_irc_over_tls_on_a_named_listener(parley, tmp_path):
     cert, key = make_cert(tmp_path, "irc")
-    server = parley(CONFIG + dedent(f"""
-        [tls]
-        cert_file = {cert}
-        key_file = {key}
+    server = parley(CONFIG + tls_config(cert, key, """
         [listener ircs]
         address = 127.0.0.1:0
         protocol = irc

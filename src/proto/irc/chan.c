@@ -174,6 +174,14 @@ table_t *irc__my_table(irc_client_t *c, const char *name, room_t **r)
     return t && table_number(t) == table ? t : NULL;
 }
 
+table_t *irc__on_chan(irc_client_t *c, const char *cmd, const char *name, room_t **r)
+{
+    table_t *t = irc__my_table(c, name, r);
+    if (t == NULL)
+        irc__not_on(c, cmd, name);
+    return t;
+}
+
 void irc__not_on(irc_client_t *c, const char *cmd, const char *name)
 {
     char room[40];
@@ -335,11 +343,8 @@ int irc__cmd_part(irc_client_t *c, const irc_msg_t *m)
     char *list = xstrdup(m->params[0]), *save = NULL;
     for (char *name = strtok_r(list, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
         room_t *r = NULL;
-        table_t *t = irc__my_table(c, name, &r);
-        if (t == NULL) {
-            irc__not_on(c, "PART", name);
+        if (irc__on_chan(c, "PART", name, &r) == NULL)
             continue;
-        }
         char room[40];
         snprintf(room, sizeof(room), "%s", room_name(r)); /* leaving may free a private room */
         core_leave(c->s, r);
@@ -354,11 +359,9 @@ int irc__cmd_topic(irc_client_t *c, const irc_msg_t *m)
 {
     const char *name = m->params[0];
     room_t *r = NULL;
-    table_t *t = irc__my_table(c, name, &r);
-    if (t == NULL) {
-        irc__not_on(c, "TOPIC", name);
+    table_t *t = irc__on_chan(c, "TOPIC", name, &r);
+    if (t == NULL)
         return 0;
-    }
     if (m->nparams < 2) {
         topic_reply(c, t, name, false);
         return 0;

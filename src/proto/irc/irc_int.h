@@ -142,6 +142,8 @@ void irc__joined(irc_client_t *c, const room_t *r, const table_t *t);
 #define IRC_INVITE_CHAN "#~invite-"
 /* The client is not on channel name: 442, or 403 if there is no such channel. */
 void irc__not_on(irc_client_t *c, const char *cmd, const char *name);
+/* irc__my_table, answering 442 or 403 (irc__not_on) for command cmd when it is NULL. */
+table_t *irc__on_chan(irc_client_t *c, const char *cmd, const char *name, room_t **r);
 void irc__chan_set(irc_client_t *c, const char *room, uint32_t table);
 void irc__chan_drop(irc_client_t *c, const char *room);
 int irc__cmd_join(irc_client_t *c, const irc_msg_t *m);

@@ -81,11 +81,9 @@ int irc__cmd_kick(irc_client_t *c, const irc_msg_t *m)
 {
     const char *name = m->params[0];
     room_t *r = NULL;
-    table_t *t = irc__my_table(c, name, &r);
-    if (t == NULL) {
-        irc__not_on(c, "KICK", name);
+    table_t *t = irc__on_chan(c, "KICK", name, &r);
+    if (t == NULL)
         return 0;
-    }
     const char *held = core_nick_held(c->group->core, m->params[1]);
     struct find f = {held, false};
     if (held)
@@ -108,10 +106,8 @@ int irc__cmd_invite(irc_client_t *c, const irc_msg_t *m)
 {
     const char *nick = m->params[0], *name = m->params[1];
     room_t *r = NULL;
-    if (irc__my_table(c, name, &r) == NULL) {
-        irc__not_on(c, "INVITE", name);
+    if (irc__on_chan(c, "INVITE", name, &r) == NULL)
         return 0;
-    }
     const char *held = core_nick_held(c->group->core, nick);
     int rc = held ? core_invite(c->s, r, held, NULL) : CORE_ENOUSER;
     if (rc == CORE_ENOUSER && held)
