@@ -54,7 +54,9 @@ async def measure(parleyd, n):
                 if os.path.exists(f"{tmp}/port") and "irc" in open(f"{tmp}/port").read():
                     break
                 time.sleep(0.02)
-            port = int(open(f"{tmp}/port").read().split("irc")[1])
+            # the port file's line "irc irc off PORT"
+            port = next(int(line.split()[3]) for line in open(f"{tmp}/port")
+                        if line.startswith("irc "))
             await asyncio.sleep(0.5)
             before = rss_kib(proc.pid)
             ready, conns = [], []
