@@ -61,7 +61,7 @@ static void test_bad_listener_values(void **state)
         const char *text, *want;
     } cases[] = {
         {"[listener a]\ntls = yes\n", "[listener a] tls must be off or on"},
-        {"[listener a]\nprotocol = irc\n", "[listener a] protocol must be http or json"},
+        {"[listener a]\nprotocol = gopher\n", "[listener a] protocol must be http, json or irc"},
         {"[listener a]\nproxy_protocol = v3\n",
          "[listener a] proxy_protocol must be off, v1, v2 or any"},
         {"[listener a]\nport = 80\n", "unknown key 'port' in [listener a]"},
