@@ -33,14 +33,15 @@ static void test_listeners_and_tls(void **state)
                           "[listener public]\naddress = 0.0.0.0:443\ntls = on\n"
                           "proxy_protocol = v2\n"
                           "[listener bots]\naddress = [::1]:6697\nprotocol = json\n"
-                          "[listener public]\nproxy_protocol = any\n",
+                          "[listener public]\nproxy_protocol = any\n"
+                          "[listener ircs]\naddress = 127.0.0.1:6697\nprotocol = irc\ntls = on\n",
                           err, sizeof err),
                      0);
     assert_string_equal(cfg.tls.cert_file, "/c.pem");
     assert_string_equal(cfg.tls.key_file, "/k.pem");
     assert_int_equal(cfg.tls.hsts_max_age, 0);
     assert_int_equal(cfg.tls.handshake_timeout, 3);
-    assert_int_equal(cfg.nlisteners, 2); /* a section named again adds to the same listener */
+    assert_int_equal(cfg.nlisteners, 3); /* a section named again adds to the same listener */
     config_listener_t *p = &cfg.listeners[0], *b = &cfg.listeners[1];
     assert_string_equal(p->name, "public");
     assert_string_equal(p->address, "0.0.0.0:443");
@@ -52,6 +53,8 @@ static void test_listeners_and_tls(void **state)
     assert_int_equal(b->protocol, CONFIG_PROTO_JSON);
     assert_int_equal(b->tls, 0);
     assert_int_equal(b->proxy, 0);
+    assert_int_equal(cfg.listeners[2].protocol, CONFIG_PROTO_IRC);
+    assert_int_equal(cfg.listeners[2].tls, 1);
     config_deinit(&cfg);
 }
 
