@@ -711,6 +711,16 @@ async def test_connection_cap_refusal(parley):
     await second.close()
 
 
+async def test_accounts_only_server_refuses_irc_guests(parley):
+    server = irc_server(parley, "[access]\nallow_guests = no\n")
+    c = await IrcClient.open(server.irc_port)
+    await c.send("NICK visitor", "USER v 0 * :V")
+    lines = await c.closed()
+    assert lines[-1].raw == "ERROR :This server admits accounts only, which IRC does not support yet"
+    assert not [ln for ln in lines if ln.command == "001"]
+    await c.close()
+
+
 async def test_shutdown_sends_error(parley):
     server = irc_server(parley)
     c = await irc_user(server, "last")
