@@ -14,14 +14,18 @@
 #define BENCH_MAX_PROCS         64
 #define BENCH_MAX_SOURCE_ADDRS  250
 #define BENCH_CLOSE_GRACE_S     3.0 /* how long a leaving user waits for the server's close frame */
-#define BENCH_CONNECT_TIMEOUT_S 15.0 /* TCP connect + upgrade + hello + enter */
+#define BENCH_CONNECT_TIMEOUT_S 15.0 /* TCP connect + upgrade + hello + enter (IRC: to 366) */
+#define BENCH_IRC_TEXT_MAX      400  /* a say must fit one 512-byte IRC line */
 #define BENCH_END_GRACE_S       6.0  /* after startup+duration+shutdown, before everything is cut */
 
 typedef enum { MODE_CHAT = 0, MODE_IDLE, MODE_CONNECT } bench_mode_t;
+/* What the users speak: Parley's JSON protocol over WebSocket, or IRC over plain TCP. */
+typedef enum { PROTO_WS = 0, PROTO_IRC } bench_proto_t;
 
-/* One --server URL, resolved once at start. */
+/* One --server URL (ws://HOST:PORT/PATH or irc://HOST:PORT), resolved once at start. */
 typedef struct bench_target {
     char url[256];
+    bool irc;              /* irc://: line mode, no upgrade */
     char host_header[128]; /* "HOST:PORT" for the Host header */
     char path[128];
     struct sockaddr_storage addr;
@@ -44,6 +48,7 @@ typedef struct bench_opts {
     double lurk_fraction;
     int text_size;
     bench_mode_t mode;
+    bench_proto_t proto;
     bool allow_remote;
     const char *rooms[BENCH_MAX_ROOMS];
     int nrooms;

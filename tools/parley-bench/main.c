@@ -24,9 +24,10 @@
 
 static const char usage_text[] =
     "Usage: parley-bench [options]\n"
-    "Emulates chat users against parleyd over its WebSocket protocol and reports throughput,\n"
-    "delivery latency and losses. Every run ends by itself after startup+duration+shutdown plus a\n"
-    "few seconds of grace.\n"
+    "Emulates chat users against parleyd over its WebSocket protocol (or any IRC server with\n"
+    "--protocol irc) and reports throughput, delivery latency and losses. Every run ends by "
+    "itself\n"
+    "after startup+duration+shutdown plus a few seconds of grace.\n"
     "\n"
     "Load:\n"
     "  -u, --users N            emulated users (default 100)\n"
@@ -38,7 +39,8 @@ static const char usage_text[] =
     "                           overrides --msg-interval; says stop when the shutdown starts\n"
     "      --hop-interval SECS  mean seconds between table hops per user; 0 = never (default 0)\n"
     "      --lurk-fraction F    fraction of users that enter read-only (0..1, default 0)\n"
-    "      --text-size BYTES    say text size, timestamp header included (default 100, max 4000)\n"
+    "      --text-size BYTES    say text size, timestamp header included (default 100, max 4000;\n"
+    "                           400 with --protocol irc)\n"
     "  -r, --rooms LIST         comma-separated room names; users spread round-robin (default "
     "lobby)\n"
     "      --idle               connect, hello, enter, then hold the connection until the run "
@@ -48,8 +50,13 @@ static const char usage_text[] =
     "      --connect-only       connect, hello, enter, then close at once; reports connects/s\n"
     "\n"
     "Targets and processes:\n"
-    "  -s, --server URL         ws://HOST:PORT/PATH; repeat for several servers, users spread\n"
-    "                           round-robin (default ws://127.0.0.1:8080/ws)\n"
+    "      --protocol ws|irc    ws (default): Parley's JSON protocol over WebSocket; irc: IRC "
+    "over\n"
+    "                           plain TCP (register, JOIN #ROOM, PRIVMSG; no --hop-interval)\n"
+    "  -s, --server URL         ws://HOST:PORT/PATH, or irc://HOST:PORT with --protocol irc; "
+    "repeat\n"
+    "                           for several servers, users spread round-robin (default\n"
+    "                           ws://127.0.0.1:8080/ws, irc://127.0.0.1:6667)\n"
     "      --allow-remote       allow servers that are not loopback addresses (off by default: "
     "this\n"
     "                           tool generates heavy load; point it only at machines you run)\n"
@@ -113,24 +120,34 @@ static bool is_loopback(const struct sockaddr_storage *ss)
     return IN6_IS_ADDR_LOOPBACK(&a->sin6_addr);
 }
 
-/* Parses ws://HOST:PORT/PATH and resolves HOST (only numeric addresses and localhost unless
- * remote targets are allowed). Returns 0 or EXIT_USAGE after printing why. */
+/* Parses ws://HOST:PORT/PATH (irc://HOST:PORT with --protocol irc) and resolves HOST (only
+ * numeric addresses and localhost unless remote targets are allowed). Returns 0 or EXIT_USAGE
+ * after printing why. */
 static int add_target(bench_opts_t *o, const char *url, bool allow_remote)
 {
+    bool irc = o->proto == PROTO_IRC;
+    const char *scheme = irc ? "irc://" : "ws://";
     if (o->ntargets == BENCH_MAX_TARGETS)
         return usage_error("too many --server options (at most 16)%s", "");
-    if (strncmp(url, "ws://", 5) != 0)
-        return usage_error("--server %s: only ws:// URLs are supported", url);
+    if (strncmp(url, scheme, strlen(scheme)) != 0)
+        return usage_error(irc ? "--server %s: --protocol irc takes irc://HOST:PORT URLs"
+                               : "--server %s: only ws:// URLs are supported (irc:// needs "
+                                 "--protocol irc)",
+                           url);
     bench_target_t *t = &o->targets[o->ntargets];
     memset(t, 0, sizeof(*t));
+    t->irc = irc;
     snprintf(t->url, sizeof(t->url), "%s", url);
-    const char *h = url + 5, *slash = strchr(h, '/');
+    const char *h = url + strlen(scheme), *slash = strchr(h, '/');
+    if (irc && slash && slash[1])
+        return usage_error("--server %s: an irc:// URL has no path", url);
     size_t hl = slash ? (size_t)(slash - h) : strlen(h);
     snprintf(t->path, sizeof(t->path), "%s", slash ? slash : "/ws");
     if (hl == 0 || hl >= sizeof(t->host_header))
         return usage_error("--server %s: bad host", url);
     memcpy(t->host_header, h, hl);
-    char host[128], port[16] = "80";
+    char host[128], port[16];
+    snprintf(port, sizeof(port), "%s", irc ? "6667" : "80");
     if (h[0] == '[') {
         const char *rb = memchr(h, ']', hl);
         if (!rb)
@@ -194,6 +211,7 @@ enum {
     O_IDLE,
     O_CONNECT,
     O_REMOTE,
+    O_PROTO,
 };
 
 static const struct option longopts[] = {
@@ -217,6 +235,7 @@ static const struct option longopts[] = {
     {"idle", no_argument, NULL, O_IDLE},
     {"connect-only", no_argument, NULL, O_CONNECT},
     {"allow-remote", no_argument, NULL, O_REMOTE},
+    {"protocol", required_argument, NULL, O_PROTO},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -256,6 +275,10 @@ static int parse_args(bench_opts_t *o, int argc, char **argv)
         case O_IDLE: o->mode = MODE_IDLE; break;
         case O_CONNECT: o->mode = MODE_CONNECT; break;
         case O_REMOTE: o->allow_remote = true; break;
+        case O_PROTO:
+            ok = strcmp(optarg, "ws") == 0 || strcmp(optarg, "irc") == 0;
+            o->proto = optarg[0] == 'i' ? PROTO_IRC : PROTO_WS;
+            break;
         case 'r': rooms = optarg; break;
         case O_PREFIX:
             o->nick_prefix = optarg;
@@ -289,8 +312,13 @@ static int parse_args(bench_opts_t *o, int argc, char **argv)
     static char default_rooms[] = "lobby";
     if ((rc = split_rooms(o, rooms ? rooms : default_rooms)) != 0)
         return rc;
+    if (o->proto == PROTO_IRC && o->hop_interval > 0)
+        return usage_error("--hop-interval is not supported with --protocol irc%s", "");
+    if (o->proto == PROTO_IRC && o->text_size > BENCH_IRC_TEXT_MAX)
+        return usage_error("--text-size: at most 400 with --protocol irc (one IRC line)%s", "");
     if (nservers == 0)
-        servers[nservers++] = "ws://127.0.0.1:8080/ws";
+        servers[nservers++] =
+            o->proto == PROTO_IRC ? "irc://127.0.0.1:6667" : "ws://127.0.0.1:8080/ws";
     for (int i = 0; i < nservers; i++)
         if ((rc = add_target(o, servers[i], o->allow_remote)) != 0)
             return rc;

@@ -227,8 +227,8 @@ static void print_hist_line(FILE *f, const char *name, const hist_t *h)
 void stats_print_human(FILE *f, const stats_t *s, const bench_opts_t *o, const stats_summary_t *sum)
 {
     unsigned long long lost = s->expected > s->received ? s->expected - s->received : 0;
-    fprintf(f, "parley-bench: %s mode, %d users, %d proc(s), %.1f s\n", mode_name(o->mode),
-            o->users, o->procs, sum->elapsed_s);
+    fprintf(f, "parley-bench: %s mode, %s, %d users, %d proc(s), %.1f s\n", mode_name(o->mode),
+            o->proto == PROTO_IRC ? "irc" : "ws", o->users, o->procs, sum->elapsed_s);
     fprintf(
         f, "  users         entered %llu  failed %llu  dropped %llu (%.2f %%)  left cleanly %llu\n",
         (unsigned long long)s->entered, (unsigned long long)s->failed,
@@ -327,6 +327,8 @@ void stats_print_json(FILE *f, const stats_t *s, const bench_opts_t *o, const st
         hist_json(&s->latency), "ack_latency_ms", hist_json(&s->ack), "setup_latency_ms",
         hist_json(&s->connect), "errors", errs, "error_codes", codes, "close_codes", closes,
         "max_failures_pct", json_real(o->max_failures), "ok", !sum->over_threshold);
+    if (root)
+        json_object_set_new(root, "protocol", json_string(o->proto == PROTO_IRC ? "irc" : "ws"));
     if (root == NULL) {
         fprintf(f, "{\"error\": \"json encoding failed\"}\n");
         return;

@@ -1,11 +1,11 @@
 /* One emulated user.
  *
- * Life: WAITING until its start moment; SETUP while connecting, upgrading, saying hello and
- * entering (bounded by BENCH_CONNECT_TIMEOUT_S); UP while it talks and hops; DRAINING while it
- * waits for the ok of its last says before leaving (so that say->ok is measured for every say);
- * LEAVING after it sent quit and its close frame (each of the last two bounded by
- * BENCH_CLOSE_GRACE_S);
- * DONE.
+ * Life: WAITING until its start moment; SETUP while connecting and setting up (ws: upgrade, hello,
+ * enter; IRC: registration and JOIN), bounded by BENCH_CONNECT_TIMEOUT_S; UP while it talks and
+ * hops; DRAINING while it waits for the answers to its last says before leaving (so that say->ok
+ * is measured for every say); LEAVING after its goodbye (ws: quit and its close frame; IRC: QUIT),
+ * each of the last two bounded by BENCH_CLOSE_GRACE_S; DONE. The wire side is the worker's
+ * user_proto_t.
  *
  * Delivery accounting. Every say carries "pb<run tag>;t=<send ns>;u=<user>;s=<seq>;". Every
  * receiver counts the message events of this run it gets and records now - t as the delivery
@@ -16,20 +16,16 @@
  * replies and the member and lurkers events, applied in arrival order) is the table as it was then.
  * So the sender adds members + lurkers to `expected` when its echo arrives. A user that leaves
  * keeps reading until the server answers its close frame, so its own echoes and everything owed to
- * it arrive first.
- *
- * Command ids carry their kind in the low bits (id = seq << 3 | kind), so replies need no lookup.
+ * it arrive first. IRC servers echo nothing by default; proto_irc.c gets the same moment from a
+ * PING sent with each PRIVMSG (see there).
  */
 #include "user.h"
 
-#include <jansson.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-
-enum { K_HELLO = 1, K_ENTER, K_SAY, K_TABLES, K_HOP };
 
 static const wsc_handler_t handler;
 
@@ -99,53 +95,39 @@ static void rearm(user_t *u)
 
 /* ---- sending ---- */
 
-static int send_cmd(user_t *u, int kind, const char *fmt_rest, const char *a, const char *b)
+void user_nick(const user_t *u, char *out, size_t cap)
 {
-    char cmd[512];
-    uint64_t id = ++u->cmd_seq << 3 | (uint64_t)kind;
-    static const char *const types[] = {"", "hello", "enter", "say", "tables", "hop"};
-    int n = snprintf(cmd, sizeof(cmd), "{\"type\":\"%s\",\"id\":%llu", types[kind],
-                     (unsigned long long)id);
-    n += snprintf(cmd + n, sizeof(cmd) - (size_t)n, fmt_rest, a, b);
-    if (n >= (int)sizeof(cmd))
+    snprintf(out, cap, "%s%d_%u", u->w->o->nick_prefix, u->w->proc, u->index);
+}
+
+int user_say_text(const user_t *u, char *out, size_t cap, uint64_t seq, uint64_t now)
+{
+    const bench_opts_t *o = u->w->o;
+    int n = snprintf(out, cap, "pb%08x;t=%llu;u=%u;s=%llu;", o->run_tag, (unsigned long long)now,
+                     u->index, (unsigned long long)seq);
+    if (n < 0 || (size_t)n >= cap)
         abort();
-    return wsc_send_text(u->c, cmd, (size_t)n);
+    while (n < o->text_size && (size_t)n < cap - 1)
+        out[n++] = 'x';
+    out[n] = '\0';
+    return n;
 }
 
 void user_say(user_t *u)
 {
-    static char cmd[8192];
-    const bench_opts_t *o = u->w->o;
     if (u->state != U_UP || u->lurk)
         return;
     uint64_t now = uv_hrtime();
     uint64_t seq = ++u->cmd_seq;
-    uint64_t id = seq << 3 | K_SAY;
-    int n = snprintf(cmd, sizeof(cmd),
-                     "{\"type\":\"say\",\"id\":%llu,\"room\":\"%s\",\"text\":\"pb%08x;t=%llu;u=%u;"
-                     "s=%llu;",
-                     (unsigned long long)id, u->room, o->run_tag, (unsigned long long)now, u->index,
-                     (unsigned long long)seq);
-    int text_start = (int)(strstr(cmd, "\"text\":\"") - cmd) + 8;
-    int want = text_start + o->text_size;
-    while (n < want && n < (int)sizeof(cmd) - 4)
-        cmd[n++] = 'x';
-    n += snprintf(cmd + n, sizeof(cmd) - (size_t)n, "\"}");
     u->acks[seq % USER_ACK_RING].seq = seq;
     u->acks[seq % USER_ACK_RING].sent_ns = now;
     stats_t *st = &u->w->st;
-    if (wsc_send_text(u->c, cmd, (size_t)n) == 0) {
+    if (u->w->proto->say(u, seq, now) == 0) {
         u->unacked++;
         st->sent++;
         if (worker_phase(u->w, now) == PHASE_RUN)
             st->sent_run++;
     }
-}
-
-static void start_hop(user_t *u)
-{
-    u->hop_pending = true;
-    send_cmd(u, K_TABLES, ",\"room\":\"%s\"}%s", u->room, "");
 }
 
 /* ---- the timer ---- */
@@ -175,15 +157,11 @@ static void connect_now(user_t *u)
     }
 }
 
-/* A user that leaves says quit first: its session ends at once rather than waiting, detached,
- * for a resume (its table-mates stop being owed its deliveries, and its nick is free). */
 static void close_now(user_t *u)
 {
-    static const char quit[] = "{\"type\":\"quit\"}";
     u->state = U_LEAVING;
     u->deadline = uv_hrtime() + secs_ns(BENCH_CLOSE_GRACE_S);
-    wsc_send_text(u->c, quit, sizeof(quit) - 1);
-    wsc_close(u->c);
+    u->w->proto->leave(u);
 }
 
 /* Stops talking; closes once every say is answered (or the grace is over). */
@@ -239,7 +217,7 @@ static void on_timer(uv_timer_t *t)
         }
         if (u->state == U_UP && u->next_hop && now >= u->next_hop) {
             if (!u->hop_pending)
-                start_hop(u);
+                u->w->proto->hop(u);
             if (u->state == U_UP)
                 u->next_hop = now + exp_gap(u, o->hop_interval);
         }
@@ -269,13 +247,7 @@ void user_cut(user_t *u)
 
 /* ---- input ---- */
 
-static bool starts(const char *m, size_t n, const char *lit)
-{
-    size_t l = strlen(lit);
-    return n >= l && memcmp(m, lit, l) == 0;
-}
-
-static uint64_t num_after(const char *p, const char *end, const char *key, bool *ok)
+uint64_t user_num_after(const char *p, const char *end, const char *key, bool *ok)
 {
     size_t kl = strlen(key);
     const char *k = memmem(p, (size_t)(end - p), key, kl);
@@ -292,8 +264,7 @@ static uint64_t num_after(const char *p, const char *end, const char *key, bool 
     return v;
 }
 
-/* text: a message event's text, raw (ours never needs escaping). */
-static void count_message(user_t *u, const char *text, size_t len)
+void user_delivered(user_t *u, const char *text, size_t len)
 {
     worker_t *w = u->w;
     char tag[16];
@@ -302,8 +273,8 @@ static void count_message(user_t *u, const char *text, size_t len)
         return; /* not from this run */
     bool ok = true;
     const char *end = text + len;
-    uint64_t t = num_after(text, end, ";t=", &ok);
-    uint64_t from = num_after(text, end, ";u=", &ok);
+    uint64_t t = user_num_after(text, end, ";t=", &ok);
+    uint64_t from = user_num_after(text, end, ";u=", &ok);
     if (!ok) {
         w->st.errs[EK_PROTOCOL]++;
         return;
@@ -319,20 +290,11 @@ static void count_message(user_t *u, const char *text, size_t len)
     }
 }
 
-static void take_view(user_t *u, json_t *view)
-{
-    json_t *members = json_object_get(view, "members");
-    u->table = json_integer_value(json_object_get(view, "table"));
-    u->members = (int64_t)json_array_size(members);
-    u->lurkers = json_integer_value(json_object_get(view, "lurkers"));
-}
-
-static void entered(user_t *u, json_t *res)
+void user_entered(user_t *u)
 {
     worker_t *w = u->w;
     const bench_opts_t *o = w->o;
     uint64_t now = uv_hrtime();
-    take_view(u, json_object_get(res, "table"));
     u->state = U_UP;
     u->entered = true;
     w->st.entered++;
@@ -355,154 +317,29 @@ static void entered(user_t *u, json_t *res)
     rearm(u);
 }
 
-static void tables_listed(user_t *u, json_t *res)
-{
-    json_t *tables = json_object_get(res, "tables"), *t;
-    int64_t pick[64];
-    size_t n = 0, i;
-    json_array_foreach(tables, i, t)
-    {
-        int64_t num = json_integer_value(json_object_get(t, "number"));
-        if (num != u->table && !json_is_true(json_object_get(t, "full")) && n < 64)
-            pick[n++] = num;
-    }
-    if (n == 0) {
-        u->w->st.hop_none++;
-        u->hop_pending = false;
-        return;
-    }
-    char num[24];
-    snprintf(num, sizeof(num), "%lld",
-             (long long)pick[(size_t)(worker_rand01(&u->rng) * (double)n) % n]);
-    send_cmd(u, K_HOP, ",\"room\":\"%s\",\"table\":%s}", u->room, num);
-}
-
-static void on_reply(user_t *u, json_t *o, bool ok, uint64_t id)
+void user_answered(user_t *u, uint64_t seq, bool ok)
 {
     worker_t *w = u->w;
-    int kind = (int)(id & 7);
-    if (!ok) {
-        const char *code = json_string_value(json_object_get(o, "code"));
-        w->st.codes[stats_code_index(code ? code : "", code ? strlen(code) : 0)]++;
-        if (kind == K_HELLO || kind == K_ENTER)
-            wsc_abort(u->c, kind == K_HELLO ? EK_HELLO : EK_ENTER);
-        else if (kind == K_TABLES || kind == K_HOP)
-            u->hop_pending = false;
-        else if (kind == K_SAY)
-            say_answered(u);
-        return;
+    if (ok) {
+        w->st.acked++;
+        if (u->acks[seq % USER_ACK_RING].seq == seq)
+            hist_record(&w->st.ack, (uv_hrtime() - u->acks[seq % USER_ACK_RING].sent_ns) / 1000);
     }
-    switch (kind) {
-    case K_HELLO: {
-        const char *lurk = u->lurk ? "true" : "false";
-        send_cmd(u, K_ENTER, ",\"room\":\"%s\",\"lurk\":%s}", u->room, lurk);
-        break;
-    }
-    case K_ENTER: entered(u, o); break;
-    case K_TABLES: tables_listed(u, o); break;
-    case K_HOP:
-        take_view(u, json_object_get(o, "table"));
-        w->st.hops++;
-        u->hop_pending = false;
-        break;
-    default: break;
-    }
-}
-
-static bool is_me(user_t *u, json_t *o)
-{
-    char nick[48];
-    snprintf(nick, sizeof(nick), "%s%d_%u", u->w->o->nick_prefix, u->w->proc, u->index);
-    const char *n = json_string_value(json_object_get(o, "nick"));
-    return n && strcasecmp(n, nick) == 0;
-}
-
-static void on_event(user_t *u, const char *type, json_t *o)
-{
-    int64_t table = json_integer_value(json_object_get(o, "table"));
-    if (strcmp(type, "message") == 0) {
-        const char *text = json_string_value(json_object_get(o, "text"));
-        if (text)
-            count_message(u, text, strlen(text));
-    } else if (strcmp(type, "welcome") == 0) {
-        char nick[48];
-        snprintf(nick, sizeof(nick), "%s%d_%u", u->w->o->nick_prefix, u->w->proc, u->index);
-        send_cmd(u, K_HELLO, ",\"nick\":\"%s\"}%s", nick, "");
-    } else if (strcmp(type, "member_entered") == 0) {
-        if (table == u->table && !is_me(u, o))
-            u->members++;
-    } else if (strcmp(type, "member_left") == 0) {
-        if (table == u->table && !is_me(u, o))
-            u->members--;
-    } else if (strcmp(type, "member_hopped") == 0) {
-        if (!is_me(u, o)) {
-            if (json_integer_value(json_object_get(o, "to")) == u->table)
-                u->members++;
-            if (json_integer_value(json_object_get(o, "from")) == u->table)
-                u->members--;
-        }
-    } else if (strcmp(type, "lurkers") == 0) {
-        if (table == u->table)
-            u->lurkers = json_integer_value(json_object_get(o, "count"));
-    }
-}
-
-static void ack(user_t *u, uint64_t id)
-{
-    worker_t *w = u->w;
-    uint64_t seq = id >> 3;
-    w->st.acked++;
-    if (u->acks[seq % USER_ACK_RING].seq == seq)
-        hist_record(&w->st.ack, (uv_hrtime() - u->acks[seq % USER_ACK_RING].sent_ns) / 1000);
     say_answered(u);
 }
+
+/* ---- the connection ---- */
 
 static void on_text(wsc_t *c, const char *m, size_t n)
 {
     user_t *u = wsc_data(c);
-    /* Fast paths for the two messages that dominate a run, when the server writes "type" first;
-     * anything else goes through jansson. */
-    if (starts(m, n, "{\"type\":\"message\",")) {
-        const char *t = memmem(m, n, "\"text\":\"", 8);
-        if (t) {
-            t += 8;
-            const char *e = memchr(t, '"', (size_t)(m + n - t));
-            if (e) {
-                count_message(u, t, (size_t)(e - t));
-                return;
-            }
-        }
-    } else if (starts(m, n, "{\"type\":\"ok\",\"id\":")) {
-        bool ok = true;
-        uint64_t id = num_after(m, m + n, "\"id\":", &ok);
-        if (ok && (id & 7) == K_SAY) {
-            ack(u, id);
-            return;
-        }
-    }
-    json_error_t err;
-    json_t *o = json_loadb(m, n, 0, &err);
-    const char *type = json_string_value(json_object_get(o, "type"));
-    if (type == NULL) {
-        u->w->st.errs[EK_PROTOCOL]++;
-    } else if (strcmp(type, "ok") == 0 || strcmp(type, "error") == 0) {
-        json_t *id = json_object_get(o, "id");
-        bool ok = type[0] == 'o';
-        if (json_is_integer(id) && ok && (json_integer_value(id) & 7) == K_SAY)
-            ack(u, (uint64_t)json_integer_value(id));
-        else if (json_is_integer(id))
-            on_reply(u, o, ok, (uint64_t)json_integer_value(id));
-        else if (!ok)
-            on_reply(u, o, false, 0);
-    } else {
-        on_event(u, type, o);
-    }
-    json_decref(o);
+    u->w->proto->input(u, m, n);
 }
 
 static void on_open(wsc_t *c)
 {
-    /* hello goes out when the welcome arrives */
+    user_t *u = wsc_data(c);
+    u->w->proto->open(u);
 }
 
 static void on_end(wsc_t *c, int how, int close_code)

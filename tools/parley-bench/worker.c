@@ -118,6 +118,7 @@ int worker_run(const bench_opts_t *o, int proc, int out_fd)
 {
     worker_t *w = xcalloc(1, sizeof(*w));
     w->o = o;
+    w->proto = o->proto == PROTO_IRC ? &proto_irc : &proto_ws;
     w->proc = proc;
     w->out_fd = out_fd;
     stats_init(&w->st);

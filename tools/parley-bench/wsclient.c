@@ -22,8 +22,9 @@ enum { OP_CONT = 0, OP_TEXT = 1, OP_BINARY = 2, OP_CLOSE = 8, OP_PING = 9, OP_PO
 enum { ST_CONNECTING, ST_UPGRADING, ST_OPEN, ST_CLOSING, ST_DEAD };
 
 #define HEAD_MAX        8192
-#define MSG_MAX         (4u << 20) /* larger server messages are a protocol error */
-#define WRITE_QUEUE_MAX (8u << 20) /* the server stopped reading us */
+#define MSG_MAX         (4u << 20)  /* larger server messages are a protocol error */
+#define WRITE_QUEUE_MAX (8u << 20)  /* the server stopped reading us */
+#define LINE_MAX_LEN    (16u << 10) /* line mode: IRC lines are 512 bytes, 8 KiB more of tags */
 
 struct wsc {
     uv_tcp_t tcp;
@@ -213,12 +214,16 @@ int wsc_send_text(wsc_t *c, const char *text, size_t len)
 {
     if (c->state != ST_OPEN)
         return -ENOTCONN;
+    if (c->target->irc)
+        return raw_write(c, text, len);
     return send_frame(c, OP_TEXT, text, len);
 }
 
 void wsc_close(wsc_t *c)
 {
-    if (c->state == ST_OPEN) {
+    if (c->state == ST_OPEN && c->target->irc) {
+        c->state = ST_CLOSING; /* the caller said goodbye (QUIT); the server's EOF ends it */
+    } else if (c->state == ST_OPEN) {
         static const uint8_t bye[2] = {1000 >> 8, 1000 & 0xff};
         if (send_frame(c, OP_CLOSE, bye, sizeof(bye)) == 0)
             c->state = ST_CLOSING;
@@ -325,6 +330,37 @@ static void frames_in(wsc_t *c, const char *data, size_t len)
     }
 }
 
+/* ---- line mode: CRLF (or LF) terminated lines, each handed over without its terminator ---- */
+
+static void lines_in(wsc_t *c, const char *data, size_t len)
+{
+    const char *p = data, *stop = data + len;
+    while (p < stop && (c->state == ST_OPEN || c->state == ST_CLOSING)) {
+        const char *nl = memchr(p, '\n', (size_t)(stop - p));
+        if (nl == NULL) {
+            if (buf_append(&c->msg, p, (size_t)(stop - p)) < 0)
+                end(c, EK_PROTOCOL, 0);
+            return;
+        }
+        const char *line = p;
+        size_t n = (size_t)(nl - p);
+        if (c->msg.len) {
+            if (buf_append(&c->msg, p, n) < 0) {
+                end(c, EK_PROTOCOL, 0);
+                return;
+            }
+            line = c->msg.base;
+            n = c->msg.len;
+        }
+        if (n && line[n - 1] == '\r')
+            n--;
+        if (n)
+            c->h->on_text(c, line, n);
+        buf_reset(&c->msg);
+        p = nl + 1;
+    }
+}
+
 /* ---- upgrade ---- */
 
 static bool header_is(const char *line, size_t len, const char *name, const char **val,
@@ -416,6 +452,8 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
     }
     if (c->state == ST_UPGRADING)
         upgrade_in(c, b->base, (size_t)n);
+    else if (c->target->irc)
+        lines_in(c, b->base, (size_t)n);
     else
         frames_in(c, b->base, (size_t)n);
 }
@@ -443,8 +481,16 @@ static void on_connect(uv_connect_t *req, int status)
         end(c, EK_CONNECT, 0);
         return;
     }
-    c->state = ST_UPGRADING;
     uv_tcp_nodelay(&c->tcp, 1);
+    if (c->target->irc) {
+        c->state = ST_OPEN;
+        if (uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read) < 0)
+            end(c, EK_CONNECT, 0);
+        else
+            c->h->on_open(c);
+        return;
+    }
+    c->state = ST_UPGRADING;
     make_key(c);
     char req_text[512];
     int n = snprintf(req_text, sizeof(req_text),
@@ -469,7 +515,7 @@ int wsc_connect(uv_loop_t *loop, const bench_target_t *t, const struct sockaddr_
     c->target = t;
     c->state = ST_CONNECTING;
     buf_init(&c->head, HEAD_MAX);
-    buf_init(&c->msg, MSG_MAX);
+    buf_init(&c->msg, t->irc ? LINE_MAX_LEN : MSG_MAX);
     c->tcp.data = c;
     c->creq.data = c;
     int r = uv_tcp_init_ex(loop, &c->tcp, t->addr.ss_family);

@@ -1,6 +1,10 @@
-/* A minimal WebSocket client (RFC 6455) over a libuv TCP handle, just enough for parley-bench:
- * HTTP upgrade with a checked Sec-WebSocket-Accept, masked text frames out, whole text messages in
- * (frames parsed with wslay's frame API), close handshake, pings answered.
+/* parley-bench's client connection over a libuv TCP handle. For ws:// targets a minimal WebSocket
+ * client (RFC 6455), just enough for the tool: HTTP upgrade with a checked Sec-WebSocket-Accept,
+ * masked text frames out, whole text messages in (frames parsed with wslay's frame API), close
+ * handshake, pings answered. For irc:// targets (target->irc) line mode: open once TCP is
+ * connected, wsc_send_text() writes the bytes as given (the caller ends its lines with CRLF), every
+ * received line is one "text message" without its CR LF, and wsc_close() only marks the end as
+ * expected (the caller has sent QUIT): the server's EOF then ends it cleanly.
  *
  * Lifetime: wsc_connect() returns a client owned by this module. on_end is called exactly once when
  * the connection is over for any reason (also from wsc_abort()); after on_end returns the caller
@@ -32,10 +36,11 @@ typedef struct wsc_handler {
 int wsc_connect(uv_loop_t *loop, const bench_target_t *t, const struct sockaddr_in *src,
                 const wsc_handler_t *h, void *data, wsc_t **out);
 void *wsc_data(const wsc_t *c);
-/* Sends one text message (copied). Returns 0, or a negative error after which the connection is
- * being ended (on_end has been called). */
+/* Sends one text message (copied; in line mode raw bytes). Returns 0, or a negative error after
+ * which the connection is being ended (on_end has been called). */
 int wsc_send_text(wsc_t *c, const char *text, size_t len);
-/* Starts the close handshake (status 1000). on_end follows when the server answers. */
+/* Starts the close handshake (status 1000; line mode: see above). on_end follows when the server
+ * answers. */
 void wsc_close(wsc_t *c);
 /* Ends the connection now; on_end(how, 0) is called before this returns. */
 void wsc_abort(wsc_t *c, int how);
