@@ -1,5 +1,8 @@
 """parley-bench against a real parleyd: it connects, talks, hops, accounts for every delivery,
-reports in JSON, and fails (exit 1) when it cannot connect.
+reports in JSON, and fails (exit 1) when it cannot connect. With --protocol irc it speaks IRC to
+parleyd's IRC gateway ([irc] listen; that test is skipped while this parleyd has none). Runs against
+ngIRCd and InspIRCd are bench-only (bench/irc/smoke, bench/run --only irc): those servers are not
+part of `make check`'s packages.
 
 parley-bench comes from $PARLEY_BENCH, else from the directory of $PARLEYD (so build/asan/parleyd
 is measured with build/asan/parley-bench)."""
@@ -8,6 +11,7 @@ import json
 import os
 import socket
 import subprocess
+import textwrap
 import time
 from pathlib import Path
 
@@ -132,6 +136,48 @@ def test_server_going_away_counts_as_failure(parley):
     assert res["elapsed_s"] < 5  # it ends once every user is gone, not at --duration
 
 
+def test_irc_protocol_against_the_gateway(parley):
+    irc_port = closed_port()
+    try:
+        server = parley(FLOOD_OFF + textwrap.dedent(f"""
+            [chat]
+            default_capacity = 100
+            [irc]
+            listen = 127.0.0.1:{irc_port}
+            [room lobby]
+            title = Lobby
+            [room games]
+            title = Games
+        """))
+    except AssertionError as e:
+        if "unknown key" in str(e) and "[irc]" in str(e):
+            pytest.skip("this parleyd has no IRC gateway yet ([irc] listen)")
+        raise
+    r = bench("--protocol", "irc", "--server", f"irc://127.0.0.1:{irc_port}", "--users", "12",
+              "--procs", "2", "--rooms", "lobby,games", "--startup", "1", "--duration", "3",
+              "--shutdown", "1", "--msg-interval", "0.3", "--seed", "7", "--json")
+    assert r.returncode == 0, r.stdout + r.stderr
+    res = json.loads(r.stdout)
+    assert res["protocol"] == "irc" and res["ok"] is True
+    assert res["users"]["entered"] == 12 and res["users"]["left"] == 12
+    msgs, dl = res["messages"], res["deliveries"]
+    assert msgs["sent"] > 0 and msgs["acked"] == msgs["sent"]  # every PRIVMSG's PING answered
+    assert msgs["echoed"] == 0  # no echo-message asked for
+    # six users a channel: every PRIVMSG reaches up to five others
+    assert dl["received"] == dl["expected"] > 0 and dl["lost"] == 0
+    assert res["errors"] == {}
+    assert server.stop() == 0
+
+
+def test_irc_closed_port_fails_with_exit_1():
+    r = bench("--protocol", "irc", "--server", f"irc://127.0.0.1:{closed_port()}", "--users", "4",
+              "--startup", "0.2", "--duration", "0.5", "--shutdown", "0.2", "--json")
+    assert r.returncode == 1, r.stdout + r.stderr
+    res = json.loads(r.stdout)
+    assert res["protocol"] == "irc" and res["ok"] is False
+    assert res["errors"] == {"connect_failed": 4}
+
+
 def test_closed_port_fails_with_exit_1():
     r = bench("--server", url(closed_port()), "--users", "6", "--procs", "2", "--startup", "0.2",
               "--duration", "0.5", "--shutdown", "0.2", "--json")
@@ -149,6 +195,12 @@ def test_closed_port_fails_with_exit_1():
     ["--server", "wss://127.0.0.1:1/ws"],
     ["--rooms", "Bad Room"],
     ["--source-addrs", "4", "--server", "ws://[::1]:1/ws"],
+    ["--protocol", "xmpp"],
+    ["--protocol", "irc", "--server", "ws://127.0.0.1:1/ws"],   # the scheme must match
+    ["--server", "irc://127.0.0.1:1"],                          # irc:// needs --protocol irc
+    ["--protocol", "irc", "--server", "irc://127.0.0.1:1/path"],
+    ["--protocol", "irc", "--hop-interval", "2"],               # no tables to hop over IRC
+    ["--protocol", "irc", "--text-size", "401"],                # one 512-byte IRC line
 ])
 def test_usage_errors_exit_2(args):
     r = bench(*args)
@@ -162,5 +214,6 @@ def test_help_documents_every_flag():
     for flag in ["--users", "--startup", "--duration", "--shutdown", "--msg-interval",
                  "--hop-interval", "--rooms", "--server", "--rate", "--procs", "--source-addrs",
                  "--nick-prefix", "--seed", "--json", "--max-failures", "--lurk-fraction",
-                 "--text-size", "--idle", "--connect-only", "--allow-remote", "--help"]:
+                 "--text-size", "--idle", "--connect-only", "--allow-remote", "--protocol",
+                 "--help"]:
         assert flag in r.stdout, flag
