@@ -165,7 +165,8 @@ static void numeric(user_t *u, const irc_line_t *l, int num)
             user_entered(u);
         }
         return;
-    case 421: /* ERR_UNKNOWNCOMMAND: a server without CAP registers on NICK + USER alone */
+    case 422: return; /* ERR_NOMOTD: a normal end of the welcome for a server without a MOTD */
+    case 421:         /* ERR_UNKNOWNCOMMAND: a server without CAP registers on NICK + USER alone */
         if (l->nargs >= 2 && is(l->arg[1], l->arg_len[1], "CAP"))
             return;
         break;
