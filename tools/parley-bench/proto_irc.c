@@ -124,7 +124,8 @@ static int irc_say(user_t *u, uint64_t seq, uint64_t now)
 
 static void irc_leave(user_t *u)
 {
-    if (send_line(u, "QUIT :%s%s\r\n", "parley-bench", "") == 0)
+    send_line(u, "QUIT :%s%s\r\n", "parley-bench", "");
+    if (u->c) /* NULL if the write failed and ended the connection */
         wsc_close(u->c);
 }
 

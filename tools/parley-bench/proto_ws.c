@@ -54,7 +54,8 @@ static void ws_leave(user_t *u)
 {
     static const char quit[] = "{\"type\":\"quit\"}";
     wsc_send_text(u->c, quit, sizeof(quit) - 1);
-    wsc_close(u->c);
+    if (u->c) /* NULL if the write failed and ended the connection */
+        wsc_close(u->c);
 }
 
 static bool starts(const char *m, size_t n, const char *lit)
