@@ -60,6 +60,7 @@ int group_accounts_open(group_t *g)
         .login_max_delay_ms = cfg->accounts.login_max_delay_ms,
         .login_max_failures = cfg->accounts.login_max_failures,
         .login_window_s = cfg->accounts.login_window,
+        .scram_iterations = (uint32_t)cfg->accounts.scram_iterations,
     };
     int rc = auth_new(g->app->loop, g->store, g->app->mailer, &acfg, &g->auth);
     if (rc < 0) {

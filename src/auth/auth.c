@@ -22,6 +22,8 @@
 #include <sodium.h>
 #include <utf8proc.h>
 
+#include "auth/scram.h"
+#include "auth/scram_store.h"
 #include "auth/throttle.h"
 #include "core/core.h"
 #include "util/list.h"
@@ -48,7 +50,7 @@ struct auth {
     char *name; /* for the log: the chat group's name */
 };
 
-typedef enum { OP_REGISTER, OP_LOGIN, OP_PASSWORD } op_kind_t;
+typedef enum { OP_REGISTER, OP_LOGIN, OP_CHECK, OP_PASSWORD } op_kind_t;
 
 typedef struct op {
     auth_t *a;
@@ -65,7 +67,7 @@ typedef struct op {
     char addr[64];
     store_account_t acc;                    /* owned strings once filled */
     char *name, *fold, *email, *email_fold; /* register */
-    char *who;                              /* login */
+    char *who;                              /* login, check */
     uint8_t keep[STORE_HASH_LEN];           /* password: the token that stays valid */
     char *pw, *pw2;                         /* wiped copies */
     size_t pwlen, pw2len;
@@ -140,6 +142,22 @@ static int64_t now_ms(void)
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The SCRAM iteration count for new credentials. */
+static uint32_t scram_iterations(const auth_t *a)
+{
+    return a->cfg.scram_iterations < SCRAM_MIN_ITERATIONS ? SCRAM_MIN_ITERATIONS
+                                                          : a->cfg.scram_iterations;
+}
+
+/* Queues the SCRAM credentials of account id for password pw, whose hash is pwhash. */
+static void scram_derive_later(auth_t *a, int64_t id, const char *pwhash, const char *pw,
+                               size_t len)
+{
+    if (pw && scram_store_derive(a->q, a->st, id, pwhash, pw, len, scram_iterations(a)) < 0)
+        log_warn("auth[%s]: cannot queue the SCRAM credentials of account %lld", a->name,
+                 (long long)id);
 }
 
 /* ---- names, addresses, secrets ---- */
@@ -375,6 +393,7 @@ static void register_hashed(void *ud, int status, const char *hash)
         if (rc == 0) {
             log_info("auth[%s]: account '%s' registered (provisional)", a->name, op->acc.name);
             a->stats.registrations++;
+            scram_derive_later(a, op->acc.id, hash, op->pw, op->pwlen);
             validation_start(a, &op->acc);
         } else {
             op->acc.id = 0;
@@ -408,6 +427,8 @@ int auth_register(auth_t *a, const char *name, const char *email, const char *pw
     op->fold = fold;
     op->email = xstrdup(email);
     op->email_fold = email_fold;
+    op->pw = secret_dup(pw, pwlen);
+    op->pwlen = pwlen;
     rc = password_hash(a->q, a->cfg.hash_limits, pw, pwlen, register_hashed, op);
     if (rc < 0) {
         list_remove(&op->link);
@@ -487,8 +508,17 @@ static void login_verified(void *ud, int status, bool rehash)
         return;
     }
     login_end(op, true);
+    /* Before the rehash: its done() then finds the credentials stored and keeps them. */
+    if (op->acc.scram.iterations < scram_iterations(a))
+        scram_derive_later(a, op->acc.id, op->acc.pwhash, op->pw, op->pwlen);
     if (rehash)
         rehash_start(a, op);
+    if (op->kind == OP_CHECK) {
+        log_info("auth[%s]: '%s' checked the password from %s", a->name, op->acc.name, op->addr);
+        a->stats.logins++;
+        op_finish(op, 0, NULL);
+        return;
+    }
     char token[AUTH_TOKEN_LEN + 1];
     uint8_t hash[STORE_HASH_LEN];
     secret_new(token, hash);
@@ -541,13 +571,14 @@ static void login_go(uv_timer_t *t)
     op_finish(op, AUTH_EUNAUTHORIZED, NULL);
 }
 
-int auth_login(auth_t *a, const char *who, const char *pw, size_t pwlen, const char *addr,
-               auth_cb cb, void *ud)
+/* A login (OP_LOGIN) or a password check (OP_CHECK): the same lookup, throttle and verify. */
+static int login_start(auth_t *a, op_kind_t kind, const char *who, const char *pw, size_t pwlen,
+                       const char *addr, auth_cb cb, void *ud)
 {
     size_t wl = who ? strlen(who) : 0;
     if (wl == 0 || wl > MAIL_ADDR_MAX || pw == NULL)
         return AUTH_EBADREQ;
-    op_t *op = op_new(a, OP_LOGIN, cb, ud);
+    op_t *op = op_new(a, kind, cb, ud);
     op->who = xstrdup(who);
     op->pw = secret_dup(pw, pwlen > PASSWORD_MAX + 1 ? PASSWORD_MAX + 1 : pwlen);
     op->pwlen = pwlen > PASSWORD_MAX + 1 ? PASSWORD_MAX + 1 : pwlen;
@@ -574,6 +605,29 @@ int auth_login(auth_t *a, const char *who, const char *pw, size_t pwlen, const c
     return 0;
 }
 
+int auth_login(auth_t *a, const char *who, const char *pw, size_t pwlen, const char *addr,
+               auth_cb cb, void *ud)
+{
+    return login_start(a, OP_LOGIN, who, pw, pwlen, addr, cb, ud);
+}
+
+int auth_check_password(auth_t *a, const char *who, const char *pw, size_t pwlen, const char *addr,
+                        auth_cb cb, void *ud)
+{
+    return login_start(a, OP_CHECK, who, pw, pwlen, addr, cb, ud);
+}
+
+int auth_scram_credentials(auth_t *a, const char *name, store_scram_t *out)
+{
+    int rc = scram_store_lookup(a->st, name, out);
+    return rc == STORE_ENOTFOUND ? AUTH_ENOTFOUND : rc < 0 ? store_err(rc) : 0;
+}
+
+uint32_t auth_scram_iterations(const auth_t *a)
+{
+    return scram_iterations(a);
+}
+
 /* ---- password change ---- */
 
 static void password_hashed(void *ud, int status, const char *hash)
@@ -590,7 +644,10 @@ static void password_hashed(void *ud, int status, const char *hash)
         free(now.pwhash);
         now.pwhash = xstrdup(hash);
         now.must_change = false;
+        now.scram = (store_scram_t){0}; /* the old password's: gone with it */
         rc = store_account_update(a->st, &now);
+        if (rc == 0)
+            scram_derive_later(a, now.id, hash, op->pw2, op->pw2len);
     }
     if (rc == 0)
         rc = store_tokens_del_account(a->st, now.id, op->keep);
@@ -874,6 +931,7 @@ static int sysop_put(auth_t *a, const char *name, const char *pw, bool one_time)
 {
     char *fold = NULL, hash[PASSWORD_HASH_MAX];
     store_account_t acc;
+    store_scram_t scram = {0};
     int rc = name_check(name, true, &fold);
     if (rc < 0)
         return rc;
@@ -881,6 +939,8 @@ static int sysop_put(auth_t *a, const char *name, const char *pw, bool one_time)
         free(fold);
         return AUTH_EWEAKPW;
     }
+    if (scram_creds_new(pw, strlen(pw), scram_iterations(a), &scram) < 0)
+        scram = (store_scram_t){0}; /* not SASLprep-able: SASL PLAIN only */
     rc = store_account_by_fold(a->st, fold, &acc);
     if (rc == 0) {
         free(acc.pwhash);
@@ -888,6 +948,7 @@ static int sysop_put(auth_t *a, const char *name, const char *pw, bool one_time)
         acc.sysop = true;
         acc.cls = CLASS_REGISTERED;
         acc.must_change = one_time;
+        acc.scram = scram;
         if (acc.validated_ms == 0)
             acc.validated_ms = now_ms();
         rc = store_account_update(a->st, &acc);
@@ -902,11 +963,13 @@ static int sysop_put(auth_t *a, const char *name, const char *pw, bool one_time)
                              .sysop = true,
                              .must_change = one_time,
                              .created_ms = now_ms(),
-                             .validated_ms = now_ms()};
+                             .validated_ms = now_ms(),
+                             .scram = scram};
         rc = store_account_add(a->st, &n);
     }
     free(fold);
     sodium_memzero(hash, sizeof hash);
+    sodium_memzero(&scram, sizeof scram);
     return rc < 0 ? store_err(rc) : 0;
 }
 

@@ -62,6 +62,8 @@ typedef struct auth_config {
     int login_max_delay_ms;
     int login_max_failures;
     int login_window_s;
+    /* SCRAM-SHA-256 credentials derived for new passwords: PBKDF2 rounds (below 4096: 4096) */
+    uint32_t scram_iterations;
 } auth_config_t;
 
 typedef struct auth auth_t;
@@ -110,6 +112,19 @@ int auth_register(auth_t *a, const char *name, const char *email, const char *pw
  * brute-force delay), AUTH_ETOOMANY (res->retry_after_s). */
 int auth_login(auth_t *a, const char *who, const char *pw, size_t pwlen, const char *addr,
                auth_cb cb, void *ud);
+/* As auth_login, without a token: only whether `who`'s password is pw (SASL PLAIN in the IRC
+ * gateway), with the same throttle, delays, log lines and counters. Reports 0 with res->account,
+ * or AUTH_EUNAUTHORIZED / AUTH_ETOOMANY later; AUTH_EBADREQ at once. Like a login, it derives the
+ * account's SCRAM credentials if it has none yet. */
+int auth_check_password(auth_t *a, const char *who, const char *pw, size_t pwlen, const char *addr,
+                        auth_cb cb, void *ud);
+/* The SCRAM-SHA-256 credentials of the account named name (any spelling), for auth/scram.h's
+ * lookup: 0, AUTH_ENOTFOUND (no such account, or none derived yet: it gets them at its next
+ * password login or change), AUTH_ESTORE. Synchronous. */
+int auth_scram_credentials(auth_t *a, const char *name, store_scram_t *out);
+/* The iteration count new credentials get (for scram_server_new's mock_iterations). */
+uint32_t auth_scram_iterations(const auth_t *a);
+
 /* Changes the password of token's account from old to new (the one-time flag clears) and revokes
  * its other tokens. At once: AUTH_EUNAUTHORIZED, AUTH_EWEAKPW; later AUTH_EUNAUTHORIZED (old is
  * wrong). */

@@ -248,6 +248,18 @@ const char *store_strerror(int err);
 
 #define STORE_HASH_LEN 32 /* a token or validation link, stored only as its SHA-256 */
 
+/* An account's SCRAM-SHA-256 credentials (RFC 5802/7677; src/auth/scram.h derives them): what a
+ * server needs to check a SCRAM proof without knowing the password. Plain bytes, no heap. */
+#define STORE_SCRAM_KEY_LEN  32 /* SHA-256 */
+#define STORE_SCRAM_SALT_MAX 32
+typedef struct store_scram {
+    uint32_t iterations; /* 0: none stored (the account has not logged in since they were added) */
+    uint8_t salt[STORE_SCRAM_SALT_MAX];
+    size_t salt_len;
+    uint8_t stored_key[STORE_SCRAM_KEY_LEN];
+    uint8_t server_key[STORE_SCRAM_KEY_LEN];
+} store_scram_t;
+
 typedef struct store_account {
     int64_t id;
     /* Owned (free with store_account_deinit) when filled by a get; borrowed when passed in. */
@@ -262,6 +274,7 @@ typedef struct store_account {
     bool must_change; /* the password is a one-time one and must be changed */
     int64_t created_ms;
     int64_t validated_ms; /* 0: never */
+    store_scram_t scram;  /* written with the rest (set iterations to 0 when pwhash changes) */
 } store_account_t;
 
 void store_account_deinit(store_account_t *a);

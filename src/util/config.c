@@ -68,6 +68,7 @@ void config_init(config_t *cfg)
     cfg->accounts.login_max_delay_ms = 30000;
     cfg->accounts.login_max_failures = 20;
     cfg->accounts.login_window = 900;
+    cfg->accounts.scram_iterations = 4096;
     cfg->allow_guests = 1;
     cfg->tunnel_grace = 30;
     cfg->resume_window = 60;
@@ -302,6 +303,7 @@ static const struct key keys[] = {
     NUM("accounts", "login_max_delay_ms", K_INT, accounts.login_max_delay_ms, 1, 600000),
     NUM("accounts", "login_max_failures", K_INT, accounts.login_max_failures, 1, 100000),
     NUM("accounts", "login_window", K_INT, accounts.login_window, 1, 7 * 24 * 3600),
+    NUM("accounts", "scram_iterations", K_INT, accounts.scram_iterations, 4096, 10000000),
     ENUM("access", "allow_guests", allow_guests, yes_no_names),
     STR("tls", "cert_file", tls.cert_file),
     STR("tls", "key_file", tls.key_file),

@@ -75,7 +75,8 @@ typedef struct config_accounts {
     int login_delay_ms;
     int login_max_delay_ms;
     int login_max_failures;
-    int login_window; /* seconds */
+    int login_window;     /* seconds */
+    int scram_iterations; /* PBKDF2 rounds of new SCRAM-SHA-256 credentials (auth/scram.h) */
 } config_accounts_t;
 
 /* [listener NAME]: a listening socket beside [server] listen and json_listen (docs/OPERATIONS.md,

@@ -13,7 +13,7 @@
 
 #define ACCOUNT_COLS                                                                               \
     "id, name, fold, email, email_fold, pwhash, class, sysop, must_change, colour, created_ms, "   \
-    "validated_ms"
+    "validated_ms, scram_iterations, scram_salt, scram_stored_key, scram_server_key"
 
 enum {
     W_ACC_ADD,
@@ -46,12 +46,14 @@ _Static_assert(N_ACCT <= SQLITE__N_ACCT, "sqlite_int.h's statement count");
 static const sqlite__sql_t acct_sql[N_ACCT] = {
     [W_ACC_ADD] = {true,
                    "INSERT INTO accounts(name, fold, email, email_fold, pwhash, class, sysop, "
-                   "must_change, colour, created_ms, validated_ms) "
-                   "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"},
-    /* The parameters of W_ACC_ADD (bind_account), ?2 and ?10 unused, plus the id. */
+                   "must_change, colour, created_ms, validated_ms, scram_iterations, scram_salt, "
+                   "scram_stored_key, scram_server_key) "
+                   "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?13, ?14, ?15, ?16)"},
+    /* The parameters of W_ACC_ADD (bind_account), ?2 and ?10 unused, plus the id as ?12. */
     [W_ACC_UPDATE] = {true, "UPDATE accounts SET name = ?1, email = ?3, email_fold = ?4, "
                             "pwhash = ?5, class = ?6, sysop = ?7, must_change = ?8, colour = ?9, "
-                            "validated_ms = ?11 WHERE id = ?12"},
+                            "validated_ms = ?11, scram_iterations = ?13, scram_salt = ?14, "
+                            "scram_stored_key = ?15, scram_server_key = ?16 WHERE id = ?12"},
     [R_ACC_ID] = {false, "SELECT " ACCOUNT_COLS " FROM accounts WHERE id = ?1"},
     [R_ACC_FOLD] = {false, "SELECT " ACCOUNT_COLS " FROM accounts WHERE fold = ?1"},
     [R_ACC_EMAIL] = {false, "SELECT " ACCOUNT_COLS " FROM accounts WHERE email_fold = ?1"},
@@ -133,7 +135,8 @@ static void read_end(sqlite3_stmt *st)
     sqlite3_clear_bindings(st);
 }
 
-/* Binds a's columns as ?1..?11 in W_ACC_ADD's order. */
+/* Binds a's columns as ?1..?11 and ?13..?16 in W_ACC_ADD's order (the SCRAM columns NULL when it
+ * has none). */
 static void bind_account(sqlite3_stmt *st, const store_account_t *a)
 {
     sqlite__bind_str(st, 1, a->name);
@@ -147,6 +150,38 @@ static void bind_account(sqlite3_stmt *st, const store_account_t *a)
     sqlite__bind_str(st, 9, a->colour);
     sqlite3_bind_int64(st, 10, a->created_ms);
     sqlite3_bind_int64(st, 11, a->validated_ms);
+    const store_scram_t *k = &a->scram;
+    bool has = k->iterations > 0 && k->salt_len > 0 && k->salt_len <= STORE_SCRAM_SALT_MAX;
+    sqlite3_bind_int64(st, 13, has ? k->iterations : 0);
+    if (has) {
+        sqlite3_bind_blob(st, 14, k->salt, (int)k->salt_len, SQLITE_STATIC);
+        sqlite3_bind_blob(st, 15, k->stored_key, STORE_SCRAM_KEY_LEN, SQLITE_STATIC);
+        sqlite3_bind_blob(st, 16, k->server_key, STORE_SCRAM_KEY_LEN, SQLITE_STATIC);
+    } else {
+        for (int i = 14; i <= 16; i++)
+            sqlite3_bind_null(st, i);
+    }
+}
+
+/* Reads the SCRAM columns 12..15 of an account row; anything malformed reads as none. */
+static void col_scram(sqlite3_stmt *st, store_scram_t *k)
+{
+    *k = (store_scram_t){0};
+    int64_t iter = sqlite3_column_int64(st, 12);
+    int salt_len = sqlite3_column_bytes(st, 13);
+    const void *salt = sqlite3_column_blob(st, 13);
+    const void *stored = sqlite3_column_blob(st, 14);
+    bool stored_ok = sqlite3_column_bytes(st, 14) == STORE_SCRAM_KEY_LEN;
+    const void *server = sqlite3_column_blob(st, 15);
+    bool server_ok = sqlite3_column_bytes(st, 15) == STORE_SCRAM_KEY_LEN;
+    if (iter <= 0 || iter > UINT32_MAX || salt == NULL || salt_len <= 0 ||
+        salt_len > STORE_SCRAM_SALT_MAX || !stored_ok || !server_ok)
+        return;
+    k->iterations = (uint32_t)iter;
+    k->salt_len = (size_t)salt_len;
+    memcpy(k->salt, salt, (size_t)salt_len);
+    memcpy(k->stored_key, stored, STORE_SCRAM_KEY_LEN);
+    memcpy(k->server_key, server, STORE_SCRAM_KEY_LEN);
 }
 
 int sqlite_account_add(store_backend_t *be, store_account_t *a)
@@ -194,6 +229,7 @@ int sqlite_account_get(store_backend_t *be, int by, int64_t key_id, const char *
     out->colour = sqlite__col_dup(st, 9);
     out->created_ms = sqlite3_column_int64(st, 10);
     out->validated_ms = sqlite3_column_int64(st, 11);
+    col_scram(st, &out->scram);
     read_end(st);
     return 0;
 }

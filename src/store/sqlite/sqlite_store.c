@@ -155,6 +155,11 @@ static const char *const migrations[] = {
     "  hosts TEXT NOT NULL DEFAULT '',"
     "  speakers TEXT NOT NULL DEFAULT '',"
     "  monitors TEXT NOT NULL DEFAULT '');",
+    /* 7: SCRAM-SHA-256 credentials of accounts (sqlite_accounts.c); 0 iterations: none yet. */
+    "ALTER TABLE accounts ADD COLUMN scram_iterations INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE accounts ADD COLUMN scram_salt BLOB;"
+    "ALTER TABLE accounts ADD COLUMN scram_stored_key BLOB;"
+    "ALTER TABLE accounts ADD COLUMN scram_server_key BLOB;",
 };
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 

@@ -1,6 +1,8 @@
 /* Unit tests for src/auth/auth: the accounts service over a real temporary store and loop (no
  * mailer): registration checks, login and tokens, password change and revocation, validation by
- * code, the brute-force refusal, shutdown with operations pending, the banned list, sysops. */
+ * code, the brute-force refusal, shutdown with operations pending, the banned list, sysops, SCRAM
+ * credentials derived at registration, login, password change and sysop creation (checked with a
+ * real SCRAM exchange), the password check for SASL PLAIN. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,7 +17,13 @@
 #include <sodium.h>
 #include <time.h>
 
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/sha.h>
+
 #include "auth/auth.h"
+#include "auth/scram.h"
 
 typedef struct fx {
     char dir[64];
@@ -302,6 +310,178 @@ static void test_expired_token(void **state)
     store_account_deinit(&acc);
 }
 
+/* ---- SCRAM credentials ---- */
+
+/* Runs the loop until every queued job (the SCRAM derivations) has reported. */
+static void settle(fx_t *f)
+{
+    uv_run(&f->loop, UV_RUN_DEFAULT);
+}
+
+static int scram_lookup(void *ud, const char *user, store_scram_t *out)
+{
+    return auth_scram_credentials(ud, user, out);
+}
+
+static void hmac256(const uint8_t *key, size_t klen, const char *msg, size_t mlen, uint8_t *out)
+{
+    unsigned int n = 32;
+    HMAC(EVP_sha256(), key, (int)klen, (const unsigned char *)msg, mlen, out, &n);
+}
+
+/* A whole SCRAM-SHA-256 exchange as a client with user and pw against the accounts service: the
+ * server's last return code (0: authenticated, and the server's signature checked). */
+static int scram_login(fx_t *f, const char *user, const char *pw)
+{
+    char cfirst[128], cfinal[512], *sfirst, *sfinal, am[1024], proof64[64], salt64[64];
+    size_t n, saltlen;
+    uint8_t salt[32], salted[32], ckey[32], skey[32], stored[32], sig[32], proof[32];
+    unsigned iter;
+    scram_server_t *s = scram_server_new(scram_lookup, f->a, auth_scram_iterations(f->a));
+    snprintf(cfirst, sizeof cfirst, "n,,n=%s,r=clientnonce", user);
+    int rc = scram_server_step(s, cfirst, strlen(cfirst), &sfirst, &n);
+    assert_int_equal(rc, SCRAM_CONTINUE);
+    char nonce[128];
+    assert_int_equal(sscanf(sfirst, "r=%127[^,],s=%63[^,],i=%u", nonce, salt64, &iter), 3);
+    assert_int_equal(sodium_base642bin(salt, sizeof salt, salt64, strlen(salt64), NULL, &saltlen,
+                                       NULL, sodium_base64_VARIANT_ORIGINAL),
+                     0);
+    PKCS5_PBKDF2_HMAC(pw, (int)strlen(pw), salt, (int)saltlen, (int)iter, EVP_sha256(), 32, salted);
+    hmac256(salted, 32, "Client Key", 10, ckey);
+    hmac256(salted, 32, "Server Key", 10, skey);
+    SHA256(ckey, 32, stored);
+    snprintf(am, sizeof am, "%s,%s,c=biws,r=%s", cfirst + 3, sfirst, nonce);
+    hmac256(stored, 32, am, strlen(am), sig);
+    for (int i = 0; i < 32; i++)
+        proof[i] = ckey[i] ^ sig[i];
+    sodium_bin2base64(proof64, sizeof proof64, proof, 32, sodium_base64_VARIANT_ORIGINAL);
+    snprintf(cfinal, sizeof cfinal, "c=biws,r=%s,p=%s", nonce, proof64);
+    rc = scram_server_step(s, cfinal, strlen(cfinal), &sfinal, &n);
+    if (rc == 0) {
+        char want[64];
+        hmac256(skey, 32, am, strlen(am), sig);
+        assert_true(strncmp(sfinal, "v=", 2) == 0);
+        sodium_bin2base64(want, sizeof want, sig, 32, sodium_base64_VARIANT_ORIGINAL);
+        assert_string_equal(sfinal + 2, want);
+        assert_string_equal(scram_server_user(s), user);
+    }
+    free(sfirst);
+    free(sfinal);
+    scram_server_free(s);
+    return rc;
+}
+
+static int check(fx_t *f, const char *who, const char *pw)
+{
+    int rc = auth_check_password(f->a, who, pw, strlen(pw), "10.0.0.2", on_done, f);
+    return rc < 0 ? rc : wait(f);
+}
+
+static void test_scram_credentials(void **state)
+{
+    fx_t *f = *state;
+    store_scram_t k;
+    /* registration derives them (after the answer, on the hashing queue) */
+    assert_int_equal(reg(f, "Sam", "sam@example.org", "pencil pencil"), 0);
+    settle(f);
+    assert_int_equal(auth_scram_credentials(f->a, "SAM", &k), 0);
+    assert_int_equal(k.iterations, 4096);
+    assert_int_equal(k.salt_len, SCRAM_SALT_LEN);
+    assert_int_equal(scram_login(f, "Sam", "pencil pencil"), 0);
+    assert_int_equal(scram_login(f, "sam", "pencil pencil"), 0); /* any spelling */
+    assert_int_equal(scram_login(f, "Sam", "pencil pencil2"), SCRAM_EPROOF);
+    assert_int_equal(scram_login(f, "nobody", "pencil pencil"), SCRAM_EUNKNOWNUSER);
+    assert_int_equal(auth_scram_credentials(f->a, "nobody", &k), AUTH_ENOTFOUND);
+
+    /* an account from before SCRAM gets them at its next login */
+    char hash[PASSWORD_HASH_MAX];
+    assert_int_equal(password_hash_sync(PASSWORD_LIMITS_MIN, "password1", 9, hash), 0);
+    store_account_t acc = {.name = "Old", .fold = "old", .pwhash = hash, .cls = 2, .created_ms = 1};
+    assert_int_equal(store_account_add(f->st, &acc), 0);
+    assert_int_equal(auth_scram_credentials(f->a, "old", &k), AUTH_ENOTFOUND);
+    assert_int_equal(scram_login(f, "old", "password1"), SCRAM_EUNKNOWNUSER);
+    assert_int_equal(login(f, "old", "password2"), AUTH_EUNAUTHORIZED);
+    settle(f);
+    assert_int_equal(auth_scram_credentials(f->a, "old", &k), AUTH_ENOTFOUND);
+    assert_int_equal(login(f, "old", "password1"), 0);
+    settle(f);
+    assert_int_equal(scram_login(f, "Old", "password1"), 0);
+
+    /* a password change replaces them */
+    char token[AUTH_TOKEN_LEN + 1];
+    strcpy(token, f->token);
+    assert_int_equal(auth_password(f->a, token, "password1", 9, "password2", 9, on_done, f), 0);
+    assert_int_equal(wait(f), 0);
+    settle(f);
+    assert_int_equal(scram_login(f, "Old", "password1"), SCRAM_EPROOF);
+    assert_int_equal(scram_login(f, "Old", "password2"), 0);
+
+    /* a sysop's creation (synchronous) and the bootstrap sysop */
+    assert_int_equal(auth_create_sysop(f->a, "Boss", "boss password"), 0);
+    assert_int_equal(scram_login(f, "Boss", "boss password"), 0);
+    assert_int_equal(auth_create_sysop(f->a, "Boss", "new boss password"), 0);
+    assert_int_equal(scram_login(f, "Boss", "boss password"), SCRAM_EPROOF);
+    assert_int_equal(scram_login(f, "Boss", "new boss password"), 0);
+    assert_int_equal(auth_bootstrap(f->a), 0); /* a sysop exists: nothing */
+}
+
+static void test_scram_iterations_config(void **state)
+{
+    fx_t *f = *state;
+    store_scram_t k;
+    auth_free(f->a);
+    auth_config_t cfg = {.hash_limits = PASSWORD_LIMITS_MIN,
+                         .session_days = 30,
+                         .validation_hours = 48,
+                         .tmpl = &f->tmpl,
+                         .login_max_failures = 3,
+                         .login_window_s = 60,
+                         .scram_iterations = 5000};
+    assert_int_equal(auth_new(&f->loop, f->st, NULL, &cfg, &f->a), 0);
+    assert_int_equal(auth_scram_iterations(f->a), 5000);
+    assert_int_equal(reg(f, "Tess", "t@example.org", "password1"), 0);
+    settle(f);
+    assert_int_equal(auth_scram_credentials(f->a, "tess", &k), 0);
+    assert_int_equal(k.iterations, 5000);
+    assert_int_equal(scram_login(f, "tess", "password1"), 0);
+    /* raised: the next login re-derives them with the new count */
+    auth_free(f->a);
+    cfg.scram_iterations = 6000;
+    assert_int_equal(auth_new(&f->loop, f->st, NULL, &cfg, &f->a), 0);
+    assert_int_equal(login(f, "tess", "password1"), 0);
+    settle(f);
+    assert_int_equal(auth_scram_credentials(f->a, "tess", &k), 0);
+    assert_int_equal(k.iterations, 6000);
+    /* below the RFC minimum: the minimum */
+    auth_free(f->a);
+    cfg.scram_iterations = 1;
+    assert_int_equal(auth_new(&f->loop, f->st, NULL, &cfg, &f->a), 0);
+    assert_int_equal(auth_scram_iterations(f->a), 4096);
+}
+
+static void test_check_password(void **state)
+{
+    fx_t *f = *state;
+    assert_int_equal(reg(f, "Pat", "p@example.org", "password1"), 0);
+    f->token[0] = 'x';
+    assert_int_equal(check(f, "pat", "password1"), 0);
+    assert_string_equal(f->name, "Pat");
+    assert_string_equal(f->token, ""); /* no session token */
+    assert_int_equal(check(f, "p@example.org", "password1"), 0);
+    assert_int_equal(check(f, "pat", "password2"), AUTH_EUNAUTHORIZED);
+    assert_int_equal(check(f, "nobody", "password1"), AUTH_EUNAUTHORIZED);
+    assert_int_equal(auth_check_password(f->a, "", "x", 1, "1", on_done, f), AUTH_EBADREQ);
+    /* the same brute-force counts as logins: 3 failures from this address refuse even the right
+     * password; the name has 2, so a login from elsewhere still works */
+    assert_int_equal(check(f, "pat", "password2"), AUTH_EUNAUTHORIZED);
+    assert_int_equal(check(f, "pat", "password1"), AUTH_ETOOMANY);
+    assert_int_equal(login(f, "pat", "password1"), 0);
+    auth_stats_t st;
+    auth_get_stats(f->a, &st);
+    assert_int_equal(st.logins, 3);
+    assert_int_equal(st.login_failures, 3);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -313,6 +493,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_banned_and_sysops, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rehash_after_login, setup, teardown),
         cmocka_unit_test_setup_teardown(test_expired_token, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_scram_credentials, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_scram_iterations_config, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_check_password, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,5 +1,6 @@
 /* Unit tests of the account calls of src/store (SQLite backend) on a fresh temporary directory:
- * accounts, tokens, validations, ignore lists, the banned list, and that they survive a reopen. */
+ * accounts (with their SCRAM credentials), tokens, validations, ignore lists, the banned list, and
+ * that they survive a reopen. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -196,12 +197,65 @@ static void test_ignores_and_banned(void **state)
     assert_int_equal(store_banned_del(f->st, "bad@example.com"), STORE_ENOTFOUND);
 }
 
+/* SCRAM credentials: none by default, written by add and update, read back after a reopen, and a
+ * malformed row (a truncated key written behind the store's back) reads as none. */
+static void test_scram_columns(void **state)
+{
+    fx_t *f = *state;
+    store_account_t a = {.name = "Sam", .fold = "sam", .pwhash = "h", .cls = 1, .created_ms = 1};
+    store_account_t got;
+    assert_int_equal(store_account_add(f->st, &a), 0);
+    assert_int_equal(store_account_by_id(f->st, a.id, &got), 0);
+    assert_int_equal(got.scram.iterations, 0);
+    store_account_deinit(&got);
+
+    store_scram_t k = {.iterations = 4096, .salt_len = 16};
+    for (int i = 0; i < 32; i++) {
+        k.salt[i % 16] = (uint8_t)i;
+        k.stored_key[i] = (uint8_t)(i + 1);
+        k.server_key[i] = (uint8_t)(i + 2);
+    }
+    a.scram = k;
+    assert_int_equal(store_account_update(f->st, &a), 0);
+    reopen(f);
+    assert_int_equal(store_account_by_fold(f->st, "sam", &got), 0);
+    assert_int_equal(got.scram.iterations, 4096);
+    assert_int_equal(got.scram.salt_len, 16);
+    assert_memory_equal(got.scram.salt, k.salt, 16);
+    assert_memory_equal(got.scram.stored_key, k.stored_key, 32);
+    assert_memory_equal(got.scram.server_key, k.server_key, 32);
+    store_account_deinit(&got);
+
+    store_account_t b = {.name = "Bo", .fold = "bo", .pwhash = "h", .cls = 1, .created_ms = 1};
+    b.scram = k;
+    assert_int_equal(store_account_add(f->st, &b), 0);
+    char path[128];
+    sqlite3 *db;
+    snprintf(path, sizeof path, "%s/parley.db", f->dir);
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(
+        sqlite3_exec(db, "UPDATE accounts SET scram_stored_key = x'0102' WHERE fold = 'bo'", NULL,
+                     NULL, NULL),
+        SQLITE_OK);
+    sqlite3_close(db);
+    assert_int_equal(store_account_by_fold(f->st, "bo", &got), 0);
+    assert_int_equal(got.scram.iterations, 0);
+    store_account_deinit(&got);
+    /* clearing them */
+    a.scram = (store_scram_t){0};
+    assert_int_equal(store_account_update(f->st, &a), 0);
+    assert_int_equal(store_account_by_fold(f->st, "sam", &got), 0);
+    assert_int_equal(got.scram.iterations, 0);
+    store_account_deinit(&got);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_accounts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tokens_and_validations, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ignores_and_banned, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_scram_columns, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
