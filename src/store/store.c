@@ -511,6 +511,7 @@ const char *store_strerror(int err)
     case STORE_ECLOSED: return "store is closing";
     case STORE_ENOTFOUND: return "not found";
     case STORE_EEXIST: return "already exists";
+    case STORE_EINVAL: return "invalid query";
     default: return "unknown store error";
     }
 }

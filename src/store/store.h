@@ -23,6 +23,7 @@ enum {
     STORE_ECLOSED = -2003, /* the store is closing */
     STORE_ENOTFOUND = -2004,
     STORE_EEXIST = -2005,
+    STORE_EINVAL = -2006, /* a malformed query (store_history_query) */
 };
 
 typedef struct store store_t;
@@ -178,6 +179,45 @@ int store_msg_append(store_t *st, const store_msg_t *msg, store_done_cb cb, void
  * handed to cb oldest first. *more (may be NULL) says whether older ones exist. */
 int store_history(store_t *st, const char *room, uint32_t table, uint64_t before, int limit,
                   store_msg_cb cb, void *ud, bool *more);
+
+/* ---- history queries (store_history.c) ----
+ * The selectors of IRCv3 draft/chathistory over the stored messages of one table. A reference is
+ * a message id (ids grow with time across the whole store, so an id of another table still
+ * marks a point in time) or a timestamp (ms since the epoch). Bounds are exclusive unless said
+ * otherwise; by timestamp, messages of the same ms are ordered by id. Whatever the selector,
+ * messages are handed to cb oldest first. */
+#define STORE_HISTORY_QUERY_MAX 1000 /* the largest limit; larger ones are clamped */
+
+typedef enum store_hq_kind {
+    STORE_HQ_BEFORE,  /* the `limit` newest messages before ref */
+    STORE_HQ_AFTER,   /* the `limit` oldest messages after ref */
+    STORE_HQ_LATEST,  /* the `limit` newest messages after ref (ref NONE: "*", any) */
+    STORE_HQ_AROUND,  /* up to limit / 2 messages before ref, then the rest from ref on (ref
+                       * itself included) */
+    STORE_HQ_BETWEEN, /* messages strictly between ref and end: from ref's side (the oldest
+                       * after ref when ref < end, else the newest before ref) */
+} store_hq_kind_t;
+
+typedef enum store_hq_by { STORE_HQ_NONE = 0, STORE_HQ_ID, STORE_HQ_TS } store_hq_by_t;
+
+typedef struct store_hq_ref {
+    store_hq_by_t by;
+    uint64_t id; /* STORE_HQ_ID */
+    int64_t ts;  /* STORE_HQ_TS */
+} store_hq_ref_t;
+
+typedef struct store_hist_q {
+    store_hq_kind_t kind;
+    store_hq_ref_t ref; /* required but for LATEST */
+    store_hq_ref_t end; /* BETWEEN only; by id and by ts may be mixed (an id then counts by the
+                         * message's ts: STORE_ENOTFOUND if no such message is stored) */
+    int limit;          /* 1..STORE_HISTORY_QUERY_MAX (0 or less: STORE_EINVAL) */
+} store_hist_q_t;
+
+/* Runs q on (room, table): cb per message, *n (may be NULL) how many. STORE_EINVAL for a
+ * malformed query (a missing reference, a bad kind or limit), STORE_ENOTFOUND (above). */
+int store_history_query(store_t *st, const char *room, uint32_t table, const store_hist_q_t *q,
+                        store_msg_cb cb, void *ud, int *n);
 
 /* ---- recordings (sqlite_record.c) ----
  * A recording of one table: its row, and its messages in order. Begin, end, get, list, read and

@@ -57,6 +57,14 @@ typedef struct store_backend_ops {
     /* limit is already clamped to 1..STORE__HISTORY_MAX; more is never NULL. */
     int (*history)(store_backend_t *be, const char *room, uint32_t table, uint64_t before,
                    int limit, store_msg_cb cb, void *ud, bool *more);
+    /* Up to limit (already clamped) messages of (room, table) with lo < key < hi, the key being
+     * the id or (by_ts) the ts then the id; taken from the oldest end or (newest) the newest end;
+     * handed to cb oldest first; *n (never NULL) how many. */
+    int (*history_range)(store_backend_t *be, const char *room, uint32_t table, bool by_ts,
+                         int64_t lo, int64_t hi, bool newest, int limit, store_msg_cb cb, void *ud,
+                         int *n);
+    /* The ts of message id (any room): STORE_ENOTFOUND. */
+    int (*msg_ts)(store_backend_t *be, uint64_t id, int64_t *ts);
 
     /* Writer thread: writes n queued items (chat messages, recordings' messages) in one
      * transaction. All-or-nothing: on failure nothing of the batch is stored and the backend is

@@ -1,7 +1,7 @@
 /* Private to the SQLite backend: the backend's state and the helpers its files share
- * (sqlite_store.c: connections, rooms and messages; sqlite_access.c: folders, access lists, user
- * groups, bans and table topics; sqlite_accounts.c: accounts, tokens, validations, ignore lists
- * and the banned e-mail list). */
+ * (sqlite_store.c: connections, rooms and message writes; sqlite_history.c: history reads;
+ * sqlite_access.c: folders, access lists, user groups, bans and table topics; sqlite_accounts.c:
+ * accounts, tokens, validations, ignore lists and the banned e-mail list). */
 #ifndef PARLEY_STORE_SQLITE_SQLITE_INT_H
 #define PARLEY_STORE_SQLITE_SQLITE_INT_H
 
@@ -22,7 +22,6 @@ enum {
     /* read connection */
     R_LAST_ID,
     R_ROOMS,
-    R_HISTORY,
     R_SETTING_GET,
     N_STMTS,
 };
@@ -67,6 +66,7 @@ enum {
 #define SQLITE__N_ACCT 24 /* sqlite_accounts.c's statements (its own enum) */
 #define SQLITE__N_REC  10 /* sqlite_record.c's statements (its own enum) */
 #define SQLITE__N_EVT  3  /* sqlite_events.c's statements (its own enum) */
+#define SQLITE__N_HIST 5  /* sqlite_history.c's statements (its own enum) */
 
 struct store_backend {
     sqlite3 *wdb;      /* writer connection; guarded by wlock */
@@ -78,6 +78,7 @@ struct store_backend {
     sqlite3_stmt *acct[SQLITE__N_ACCT]; /* sqlite_accounts.c */
     sqlite3_stmt *rec[SQLITE__N_REC];   /* sqlite_record.c */
     sqlite3_stmt *evt[SQLITE__N_EVT];   /* sqlite_events.c */
+    sqlite3_stmt *hist[SQLITE__N_HIST]; /* sqlite_history.c */
 };
 
 /* A statement prepared once at open, on the writer connection or on the read one. */
@@ -126,6 +127,16 @@ int sqlite_events__put(store_backend_t *be, const store_event_t *ev);
 int sqlite_events__delete(store_backend_t *be, const char *name);
 int sqlite_events__load(store_backend_t *be, void (*cb)(void *ud, const store_event_t *ev),
                         void *ud);
+
+/* sqlite_history.c: the history reads (store_backend_ops_t's history, history_range, msg_ts) */
+int sqlite_history__prepare(store_backend_t *be);
+void sqlite_history__finalize(store_backend_t *be);
+int sqlite_history__before(store_backend_t *be, const char *room, uint32_t table, uint64_t before,
+                           int limit, store_msg_cb cb, void *ud, bool *more);
+int sqlite_history__range(store_backend_t *be, const char *room, uint32_t table, bool by_ts,
+                          int64_t lo, int64_t hi, bool newest, int limit, store_msg_cb cb, void *ud,
+                          int *n);
+int sqlite_history__msg_ts(store_backend_t *be, uint64_t id, int64_t *ts);
 
 /* sqlite_accounts.c */
 int sqlite_accounts__prepare(store_backend_t *be);

@@ -160,6 +160,8 @@ static const char *const migrations[] = {
     "ALTER TABLE accounts ADD COLUMN scram_salt BLOB;"
     "ALTER TABLE accounts ADD COLUMN scram_stored_key BLOB;"
     "ALTER TABLE accounts ADD COLUMN scram_server_key BLOB;",
+    /* 8: history queries by time (sqlite_history.c). */
+    "CREATE INDEX messages_room_tbl_ts ON messages(room, tbl, ts, id);",
 };
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 
@@ -181,9 +183,6 @@ static const sqlite__sql_t stmt_sql[N_STMTS] = {
     [R_LAST_ID] = {false, "SELECT max(id) FROM messages"},
     [R_ROOMS] = {false, "SELECT name, title, topic, capacity, moderated, folder FROM rooms "
                         "ORDER BY created_ms, name"},
-    /* Newest first; the caller asks for limit + 1 rows to learn whether older ones exist. */
-    [R_HISTORY] = {false, "SELECT id, ts, nick, colour, text FROM messages "
-                          "WHERE room = ?1 AND tbl = ?2 AND id < ?3 ORDER BY id DESC LIMIT ?4"},
 };
 
 /* A copied row, so callbacks run after the statement is reset (and may re-enter the store). */
@@ -406,6 +405,7 @@ static void sqlite_close(store_backend_t *be)
     sqlite_accounts__finalize(be);
     sqlite_record__finalize(be);
     sqlite_events__finalize(be);
+    sqlite_history__finalize(be);
     /* The reader first: closing the writer, the last connection, checkpoints and removes the WAL.
      */
     if (be->rdb && sqlite3_close(be->rdb) != SQLITE_OK)
@@ -452,6 +452,8 @@ static int sqlite_open(const store_options_t *opt, store_backend_t **out)
         err = sqlite_access__prepare(be);
     if (err == 0)
         err = sqlite_events__prepare(be);
+    if (err == 0)
+        err = sqlite_history__prepare(be);
     if (err == 0)
         err = sqlite_accounts__prepare(be);
     if (err == 0)
@@ -588,50 +590,6 @@ out:
     return err;
 }
 
-static int sqlite_history(store_backend_t *be, const char *room, uint32_t table, uint64_t before,
-                          int limit, store_msg_cb cb, void *ud, bool *more)
-{
-    sqlite3_stmt *st = be->stmt[R_HISTORY];
-    row_t *rows = xcalloc((size_t)limit + 1, sizeof *rows);
-    size_t n = 0;
-    int err = 0, rc;
-
-    sqlite__bind_str(st, 1, room);
-    sqlite3_bind_int64(st, 2, (int64_t)table);
-    sqlite3_bind_int64(st, 3, before == 0 || before > INT64_MAX ? INT64_MAX : (int64_t)before);
-    sqlite3_bind_int(st, 4, limit + 1);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < (size_t)limit + 1) {
-        row_t *r = &rows[n++];
-        r->s[0] = sqlite__col_dup(st, 2);
-        r->s[1] = sqlite__col_dup(st, 3);
-        r->s[2] = sqlite__col_dup(st, 4);
-        r->msg.id = (uint64_t)sqlite3_column_int64(st, 0);
-        r->msg.ts = sqlite3_column_int64(st, 1);
-        r->msg.room = room;
-        r->msg.table = table;
-        r->msg.nick = r->s[0];
-        r->msg.colour = r->s[1];
-        r->msg.text = r->s[2] ? r->s[2] : "";
-        r->msg.text_len = (size_t)sqlite3_column_bytes(st, 4);
-    }
-    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-        err = sqlite__map_err(be->rdb, sqlite3_extended_errcode(be->rdb), "history");
-    sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
-    if (err < 0)
-        goto out;
-    *more = n > (size_t)limit;
-    if (*more)
-        n--; /* the extra, oldest row only told us that more exist */
-    for (size_t i = n; i-- > 0;)
-        cb(ud, &rows[i].msg);
-    if (*more)
-        n++;
-out:
-    rows_free(rows, n);
-    return err;
-}
-
 static int insert_msg(store_backend_t *be, const store_msg_t *m)
 {
     sqlite3_stmt *st = be->stmt[W_MSG_INSERT];
@@ -674,7 +632,9 @@ const store_backend_ops_t sqlite_store_ops = {
     .rooms_load = sqlite_rooms_load,
     .setting_get = sqlite_setting_get,
     .setting_put = sqlite_setting_put,
-    .history = sqlite_history,
+    .history = sqlite_history__before,
+    .history_range = sqlite_history__range,
+    .msg_ts = sqlite_history__msg_ts,
     .write_batch = sqlite_write_batch,
     .room_delete = sqlite_access__room_delete,
     .folder_put = sqlite_access__folder_put,
