@@ -50,7 +50,7 @@ struct auth {
     char *name; /* for the log: the chat group's name */
 };
 
-typedef enum { OP_REGISTER, OP_LOGIN, OP_CHECK, OP_PASSWORD } op_kind_t;
+typedef enum { OP_REGISTER, OP_LOGIN, OP_CHECK, OP_SCRAM, OP_PASSWORD } op_kind_t;
 
 typedef struct op {
     auth_t *a;
@@ -67,9 +67,10 @@ typedef struct op {
     char addr[64];
     store_account_t acc;                    /* owned strings once filled */
     char *name, *fold, *email, *email_fold; /* register */
-    char *who;                              /* login, check */
+    char *who;                              /* login, check, scram */
+    scram_server_t *scram;                  /* scram: the exchange (borrowed) */
     uint8_t keep[STORE_HASH_LEN];           /* password: the token that stays valid */
-    char *pw, *pw2;                         /* wiped copies */
+    char *pw, *pw2; /* wiped copies (scram: pw is the client-final message) */
     size_t pwlen, pw2len;
 } op_t;
 
@@ -536,6 +537,26 @@ static void login_verified(void *ud, int status, bool rehash)
     sodium_memzero(token, sizeof token);
 }
 
+/* A SCRAM exchange's last step, after the brute-force delay: reports the server-final message. */
+static void scram_go(op_t *op)
+{
+    auth_t *a = op->a;
+    char *reply = NULL;
+    size_t len = 0;
+    int rc = scram_server_step(op->scram, op->pw, op->pwlen, &reply, &len);
+    if (rc == 0 && store_account_by_fold(a->st, op->keys[0] + 2, &op->acc) < 0)
+        rc = SCRAM_EUNKNOWNUSER; /* deleted meanwhile */
+    login_end(op, rc == 0);
+    if (rc == 0) {
+        log_info("auth[%s]: '%s' authenticated with SCRAM-SHA-256 from %s", a->name, op->acc.name,
+                 op->addr);
+        a->stats.logins++;
+    }
+    auth_result_t res = {.account = rc == 0 ? &op->acc : NULL, .reply = reply, .reply_len = len};
+    op_finish(op, rc == 0 ? 0 : AUTH_EUNAUTHORIZED, &res);
+    free(reply);
+}
+
 /* The brute-force delay is over (or a refusal is due): look the account up and verify. */
 static void login_go(uv_timer_t *t)
 {
@@ -546,6 +567,10 @@ static void login_go(uv_timer_t *t)
         log_warn("auth[%s]: login for '%s' from %s refused: too many failures", a->name, op->who,
                  op->addr);
         op_finish(op, op->refuse, &res);
+        return;
+    }
+    if (op->kind == OP_SCRAM) {
+        scram_go(op);
         return;
     }
     int rc = strchr(op->who, '@') ? store_account_by_email(a->st, op->keys[0] + 2, &op->acc)
@@ -571,17 +596,20 @@ static void login_go(uv_timer_t *t)
     op_finish(op, AUTH_EUNAUTHORIZED, NULL);
 }
 
-/* A login (OP_LOGIN) or a password check (OP_CHECK): the same lookup, throttle and verify. */
+/* A login (OP_LOGIN), a password check (OP_CHECK) or a SCRAM proof (OP_SCRAM, pw the
+ * client-final message, scram the exchange): the same throttle, then login_go. */
 static int login_start(auth_t *a, op_kind_t kind, const char *who, const char *pw, size_t pwlen,
-                       const char *addr, auth_cb cb, void *ud)
+                       const char *addr, scram_server_t *scram, auth_cb cb, void *ud)
 {
     size_t wl = who ? strlen(who) : 0;
     if (wl == 0 || wl > MAIL_ADDR_MAX || pw == NULL)
         return AUTH_EBADREQ;
     op_t *op = op_new(a, kind, cb, ud);
     op->who = xstrdup(who);
-    op->pw = secret_dup(pw, pwlen > PASSWORD_MAX + 1 ? PASSWORD_MAX + 1 : pwlen);
-    op->pwlen = pwlen > PASSWORD_MAX + 1 ? PASSWORD_MAX + 1 : pwlen;
+    op->scram = scram;
+    size_t max = kind == OP_SCRAM ? SCRAM_MESSAGE_MAX + 1 : PASSWORD_MAX + 1;
+    op->pw = secret_dup(pw, pwlen > max ? max : pwlen);
+    op->pwlen = pwlen > max ? max : pwlen;
     snprintf(op->addr, sizeof op->addr, "%s", addr ? addr : "?");
     char *key = strchr(who, '@') ? lower_dup(who)
                                  : (char *)utf8proc_NFKC_Casefold((const utf8proc_uint8_t *)who);
@@ -608,13 +636,22 @@ static int login_start(auth_t *a, op_kind_t kind, const char *who, const char *p
 int auth_login(auth_t *a, const char *who, const char *pw, size_t pwlen, const char *addr,
                auth_cb cb, void *ud)
 {
-    return login_start(a, OP_LOGIN, who, pw, pwlen, addr, cb, ud);
+    return login_start(a, OP_LOGIN, who, pw, pwlen, addr, NULL, cb, ud);
 }
 
 int auth_check_password(auth_t *a, const char *who, const char *pw, size_t pwlen, const char *addr,
                         auth_cb cb, void *ud)
 {
-    return login_start(a, OP_CHECK, who, pw, pwlen, addr, cb, ud);
+    return login_start(a, OP_CHECK, who, pw, pwlen, addr, NULL, cb, ud);
+}
+
+int auth_scram_final(auth_t *a, scram_server_t *s, const char *msg, size_t len, const char *addr,
+                     auth_cb cb, void *ud)
+{
+    const char *who = s ? scram_server_authcid(s) : NULL;
+    if (who == NULL || msg == NULL)
+        return AUTH_EBADREQ;
+    return login_start(a, OP_SCRAM, who, msg, len, addr, s, cb, ud);
 }
 
 int auth_scram_credentials(auth_t *a, const char *name, store_scram_t *out)

@@ -20,6 +20,7 @@
 #include "auth/mail.h"
 #include "auth/mailer.h"
 #include "auth/password.h"
+#include "auth/scram.h"
 #include "store/store.h"
 
 enum {
@@ -98,6 +99,8 @@ typedef struct auth_result {
     const char *token;  /* login: the new session token; else NULL */
     int64_t expires_ms; /* login: when the token expires */
     int retry_after_s;  /* AUTH_ETOOMANY */
+    const char *reply;  /* auth_scram_final: the server-final message (not on AUTH_ETOOMANY) */
+    size_t reply_len;
 } auth_result_t;
 
 typedef void (*auth_cb)(void *ud, int status, const auth_result_t *res);
@@ -124,6 +127,15 @@ int auth_check_password(auth_t *a, const char *who, const char *pw, size_t pwlen
 int auth_scram_credentials(auth_t *a, const char *name, store_scram_t *out);
 /* The iteration count new credentials get (for scram_server_new's mock_iterations). */
 uint32_t auth_scram_iterations(const auth_t *a);
+/* The last step of a SCRAM-SHA-256 exchange (auth/scram.h) whose client-first message s has
+ * answered: msg is the client-final message. Counted like a login of the name the client gave,
+ * from addr, with the same delays and refusals; then the proof is checked and cb reports 0 with
+ * res->account and res->reply (the server-final "v=..." to send), or AUTH_EUNAUTHORIZED with
+ * res->reply "e=..." (wrong proof, unknown user, malformed message), or AUTH_ETOOMANY (no reply;
+ * the exchange stays unfinished). s is borrowed and must live until cb; free it afterwards.
+ * At once: AUTH_EBADREQ (s has not answered a client-first message). */
+int auth_scram_final(auth_t *a, scram_server_t *s, const char *msg, size_t len, const char *addr,
+                     auth_cb cb, void *ud);
 
 /* Changes the password of token's account from old to new (the one-time flag clears) and revokes
  * its other tokens. At once: AUTH_EUNAUTHORIZED, AUTH_EWEAKPW; later AUTH_EUNAUTHORIZED (old is

@@ -268,12 +268,18 @@ const char *scram_server_user(const scram_server_t *s)
     return s->authenticated ? s->user : NULL;
 }
 
+const char *scram_server_authcid(const scram_server_t *s)
+{
+    return s->state == ST_FINAL || s->authenticated ? s->user : NULL;
+}
+
 /* A cursor over a message: attributes "x=value" separated by ','. */
 typedef struct cur {
     const char *p, *end;
 } cur_t;
 
-/* Takes the attribute `name` at the cursor: its value in *v (length *vl), cursor past the next ','. */
+/* Takes the attribute `name` at the cursor: its value in *v (length *vl), cursor past the next ','.
+ */
 static bool attr(cur_t *c, char name, const char **v, size_t *vl)
 {
     if (c->end - c->p < 2 || c->p[0] != name || c->p[1] != '=')

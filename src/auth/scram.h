@@ -9,6 +9,9 @@
  * both when credentials are derived and by a conforming client; user names are looked up as the
  * accounts service does (any spelling of the account's name).
  *
+ * Brute force: a server checks the client-final message through auth_scram_final() (auth.h), which
+ * counts and delays attempts like password logins; scram_server_step() alone does not.
+ *
  * An unknown user (or an account without credentials yet) gets a believable server-first message
  * (a salt derived from the name with a per-process secret), and the exchange then fails like a
  * wrong password, so the exchange does not tell which names exist: scram_server_step() returns
@@ -86,6 +89,9 @@ void scram_server_free(scram_server_t *s);
 int scram_server_step(scram_server_t *s, const char *in, size_t len, char **out, size_t *outlen);
 /* The user name authenticated (as the client sent it), once a step returned 0; else NULL. */
 const char *scram_server_user(const scram_server_t *s);
+/* The user name the client-first message named (unescaped), authenticated or not yet; NULL before
+ * a successful first step. */
+const char *scram_server_authcid(const scram_server_t *s);
 
 /* Test hook: use nonce (printable, no ',') as the server's part of the nonce instead of random. */
 void scram_server__set_nonce(scram_server_t *s, const char *nonce);

@@ -39,6 +39,7 @@ typedef struct fx {
     char name[64];
     int cls;
     int changed;
+    char reply[128]; /* auth_scram_final's */
 } fx_t;
 
 static int setup(void **state)
@@ -93,6 +94,7 @@ static void on_done(void *ud, int status, const auth_result_t *res)
     f->token[0] = '\0';
     if (res->token)
         snprintf(f->token, sizeof f->token, "%s", res->token);
+    snprintf(f->reply, sizeof f->reply, "%.*s", (int)res->reply_len, res->reply ? res->reply : "");
     if (res->account) {
         snprintf(f->name, sizeof f->name, "%s", res->account->name);
         f->cls = res->account->cls;
@@ -329,9 +331,10 @@ static void hmac256(const uint8_t *key, size_t klen, const char *msg, size_t mle
     HMAC(EVP_sha256(), key, (int)klen, (const unsigned char *)msg, mlen, out, &n);
 }
 
-/* A whole SCRAM-SHA-256 exchange as a client with user and pw against the accounts service: the
- * server's last return code (0: authenticated, and the server's signature checked). */
-static int scram_login(fx_t *f, const char *user, const char *pw)
+/* A whole SCRAM-SHA-256 exchange as a client with user and pw against the accounts service, the
+ * last step with scram_server_step (throttled false: its return code) or auth_scram_final (its
+ * status). 0: authenticated, and the server's signature checked. */
+static int scram_exchange(fx_t *f, const char *user, const char *pw, bool throttled)
 {
     char cfirst[128], cfinal[512], *sfirst, *sfinal, am[1024], proof64[64], salt64[64];
     size_t n, saltlen;
@@ -356,7 +359,14 @@ static int scram_login(fx_t *f, const char *user, const char *pw)
         proof[i] = ckey[i] ^ sig[i];
     sodium_bin2base64(proof64, sizeof proof64, proof, 32, sodium_base64_VARIANT_ORIGINAL);
     snprintf(cfinal, sizeof cfinal, "c=biws,r=%s,p=%s", nonce, proof64);
-    rc = scram_server_step(s, cfinal, strlen(cfinal), &sfinal, &n);
+    if (throttled) {
+        assert_int_equal(auth_scram_final(f->a, s, cfinal, strlen(cfinal), "10.0.0.3", on_done, f),
+                         0);
+        rc = wait(f);
+        sfinal = strdup(f->reply);
+    } else {
+        rc = scram_server_step(s, cfinal, strlen(cfinal), &sfinal, &n);
+    }
     if (rc == 0) {
         char want[64];
         hmac256(skey, 32, am, strlen(am), sig);
@@ -369,6 +379,40 @@ static int scram_login(fx_t *f, const char *user, const char *pw)
     free(sfinal);
     scram_server_free(s);
     return rc;
+}
+
+static int scram_login(fx_t *f, const char *user, const char *pw)
+{
+    return scram_exchange(f, user, pw, false);
+}
+
+/* auth_scram_final: the reply on success and failure, the brute-force count, a bad call. */
+static void test_scram_final(void **state)
+{
+    fx_t *f = *state;
+    assert_int_equal(reg(f, "Una", "u@example.org", "password1"), 0);
+    settle(f);
+    assert_int_equal(scram_exchange(f, "una", "password1", true), 0);
+    assert_string_equal(f->name, "Una");
+    assert_int_equal(scram_exchange(f, "una", "password2", true), AUTH_EUNAUTHORIZED);
+    assert_string_equal(f->reply, "e=invalid-proof");
+    assert_int_equal(scram_exchange(f, "nobody", "password1", true), AUTH_EUNAUTHORIZED);
+    assert_string_equal(f->reply, "e=invalid-proof");
+    /* 3 failures from the address (login_max_failures): refused, no reply */
+    assert_int_equal(scram_exchange(f, "una", "password2", true), AUTH_EUNAUTHORIZED);
+    assert_int_equal(scram_exchange(f, "una", "password1", true), AUTH_ETOOMANY);
+    assert_string_equal(f->reply, "");
+    assert_true(f->retry > 0);
+    auth_stats_t st;
+    auth_get_stats(f->a, &st);
+    assert_int_equal(st.logins, 1);
+    assert_int_equal(st.login_failures, 3);
+    assert_int_equal(st.login_refused, 1);
+    /* before the first step: refused at once */
+    scram_server_t *s = scram_server_new(scram_lookup, f->a, 4096);
+    assert_int_equal(auth_scram_final(f->a, s, "c=biws", 6, "1", on_done, f), AUTH_EBADREQ);
+    assert_int_equal(auth_scram_final(f->a, NULL, "c=biws", 6, "1", on_done, f), AUTH_EBADREQ);
+    scram_server_free(s);
 }
 
 static int check(fx_t *f, const char *who, const char *pw)
@@ -496,6 +540,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_scram_credentials, setup, teardown),
         cmocka_unit_test_setup_teardown(test_scram_iterations_config, setup, teardown),
         cmocka_unit_test_setup_teardown(test_check_password, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_scram_final, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
