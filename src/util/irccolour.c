@@ -140,10 +140,21 @@ static bool is_format(unsigned char c)
  * the NUL): so a call with cap >= 5 always consumes something. */
 #define PREFIX_ROOM (3 + 4 + 1)
 
-/* The length of the UTF-8 sequence led by c (1 for a stray byte: copied as is). */
-static size_t seq_len(unsigned char c)
+/* The length of the UTF-8 sequence at s[i] (len bytes in all): its lead byte's length if that many
+ * continuation bytes follow, else 1 (a stray byte, copied alone, so it never swallows a code). */
+static size_t seq_len(const char *s, size_t i, size_t len)
 {
-    return c >= 0xf0 && c < 0xf8 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
+    unsigned char c = (unsigned char)s[i];
+    size_t n = c >= 0xf0 && c < 0xf8   ? 4
+               : c >= 0xe0 && c < 0xf0 ? 3
+               : c >= 0xc0 && c < 0xe0 ? 2
+                                       : 1;
+    if (n > len - i)
+        return 1;
+    for (size_t k = 1; k < n; k++)
+        if (((unsigned char)s[i + k] & 0xc0) != 0x80)
+            return 1;
+    return n;
 }
 
 size_t irccolour_to_irc(const char *colour, const char *text, size_t len, char *out, size_t cap,
@@ -166,9 +177,7 @@ size_t irccolour_to_irc(const char *colour, const char *text, size_t len, char *
             i++;
             continue;
         }
-        size_t n = seq_len(c);
-        if (n > len - i)
-            n = len - i;
+        size_t n = seq_len(text, i, len);
         /* ",5" right after the colour would read as its background: two bolds (a no-op) apart */
         bool guard = o == start && start > 0 && c == ',' && i + 1 < len && text[i + 1] >= '0' &&
                      text[i + 1] <= '9';
@@ -235,9 +244,7 @@ size_t irccolour_strip(const char *in, size_t len, char *out, size_t cap,
             i++;
             continue;
         }
-        size_t n = seq_len(c);
-        if (n > len - i)
-            n = len - i;
+        size_t n = seq_len(in, i, len);
         if (o + n > cap - 1)
             break;
         if (!seen && fg && cur >= 0)

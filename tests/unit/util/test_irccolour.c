@@ -162,6 +162,13 @@ static void test_to_irc(void **state)
     to_irc("#ff0000", "x", 3, "x", 1);
     to_irc("#ff0000", "\xf0\x9f\x98\x80", 5, "\xf0\x9f\x98\x80", 4);
     to_irc(NULL, "abc", 1, "", 0);
+    to_irc(NULL,
+           "\xc8\x02"
+           "b",
+           64,
+           "\xc8"
+           "b",
+           3); /* a stray byte swallows nothing */
     /* a stray or cut-off sequence is copied as far as it goes */
     to_irc(NULL, "a\xe2\x82", 64, "a\xe2\x82", 3);
     to_irc(NULL,
@@ -277,6 +284,19 @@ static void test_strip(void **state)
           "4h\xc3\xa9llo",
           9, 4, "h\xc3\xa9", "#ff0000");
     strip("abc", 3, 1, "", "");
+    /* a stray lead byte does not swallow the code after it (found by fuzz/fuzz_irccolour.c) */
+    strip("\xc8\x11"
+          "x",
+          3, 256,
+          "\xc8"
+          "x",
+          "");
+    strip("\xe2\x82\x03"
+          "4x",
+          5, 256,
+          "\xe2\x82"
+          "x",
+          ""); /* the stray bytes come first */
     /* a NULL fg is fine */
     char out[16];
     assert_int_equal(irccolour_strip("\x03"
