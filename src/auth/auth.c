@@ -544,8 +544,12 @@ static void scram_go(op_t *op)
     char *reply = NULL;
     size_t len = 0;
     int rc = scram_server_step(op->scram, op->pw, op->pwlen, &reply, &len);
-    if (rc == 0 && store_account_by_fold(a->st, op->keys[0] + 2, &op->acc) < 0)
-        rc = SCRAM_EUNKNOWNUSER; /* deleted meanwhile */
+    if (rc == 0 && store_account_by_fold(a->st, op->keys[0] + 2, &op->acc) < 0) {
+        rc = SCRAM_EUNKNOWNUSER; /* gone meanwhile: no "v=" after all */
+        free(reply);
+        reply = xstrdup("e=invalid-proof");
+        len = strlen(reply);
+    }
     login_end(op, rc == 0);
     if (rc == 0) {
         log_info("auth[%s]: '%s' authenticated with SCRAM-SHA-256 from %s", a->name, op->acc.name,
