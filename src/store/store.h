@@ -192,8 +192,8 @@ typedef enum store_hq_kind {
     STORE_HQ_BEFORE,  /* the `limit` newest messages before ref */
     STORE_HQ_AFTER,   /* the `limit` oldest messages after ref */
     STORE_HQ_LATEST,  /* the `limit` newest messages after ref (ref NONE: "*", any) */
-    STORE_HQ_AROUND,  /* up to limit / 2 messages before ref, then the rest from ref on (ref
-                       * itself included) */
+    STORE_HQ_AROUND,  /* half the limit before ref, half from ref on (ref itself included); a
+                       * side with fewer messages leaves its share to the other */
     STORE_HQ_BETWEEN, /* messages strictly between ref and end: from ref's side (the oldest
                        * after ref when ref < end, else the newest before ref) */
 } store_hq_kind_t;

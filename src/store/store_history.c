@@ -40,6 +40,27 @@ static bool ref_ok(const store_hq_ref_t *r)
     return r->by == STORE_HQ_ID || r->by == STORE_HQ_TS;
 }
 
+static void count_only(void *ud, const store_msg_t *m)
+{
+}
+
+/* Half the limit before key k, half from k on (k included); a side with fewer messages leaves its
+ * share to the other. The side after k is counted first (without handing anything out), so the
+ * messages still go out oldest first. */
+static int around(range_ctx_t *c, bool by_ts, int64_t k, int limit)
+{
+    int64_t from = k == INT64_MIN ? k : k - 1; /* lo is exclusive */
+    range_ctx_t probe = *c;
+    probe.cb = count_only;
+    probe.n = 0;
+    int err = range(&probe, by_ts, from, INT64_MAX, false, limit - limit / 2);
+    if (err == 0)
+        err = range(c, by_ts, INT64_MIN, k, true, limit - probe.n);
+    if (err == 0)
+        err = range(c, by_ts, from, INT64_MAX, false, limit - c->n);
+    return err;
+}
+
 /* BETWEEN with one bound by id and the other by ts: both by ts. */
 static int between(range_ctx_t *c, const store_hist_q_t *q)
 {
@@ -84,11 +105,7 @@ int store_history_query(store_t *st, const char *room, uint32_t table, const sto
         err =
             range(&c, by_ts, qq.ref.by == STORE_HQ_NONE ? INT64_MIN : k, INT64_MAX, true, qq.limit);
         break;
-    case STORE_HQ_AROUND:
-        err = range(&c, by_ts, INT64_MIN, k, true, qq.limit / 2);
-        if (err == 0) /* from ref on: ref itself included */
-            err = range(&c, by_ts, k == INT64_MIN ? k : k - 1, INT64_MAX, false, qq.limit - c.n);
-        break;
+    case STORE_HQ_AROUND: err = around(&c, by_ts, k, qq.limit); break;
     case STORE_HQ_BETWEEN: err = between(&c, &qq); break;
     default: err = STORE_EINVAL;
     }

@@ -161,8 +161,10 @@ static void test_around(void **state)
     Q(AROUND, id(7), NONE, 4, "5 6 7 8 ");
     Q(AROUND, id(7), NONE, 5, "5 6 7 8 9 ");
     Q(AROUND, id(7), NONE, 1, "7 ");
-    Q(AROUND, id(1), NONE, 4, "1 2 3 5 "); /* nothing before: the rest after */
-    Q(AROUND, id(12), NONE, 4, "9 10 12 ");
+    Q(AROUND, id(1), NONE, 4, "1 2 3 5 ");    /* nothing before: the rest after */
+    Q(AROUND, id(12), NONE, 4, "8 9 10 12 "); /* nothing after: the rest before */
+    Q(AROUND, id(12), NONE, 100, "1 2 3 5 6 7 8 9 10 12 ");
+    Q(AROUND, id(13), NONE, 3, "9 10 12 "); /* past the end */
     Q(AROUND, ts(5000), NONE, 4, "2 3 5 6 ");
     Q(AROUND, id(4), NONE, 2, "3 5 "); /* a position between two messages */
 }
