@@ -98,6 +98,7 @@ void session__set_lurk(struct member *m, bool lurk, const char *reason)
                             .room = t->room->name,
                             .table = t->number,
                             .nick = m->session->nick,
+                            .account = m->session->account,
                             .colour = m->session->colour};
         room__publish(t, &ev);
         core_event_release(&ev);
@@ -344,6 +345,7 @@ int core_enter(session_t *s, room_t *r, bool lurk, table_t **out)
     } else {
         ev.type = EV_MEMBER_ENTERED;
         ev.nick = s->nick;
+        ev.account = s->account;
         ev.colour = s->colour;
     }
     room__publish(t, &ev);
@@ -397,6 +399,7 @@ int core_hop(session_t *s, room_t *r, uint32_t number, table_t **out)
                         .table = from->number,
                         .to_table = to->number,
                         .nick = s->nick,
+                        .account = s->account,
                         .colour = s->colour,
                         .both = !m->lurk && !lurk};
     if (m->lurk) {
@@ -499,6 +502,7 @@ int session__post(session_t *s, room_t *r, table_t *t, const char *text, size_t 
         .ts = core__now_ms(),
         .nick = s->nick,
         .from_fold = s->fold,
+        .account = s->account,
         .colour = s->colour,
         .text = text,
         .text_len = len,
@@ -583,6 +587,7 @@ int core_pm(session_t *s, room_t *r, const char *to, const char *text, size_t le
         .ts = core__now_ms(),
         .nick = s->nick,
         .from_fold = s->fold,
+        .account = s->account,
         .to_nick = dst->nick,
         .colour = s->colour,
         .text = text,

@@ -128,10 +128,11 @@ async def test_cap_negotiation(parley):
     await c.send("CAP LS 302", "NICK dora", "USER d 0 * :D")
     ls = await c.expect("CAP")
     assert ls.raw == (":irc.test CAP * LS :cap-notify echo-message message-tags multi-prefix "
-                      "server-time")
+                      "server-time sasl=PLAIN,SCRAM-SHA-256 account-notify account-tag "
+                      "extended-join")
     # replies name the client by the nick it gave (before registration too)
-    await c.send("CAP REQ :server-time sasl")
-    assert (await c.expect("CAP")).raw == ":irc.test CAP dora NAK :server-time sasl"
+    await c.send("CAP REQ :server-time frob")
+    assert (await c.expect("CAP")).raw == ":irc.test CAP dora NAK :server-time frob"
     await c.send("CAP REQ :server-time echo-message")
     assert (await c.expect("CAP")).raw == ":irc.test CAP dora ACK :server-time echo-message"
     await c.send("CAP REQ :-echo-message")
@@ -716,7 +717,8 @@ async def test_accounts_only_server_refuses_irc_guests(parley):
     c = await IrcClient.open(server.irc_port)
     await c.send("NICK visitor", "USER v 0 * :V")
     lines = await c.closed()
-    assert lines[-1].raw == "ERROR :This server admits accounts only, which IRC does not support yet"
+    assert lines[-1].raw == ("ERROR :This server admits accounts only: log in with SASL or PASS "
+                             "account:password")
     assert not [ln for ln in lines if ln.command == "001"]
     await c.close()
 

@@ -229,7 +229,13 @@ void irc__joined(irc_client_t *c, const room_t *r, const table_t *t)
     char chan[IRC_CHAN_MAX];
     irc__chan_name(chan, sizeof(chan), room_name(r), table_number(t));
     irc__chan_set(c, room_name(r), table_number(t));
-    self_line(c, "JOIN", chan, NULL);
+    if (c->caps & IRC_CAP_EXTENDED_JOIN) {
+        char target[IRC_CHAN_MAX + 80];
+        irc__join_target(target, sizeof(target), chan, core_session_account(c->s));
+        self_line(c, "JOIN", target, core_session_nick(c->s));
+    } else {
+        self_line(c, "JOIN", chan, NULL);
+    }
     topic_reply(c, t, chan, true);
     names_reply(c, r, t, chan);
 }

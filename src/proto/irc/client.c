@@ -33,6 +33,11 @@ const irc_stats_t *irc_stats(void)
     return &stats;
 }
 
+list_t *irc__clients(void)
+{
+    return &clients;
+}
+
 void irc__motd(const char *const **lines, size_t *n)
 {
     *lines = (const char *const *)motd;
@@ -176,6 +181,7 @@ static const struct command {
     {"KICK", irc__cmd_kick, 2, true, false},
     {"AWAY", irc__cmd_away, 0, true, false},
     {"INVITE", irc__cmd_invite, 2, true, false},
+    {"AUTHENTICATE", irc__cmd_authenticate, 1, false, false},
     /* clang-format on */
 };
 
@@ -319,6 +325,7 @@ static void on_close(conn_t *conn)
     if (c->registered)
         HASH_DEL(by_nick, c);
     free(c->away);
+    irc__sasl_close(c);
     core_session_free(c->s);
     if (c->group)
         c->group->connections--;

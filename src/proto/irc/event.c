@@ -24,7 +24,8 @@ static void send_shared(irc_client_t *c, core_event_t *ev, const char *source, c
     int v = irc__variant(c);
     rbuf_t **slot = &ev->enc[CORE_SLOT_IRC + v];
     if (*slot == NULL)
-        *slot = irc__encode(v, ev->msg_id, ev->ts, source, cmd, target, text, len);
+        *slot =
+            irc__encode_acct(v, ev->msg_id, ev->ts, ev->account, source, cmd, target, text, len);
     if (*slot)
         irc__send(c, *slot);
 }
@@ -33,8 +34,8 @@ static void send_shared(irc_client_t *c, core_event_t *ev, const char *source, c
 static void send_own(irc_client_t *c, const core_event_t *ev, const char *source, const char *cmd,
                      const char *target, const char *text)
 {
-    rbuf_t *b = irc__encode(irc__variant(c), ev->msg_id, ev->ts, source, cmd, target, text,
-                            text ? strlen(text) : 0);
+    rbuf_t *b = irc__encode_acct(irc__variant(c), ev->msg_id, ev->ts, ev->account, source, cmd,
+                                 target, text, text ? strlen(text) : 0);
     if (b) {
         irc__send(c, b);
         rbuf_unref(b);
@@ -88,9 +89,21 @@ static void rights(irc_client_t *c, const core_event_t *ev)
     send_own(c, ev, irc__server(c), "MODE", target, NULL);
 }
 
+/* Someone joined chan: extended-join clients get "JOIN chan account :realname", built for them. */
+static void joined(irc_client_t *c, core_event_t *ev, const char *src, const char *chan)
+{
+    if (!(c->caps & IRC_CAP_EXTENDED_JOIN)) {
+        send_shared(c, ev, src, "JOIN", chan, NULL, 0);
+        return;
+    }
+    char target[IRC_CHAN_MAX + 80];
+    irc__join_target(target, sizeof(target), chan, ev->account);
+    send_own(c, ev, src, "JOIN", target, ev->nick);
+}
+
 /* A hop is published to both tables with one event: the old table's people see a PART, the new
  * one's a JOIN. */
-static void hopped(irc_client_t *c, const core_event_t *ev, const char *src)
+static void hopped(irc_client_t *c, core_event_t *ev, const char *src)
 {
     uint32_t mine = my_table(c, ev->room);
     char chan[IRC_CHAN_MAX];
@@ -99,7 +112,7 @@ static void hopped(irc_client_t *c, const core_event_t *ev, const char *src)
         send_own(c, ev, src, "PART", chan, "hopped");
     } else if (mine == ev->to_table) {
         irc__chan_name(chan, sizeof(chan), ev->room, ev->to_table);
-        send_own(c, ev, src, "JOIN", chan, NULL);
+        joined(c, ev, src, chan);
     }
 }
 
@@ -142,7 +155,7 @@ void irc__deliver(void *ctx, core_event_t *ev)
         text = irc__text_out(ev, &len);
         send_shared(c, ev, src, "PRIVMSG", ev->to_nick, text, len);
         break;
-    case EV_MEMBER_ENTERED: send_shared(c, ev, src, "JOIN", chan, NULL, 0); break;
+    case EV_MEMBER_ENTERED: joined(c, ev, src, chan); break;
     case EV_MEMBER_LEFT:
         text = ev->reason ? ev->reason : "left";
         if (strcmp(text, "ejected") == 0) {

@@ -7,7 +7,9 @@
  *   msg.c      PRIVMSG, NOTICE, TAGMSG
  *   query.c    WHO, WHOIS, LIST, AWAY
  *   op.c       MODE, KICK, INVITE
- *   event.c    core events -> IRC lines (session_ops_t) */
+ *   event.c    core events -> IRC lines (session_ops_t)
+ *   sasl.c     accounts: AUTHENTICATE (SASL PLAIN, SCRAM-SHA-256), PASS account:password,
+ *              account-notify */
 #ifndef PARLEY_PROTO_IRC_IRC_INT_H
 #define PARLEY_PROTO_IRC_IRC_INT_H
 
@@ -32,7 +34,13 @@ enum {
     IRC_CAP_MESSAGE_TAGS = 1u << 2,
     IRC_CAP_MULTI_PREFIX = 1u << 3,
     IRC_CAP_SERVER_TIME = 1u << 4,
+    IRC_CAP_SASL = 1u << 5,
+    IRC_CAP_ACCOUNT_NOTIFY = 1u << 6,
+    IRC_CAP_ACCOUNT_TAG = 1u << 7,
+    IRC_CAP_EXTENDED_JOIN = 1u << 8,
 };
+
+typedef struct irc_sasl irc_sasl_t; /* sasl.c */
 
 /* A channel the client is on: a table of a room (table 1 is "#room", N is "#room/N"). */
 typedef struct irc_chan {
@@ -59,6 +67,8 @@ typedef struct irc_client {
     uint32_t nchans;
     bucket_t commands, messages, violations;
     char *away;        /* AWAY message (owned); NULL: here */
+    irc_sasl_t *sasl;  /* an AUTHENTICATE exchange or PASS check under way (sasl.c) */
+    char *pass;        /* PASS before registration (owned, wiped) */
     UT_hash_handle hh; /* registered clients by nick as held (irc__client_by_nick) */
 } irc_client_t;
 
@@ -77,6 +87,8 @@ irc_stats_t *irc__stats(void);
 irc_client_t *irc__client_by_nick(const char *nick);
 /* Called once registration completed: the client is found by its nick from then on. */
 void irc__client_registered(irc_client_t *c);
+/* Every client (irc_client_t.node). */
+list_t *irc__clients(void);
 /* The MOTD's lines (info.c reads them from client.c's state); n 0: none. */
 void irc__motd(const char *const **lines, size_t *n);
 
@@ -105,6 +117,14 @@ int irc__variant(const irc_client_t *c);
  * trailing parameter). msg_id 0: no msgid tag; ts 0: now. */
 rbuf_t *irc__encode(int variant, uint64_t msg_id, int64_t ts, const char *source, const char *cmd,
                     const char *target, const char *text, size_t text_len);
+/* As irc__encode, with the sender's account (account-tag: "account=" in the IRC_V_TAGS variant,
+ * which clients with message-tags or account-tag get); account NULL: none. */
+rbuf_t *irc__encode_acct(int variant, uint64_t msg_id, int64_t ts, const char *account,
+                         const char *source, const char *cmd, const char *target, const char *text,
+                         size_t text_len);
+/* The parameters of a JOIN for clients with extended-join "JOIN chan account|* :realname" (the
+ * realname is not kept: the nick stands for it). */
+void irc__join_target(char *out, size_t len, const char *chan, const char *account);
 /* Hooks for a later phase (issue 7 point 4): web colours <-> IRC colour codes. Today the text
  * passes unchanged. */
 const char *irc__text_out(const core_event_t *ev, size_t *len);
@@ -117,6 +137,23 @@ int irc__cmd_pass(irc_client_t *c, const irc_msg_t *m);
 int irc__cmd_ping(irc_client_t *c, const irc_msg_t *m);
 int irc__cmd_pong(irc_client_t *c, const irc_msg_t *m);
 int irc__cmd_quit(irc_client_t *c, const irc_msg_t *m);
+/* Completes registration if NICK and USER are in and nothing (CAP, a login) is pending. */
+void irc__register_complete(irc_client_t *c);
+
+/* ---- sasl.c ---- */
+int irc__cmd_authenticate(irc_client_t *c, const irc_msg_t *m);
+const char *irc__sasl_mechs(void); /* the sasl capability's value */
+/* Whether c may use nick: anyone but an account's name, which only that account may use. */
+bool irc__nick_allowed(irc_client_t *c, const char *nick);
+/* Starts the check of c->pass (PASS) if there is one and c is not logged in: 1 while it runs
+ * (registration completes from its answer), 0 if there is nothing to check, negative if c was
+ * refused (and is closing). */
+int irc__pass_login(irc_client_t *c);
+/* Registration is completing: true while a password check runs (registration goes on from its
+ * answer); an exchange waiting for the client is aborted (906), as sasl-3.1 says. */
+bool irc__sasl_busy(irc_client_t *c);
+/* The client is closing: its exchange is dropped (or left to its pending answer to free). */
+void irc__sasl_close(irc_client_t *c);
 
 /* ---- info.c ---- */
 void irc__welcome(irc_client_t *c); /* 001-005, LUSERS, MOTD */

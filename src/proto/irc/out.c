@@ -90,9 +90,14 @@ void irc__chan_name(char *out, size_t len, const char *room, uint32_t table)
         snprintf(out, len, "#%s/%u", room, (unsigned)table);
 }
 
+void irc__join_target(char *out, size_t len, const char *chan, const char *account)
+{
+    snprintf(out, len, "%s %s", chan, account ? account : "*");
+}
+
 int irc__variant(const irc_client_t *c)
 {
-    if (c->caps & IRC_CAP_MESSAGE_TAGS)
+    if (c->caps & (IRC_CAP_MESSAGE_TAGS | IRC_CAP_ACCOUNT_TAG))
         return IRC_V_TAGS;
     return c->caps & IRC_CAP_SERVER_TIME ? IRC_V_TIME : IRC_V_PLAIN;
 }
@@ -103,8 +108,8 @@ const char *irc__text_out(const core_event_t *ev, size_t *len)
     return ev->text;
 }
 
-/* "@time=...;msgid=... " for the variant ("" for plain). */
-static void tags(buf_t *b, int variant, uint64_t msg_id, int64_t ts)
+/* "@time=...;msgid=...;account=... " for the variant ("" for plain). */
+static void tags(buf_t *b, int variant, uint64_t msg_id, int64_t ts, const char *account)
 {
     if (variant == IRC_V_PLAIN)
         return;
@@ -116,18 +121,27 @@ static void tags(buf_t *b, int variant, uint64_t msg_id, int64_t ts)
     buf_printf(b, "@time=%s.%03dZ", when, (int)(ts % 1000));
     if (variant == IRC_V_TAGS && msg_id)
         buf_printf(b, ";msgid=%llu", (unsigned long long)msg_id);
+    if (variant == IRC_V_TAGS && account) /* account names have no character tags escape */
+        buf_printf(b, ";account=%s", account);
     buf_appends(b, " ");
 }
 
 rbuf_t *irc__encode(int variant, uint64_t msg_id, int64_t ts, const char *source, const char *cmd,
                     const char *target, const char *text, size_t text_len)
 {
+    return irc__encode_acct(variant, msg_id, ts, NULL, source, cmd, target, text, text_len);
+}
+
+rbuf_t *irc__encode_acct(int variant, uint64_t msg_id, int64_t ts, const char *account,
+                         const char *source, const char *cmd, const char *target, const char *text,
+                         size_t text_len)
+{
     if (ts == 0)
         ts = app_now_ms();
     buf_t tb, b;
     buf_init(&tb, 256);
     buf_init(&b, 16 * 1024 * 1024); /* max_text is at most 1 MiB: every line of it with its head */
-    tags(&tb, variant, msg_id, ts);
+    tags(&tb, variant, msg_id, ts, account);
     char head[LINE_MAX_BYTES];
     int hn = snprintf(head, sizeof(head), ":%s %s %s%s", source, cmd, target, text ? " :" : "");
     if (hn < 0 || (size_t)hn >= sizeof(head) - 16) {

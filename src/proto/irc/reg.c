@@ -3,8 +3,8 @@
  * USER are in and no CAP negotiation is open, and the client becomes a guest session of the core
  * (core_hello). Also PING, PONG and QUIT, which work before registration too.
  *
- * Accounts come later (SASL, or PASS as an account's token): the hook is register_complete(),
- * which would call core_session_identify() before core_hello() as the JSON session does. */
+ * A client may log in to an account first (SASL or PASS, sasl.c): irc__register_complete() waits
+ * for that check, and the session says hello as the account. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,9 +17,11 @@ static const struct cap {
     const char *name;
     uint32_t bit;
 } caps[] = {
-    {"cap-notify", IRC_CAP_CAP_NOTIFY},     {"echo-message", IRC_CAP_ECHO_MESSAGE},
-    {"message-tags", IRC_CAP_MESSAGE_TAGS}, {"multi-prefix", IRC_CAP_MULTI_PREFIX},
-    {"server-time", IRC_CAP_SERVER_TIME},
+    {"cap-notify", IRC_CAP_CAP_NOTIFY},         {"echo-message", IRC_CAP_ECHO_MESSAGE},
+    {"message-tags", IRC_CAP_MESSAGE_TAGS},     {"multi-prefix", IRC_CAP_MULTI_PREFIX},
+    {"server-time", IRC_CAP_SERVER_TIME},       {"sasl", IRC_CAP_SASL},
+    {"account-notify", IRC_CAP_ACCOUNT_NOTIFY}, {"account-tag", IRC_CAP_ACCOUNT_TAG},
+    {"extended-join", IRC_CAP_EXTENDED_JOIN},
 };
 #define NCAPS (sizeof(caps) / sizeof(caps[0]))
 
@@ -31,13 +33,22 @@ static const struct cap *cap_find(const char *name, size_t len)
     return NULL;
 }
 
+/* What CAP LS 302 shows after a capability's name ("name=value"); NULL for none. */
+static const char *cap_value(uint32_t bit)
+{
+    return bit == IRC_CAP_SASL ? irc__sasl_mechs() : NULL;
+}
+
 static void cap_list(irc_client_t *c, const char *sub, uint32_t mask)
 {
-    char list[256] = "";
+    char list[400] = "";
     size_t n = 0;
-    for (size_t i = 0; i < NCAPS; i++)
+    bool values = c->cap_version >= 302 && strcmp(sub, "LS") == 0;
+    for (size_t i = 0; i < NCAPS && n < sizeof(list); i++)
         if (caps[i].bit & mask)
-            n += (size_t)snprintf(list + n, sizeof(list) - n, "%s%s", n ? " " : "", caps[i].name);
+            n += (size_t)snprintf(list + n, sizeof(list) - n, "%s%s%s%s", n ? " " : "",
+                                  caps[i].name, values && cap_value(caps[i].bit) ? "=" : "",
+                                  values && cap_value(caps[i].bit) ? cap_value(caps[i].bit) : "");
     irc__sendf(c, ":%s CAP %s %s :%s", irc__server(c), irc__nick(c), sub, list);
 }
 
@@ -65,8 +76,6 @@ static bool cap_req(irc_client_t *c, const char *req)
     return true;
 }
 
-static void register_complete(irc_client_t *c);
-
 int irc__cmd_cap(irc_client_t *c, const irc_msg_t *m)
 {
     const char *sub = m->params[0];
@@ -93,7 +102,7 @@ int irc__cmd_cap(irc_client_t *c, const irc_msg_t *m)
     } else if (strcasecmp(sub, "END") == 0) {
         if (!c->registered && c->cap_pending) {
             c->cap_pending = false;
-            register_complete(c);
+            irc__register_complete(c);
         }
     } else {
         irc__numeric(c, "410", "%s :Invalid CAP command", sub);
@@ -113,7 +122,8 @@ static int nick_check(irc_client_t *c, const char *nick)
         irc__numeric(c, "433", "%s :Nickname is already in use", nick);
         return CORE_ENICKTAKEN;
     }
-    if (auth_name_is_account(c->group->auth, nick)) {
+    /* before registration an account's name may still be logged in to (SASL, PASS) */
+    if (c->registered && !irc__nick_allowed(c, nick)) {
         irc__numeric(c, "433", "%s :Nickname is registered to an account", nick);
         return CORE_ENICKTAKEN;
     }
@@ -137,7 +147,7 @@ int irc__cmd_nick(irc_client_t *c, const irc_msg_t *m)
         return 0;
     free(c->nick);
     c->nick = xstrdup(nick);
-    register_complete(c);
+    irc__register_complete(c);
     return 0;
 }
 
@@ -153,30 +163,40 @@ int irc__cmd_user(irc_client_t *c, const irc_msg_t *m)
     }
     /* The username and realname are not kept: everyone is nick!parley@parley (IRC_USERHOST). */
     c->got_user = true;
-    register_complete(c);
+    irc__register_complete(c);
     return 0;
 }
 
+/* PASS account:password: a login for clients without SASL, checked at registration (sasl.c). */
 int irc__cmd_pass(irc_client_t *c, const irc_msg_t *m)
 {
     if (c->registered) {
         irc__numeric(c, "462", ":You may not reregister");
         return 0;
     }
-    return 0; /* ignored until accounts come to IRC (a later phase) */
+    free(c->pass);
+    c->pass = xstrdup(m->params[0]);
+    return 0;
 }
 
-/* NICK and USER are in and CAP is not being negotiated: the session says hello to the core. */
-static void register_complete(irc_client_t *c)
+/* NICK and USER are in, CAP is not being negotiated and no login is being checked: the session
+ * says hello to the core, as the account it logged in to (SASL, PASS) or as a guest. */
+void irc__register_complete(irc_client_t *c)
 {
-    if (c->registered || c->nick == NULL || !c->got_user || c->cap_pending)
+    if (c->registered || c->nick == NULL || !c->got_user || c->cap_pending || irc__sasl_busy(c))
         return;
-    if (!group_allow_guests(c->group)) {
-        irc__quit(c, "This server admits accounts only, which IRC does not support yet");
+    if (irc__pass_login(c) != 0)
+        return; /* registration goes on from the answer */
+    if (core_session_account(c->s) == NULL && !group_allow_guests(c->group)) {
+        irc__quit(c, "This server admits accounts only: log in with SASL or PASS account:password");
         return;
     }
     if (nick_check(c, c->nick) < 0) /* taken meanwhile */
         return;
+    if (!irc__nick_allowed(c, c->nick)) {
+        irc__numeric(c, "433", "%s :Nickname is registered to an account", c->nick);
+        return;
+    }
     int rc = core_hello(c->s, c->nick, NULL);
     if (rc < 0) {
         irc__numeric(c, rc == CORE_ENICKTAKEN ? "433" : "432", "%s :%s", c->nick,
