@@ -37,12 +37,12 @@ async def test_registration_welcome_isupport_lusers(parley):
     while not lines or lines[-1].command not in ("376", "422"):
         lines.append(await c.read_line())
     nums = [ln.command for ln in lines]
-    assert nums == ["001", "002", "003", "004", "005", "005", "251", "252", "253", "254", "255",
-                    "265", "266", "422"]
+    assert nums == ["001", "002", "003", "004", "005", "005", "005", "251", "252", "253", "254",
+                    "255", "265", "266", "422"]
     assert all(ln.source == "irc.test" and ln.params[0] == "alice" for ln in lines)
     assert lines[0].raw == ":irc.test 001 alice :Welcome to the TestNet IRC network, alice"
     assert lines[3].params[1:] == ["irc.test", lines[3].params[2], "i", "nt", "ov"]
-    tokens = dict(t.partition("=")[::2] for ln in lines[4:6] for t in ln.params[1:-1])
+    tokens = dict(t.partition("=")[::2] for ln in lines[4:7] for t in ln.params[1:-1])
     assert tokens["CHANTYPES"] == "#"
     assert tokens["PREFIX"] == "(ov)@+"
     assert tokens["NETWORK"] == "TestNet"
@@ -50,8 +50,9 @@ async def test_registration_welcome_isupport_lusers(parley):
     assert tokens["TOPICLEN"] == "1000" and "UTF8ONLY" in tokens
     assert {"CASEMAPPING", "CHANMODES"} <= tokens.keys()
     assert lines[4].text == "are supported by this server"
-    assert lines[6].raw == ":irc.test 251 alice :There are 1 users and 0 invisible on 1 servers"
-    assert lines[9].params[1] == "2"  # channels formed: the tables of lobby and duo
+    assert tokens["CHATHISTORY"] == "100" and tokens["MSGREFTYPES"] == "msgid,timestamp"
+    assert lines[7].raw == ":irc.test 251 alice :There are 1 users and 0 invisible on 1 servers"
+    assert lines[10].params[1] == "2"  # channels formed: the tables of lobby and duo
     assert lines[-1].raw == ":irc.test 422 alice :MOTD File is missing"
     m = server.metrics()
     assert m["parley_irc_connections"] == 1
@@ -129,7 +130,7 @@ async def test_cap_negotiation(parley):
     ls = await c.expect("CAP")
     assert ls.raw == (":irc.test CAP * LS :cap-notify echo-message message-tags multi-prefix "
                       "server-time sasl=PLAIN,SCRAM-SHA-256 account-notify account-tag "
-                      "extended-join")
+                      "extended-join batch draft/chathistory")
     # replies name the client by the nick it gave (before registration too)
     await c.send("CAP REQ :server-time frob")
     assert (await c.expect("CAP")).raw == ":irc.test CAP dora NAK :server-time frob"

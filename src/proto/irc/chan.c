@@ -238,6 +238,7 @@ void irc__joined(irc_client_t *c, const room_t *r, const table_t *t)
     }
     topic_reply(c, t, chan, true);
     names_reply(c, r, t, chan);
+    irc__replay(c, t, chan);
 }
 
 /* Entering at a given table: the core places an entrant itself, so s enters and then hops there

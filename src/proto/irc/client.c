@@ -182,6 +182,7 @@ static const struct command {
     {"AWAY", irc__cmd_away, 0, true, false},
     {"INVITE", irc__cmd_invite, 2, true, false},
     {"AUTHENTICATE", irc__cmd_authenticate, 1, false, false},
+    {"CHATHISTORY", irc__cmd_chathistory, 1, true, false},
     /* clang-format on */
 };
 

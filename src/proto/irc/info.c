@@ -18,6 +18,9 @@ void irc__isupport(irc_client_t *c)
         "AWAYLEN=200 CASEMAPPING=rfc7613 CHANLIMIT=#: CHANMODES=,,,nt CHANNELLEN=39 CHANTYPES=# "
         ":are supported by this server");
     irc__numeric(c, "005",
+                 "CHATHISTORY=%d MSGREFTYPES=msgid,timestamp :are supported by this server",
+                 irc__history_max());
+    irc__numeric(c, "005",
                  "MAXTARGETS=1 NETWORK=%s NICKLEN=24 PREFIX=(ov)@+ "
                  "TARGMAX=JOIN:,PART:,NAMES:1,PRIVMSG:1,NOTICE:1,TAGMSG:1 TOPICLEN=1000 UTF8ONLY "
                  ":are supported by this server",

@@ -8,6 +8,7 @@
  *   query.c    WHO, WHOIS, LIST, AWAY
  *   op.c       MODE, KICK, INVITE
  *   event.c    core events -> IRC lines (session_ops_t)
+ *   history.c  CHATHISTORY, batches, the history replayed on JOIN
  *   sasl.c     accounts: AUTHENTICATE (SASL PLAIN, SCRAM-SHA-256), PASS account:password,
  *              account-notify */
 #ifndef PARLEY_PROTO_IRC_IRC_INT_H
@@ -24,6 +25,7 @@
 #include "proto/irc/irc.h"
 #include "proto/irc/parse.h"
 #include "util/bucket.h"
+#include "util/buf.h"
 #include "util/lines.h"
 #include "util/list.h"
 
@@ -38,6 +40,8 @@ enum {
     IRC_CAP_ACCOUNT_NOTIFY = 1u << 6,
     IRC_CAP_ACCOUNT_TAG = 1u << 7,
     IRC_CAP_EXTENDED_JOIN = 1u << 8,
+    IRC_CAP_BATCH = 1u << 9,
+    IRC_CAP_CHATHISTORY = 1u << 10, /* draft/chathistory */
 };
 
 typedef struct irc_sasl irc_sasl_t; /* sasl.c */
@@ -129,6 +133,9 @@ void irc__join_target(char *out, size_t len, const char *chan, const char *accou
  * passes unchanged. */
 const char *irc__text_out(const core_event_t *ev, size_t *len);
 
+/* "2019-01-04T14:33:26.123Z" for ms since the epoch (server-time's format). */
+void irc__format_time(char *out, size_t len, int64_t ms);
+
 /* ---- reg.c ---- */
 int irc__cmd_cap(irc_client_t *c, const irc_msg_t *m);
 int irc__cmd_nick(irc_client_t *c, const irc_msg_t *m);
@@ -139,6 +146,21 @@ int irc__cmd_pong(irc_client_t *c, const irc_msg_t *m);
 int irc__cmd_quit(irc_client_t *c, const irc_msg_t *m);
 /* Completes registration if NICK and USER are in and nothing (CAP, a login) is pending. */
 void irc__register_complete(irc_client_t *c);
+
+/* ---- history.c ---- */
+int irc__cmd_chathistory(irc_client_t *c, const irc_msg_t *m);
+int irc__history_max(void); /* ISUPPORT CHATHISTORY */
+/* A batch: an id (empty if c has no `batch`, and then open/close send nothing), BATCH +id type
+ * [arg], BATCH -id. */
+void irc__batch_id(const irc_client_t *c, char *id, size_t len);
+void irc__batch_open(irc_client_t *c, const char *id, const char *type, const char *arg);
+void irc__batch_close(irc_client_t *c, const char *id);
+/* Appends the CR LF lines of data to out, each tagged batch=id (as they are if id is ""). */
+void irc__append_in_batch(buf_t *out, const char *data, size_t len, const char *id);
+void irc__send_buf(irc_client_t *c, const buf_t *b);
+/* The table's recent history after a JOIN (in a chathistory batch), unless c has
+ * draft/chathistory. */
+void irc__replay(irc_client_t *c, const table_t *t, const char *chan);
 
 /* ---- sasl.c ---- */
 int irc__cmd_authenticate(irc_client_t *c, const irc_msg_t *m);

@@ -108,17 +108,24 @@ const char *irc__text_out(const core_event_t *ev, size_t *len)
     return ev->text;
 }
 
+void irc__format_time(char *out, size_t len, int64_t ms)
+{
+    time_t secs = (time_t)(ms / 1000);
+    struct tm tm;
+    gmtime_r(&secs, &tm);
+    char when[32];
+    strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(out, len, "%s.%03dZ", when, (int)(ms % 1000));
+}
+
 /* "@time=...;msgid=...;account=... " for the variant ("" for plain). */
 static void tags(buf_t *b, int variant, uint64_t msg_id, int64_t ts, const char *account)
 {
     if (variant == IRC_V_PLAIN)
         return;
-    time_t secs = (time_t)(ts / 1000);
-    struct tm tm;
-    gmtime_r(&secs, &tm);
-    char when[32];
-    strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
-    buf_printf(b, "@time=%s.%03dZ", when, (int)(ts % 1000));
+    char when[40];
+    irc__format_time(when, sizeof(when), ts);
+    buf_printf(b, "@time=%s", when);
     if (variant == IRC_V_TAGS && msg_id)
         buf_printf(b, ";msgid=%llu", (unsigned long long)msg_id);
     if (variant == IRC_V_TAGS && account) /* account names have no character tags escape */

@@ -21,7 +21,8 @@ static const struct cap {
     {"message-tags", IRC_CAP_MESSAGE_TAGS},     {"multi-prefix", IRC_CAP_MULTI_PREFIX},
     {"server-time", IRC_CAP_SERVER_TIME},       {"sasl", IRC_CAP_SASL},
     {"account-notify", IRC_CAP_ACCOUNT_NOTIFY}, {"account-tag", IRC_CAP_ACCOUNT_TAG},
-    {"extended-join", IRC_CAP_EXTENDED_JOIN},
+    {"extended-join", IRC_CAP_EXTENDED_JOIN},   {"batch", IRC_CAP_BATCH},
+    {"draft/chathistory", IRC_CAP_CHATHISTORY},
 };
 #define NCAPS (sizeof(caps) / sizeof(caps[0]))
 
