@@ -1,7 +1,8 @@
 """Accounts on the IRC gateway (docs/PROTOCOL.md, "IRC gateway", "Accounts on IRC"): SASL PLAIN
 and SCRAM-SHA-256 (the client side of SCRAM written here with hashlib and hmac), PASS
 account:password, the SASL numerics, account-tag, extended-join and account-notify as another IRC
-client sees them, and an account's rights being the same on the web and on IRC."""
+client sees them, an account's rights being the same on the web and on IRC; and colours between
+the web and IRC in a mixed table."""
 
 import base64
 import hashlib
@@ -10,7 +11,7 @@ import os
 
 from accounts_kit import FAST, PASSWORD, Accounts, api, connect_account
 from irc_client import IRC_CONFIG, IrcClient
-from parley_client import LOBBY_AND_DUO
+from parley_client import LOBBY_AND_DUO, Client
 
 CONFIG = FAST + IRC_CONFIG + LOBBY_AND_DUO
 
@@ -231,7 +232,7 @@ async def test_account_tag_extended_join_and_account_notify(parley, smtp):
     assert (await watcher.expect("JOIN")).params[:2] == ["#lobby", "gina"]
     await web.cmd("say", room="lobby", text="from the web")
     msg = await watcher.expect("PRIVMSG")
-    assert msg.tags["account"] == "gina"
+    assert msg.tags["account"] == "gina" and msg.text.endswith("from the web")
     # logging in after registration: ACCOUNT to peers with account-notify
     Accounts(server, smtp).registered("hank")
     await guest.send("CAP REQ sasl")
@@ -278,3 +279,35 @@ async def test_the_same_account_has_the_same_rights(parley, smtp):
     assert "@boss" in await b.names("#lobby")
     await c.close()
     await b.close()
+
+
+# ---- colours (util/irccolour.h) ----------------------------------------------------------------
+
+async def test_colours_both_ways_in_a_mixed_table(parley):
+    server = parley(CONFIG)
+    irc = await IrcClient.registered(server.irc_port, "ircer")
+    await irc.join("#lobby")
+    web = await Client.connect(server.port, "webber", colour="#ff0000")
+    await web.enter("lobby")
+    await irc.expect("JOIN")
+    # web -> IRC: the sender's colour as a two-digit mIRC code (red is 04) on every line
+    await web.say("lobby", "hello\nsecond line")
+    lines = [await irc.expect("PRIVMSG") for _ in range(2)]
+    assert [x.raw for x in lines] == [":webber!parley@parley PRIVMSG #lobby :\x0304hello",
+                                      ":webber!parley@parley PRIVMSG #lobby :\x0304second line"]
+    # IRC -> web: formatting removed; the leading colour (12: blue) becomes the sender's colour
+    await irc.send("PRIVMSG #lobby :\x0312,01blue \x02bold\x02 and \x1ditalic\x1d\x0f")
+    ev = await web.event("message", nick="ircer")
+    assert ev["text"] == "blue bold and italic" and ev["colour"] == "#0000fc"
+    # plain text from IRC passes unchanged, and IRC users' messages get no colour code on IRC
+    other = await IrcClient.registered(server.irc_port, "other")
+    await other.join("#lobby")
+    await irc.send("PRIVMSG #lobby :plain")
+    assert (await web.event("message", nick="ircer"))["text"] == "plain"
+    mine = await other.expect(lambda x: x.command == "PRIVMSG" and x.text == "plain")
+    assert mine.raw == ":ircer!parley@parley PRIVMSG #lobby :plain"
+    # only formatting: nothing to send
+    await irc.send("PRIVMSG #lobby :\x02\x0f")
+    await irc.expect("412")
+    for x in (irc, web, other):
+        await x.close()

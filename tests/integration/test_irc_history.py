@@ -7,6 +7,7 @@ import datetime
 
 from irc_client import IRC_CONFIG, IrcClient
 from parley_client import LOBBY_AND_DUO, Client
+from test_irc import uncoloured
 
 CONFIG = IRC_CONFIG + LOBBY_AND_DUO
 CAPS = ("batch", "draft/chathistory", "server-time", "message-tags")
@@ -61,12 +62,12 @@ async def test_chathistory_selectors_in_a_batch(parley):
     ids = [m[0] for m in msgs]
 
     def texts(lines):
-        return [x.text for x in lines]
+        return [uncoloured(x.text) for x in lines]
 
     lines = await batch(c, "CHATHISTORY LATEST #lobby * 10")
     assert texts(lines) == ["m1", "m2", "m3", "m4", "m5", "m6"]
     assert [int(x.tags["msgid"]) for x in lines] == ids
-    assert lines[0].raw.endswith(":poster!parley@parley PRIVMSG #lobby :m1")
+    assert lines[0].source == "poster!parley@parley" and lines[0].params[0] == "#lobby"
     assert lines[0].tags["time"] == stamp(msgs[0][1])
     assert texts(await batch(c, "CHATHISTORY LATEST #lobby * 2")) == ["m5", "m6"]
     assert texts(await batch(c, f"CHATHISTORY LATEST #lobby msgid={ids[3]} 10")) == ["m5", "m6"]
@@ -159,7 +160,7 @@ async def test_join_replays_recent_history(parley):
     for _ in range(6):
         ln = await c.expect("PRIVMSG")
         assert ln.tags["batch"] == start.params[0][1:] and "time" in ln.tags
-        got.append(ln.text)
+        got.append(uncoloured(ln.text))
     assert got == ["m1", "m2", "m3", "m4", "m5", "m6"]
     await c.expect("BATCH")
     await c.close()
@@ -168,6 +169,7 @@ async def test_join_replays_recent_history(parley):
     await p.send("JOIN #lobby")
     await p.expect("366")
     first = await p.expect("PRIVMSG")
-    assert first.raw == ":poster!parley@parley PRIVMSG #lobby :m1"
+    assert first.raw.startswith(":poster!parley@parley PRIVMSG #lobby :\x03")
+    assert uncoloured(first.text) == "m1"
     await p.close()
     await web.close()

@@ -8,6 +8,7 @@
  *   query.c    WHO, WHOIS, LIST, AWAY
  *   op.c       MODE, KICK, INVITE
  *   event.c    core events -> IRC lines (session_ops_t)
+ *   colour.c   web colours <-> IRC formatting
  *   history.c  CHATHISTORY, batches, the history replayed on JOIN
  *   sasl.c     accounts: AUTHENTICATE (SASL PLAIN, SCRAM-SHA-256), PASS account:password,
  *              account-notify */
@@ -129,9 +130,6 @@ rbuf_t *irc__encode_acct(int variant, uint64_t msg_id, int64_t ts, const char *a
 /* The parameters of a JOIN for clients with extended-join "JOIN chan account|* :realname" (the
  * realname is not kept: the nick stands for it). */
 void irc__join_target(char *out, size_t len, const char *chan, const char *account);
-/* Hooks for a later phase (issue 7 point 4): web colours <-> IRC colour codes. Today the text
- * passes unchanged. */
-const char *irc__text_out(const core_event_t *ev, size_t *len);
 
 /* "2019-01-04T14:33:26.123Z" for ms since the epoch (server-time's format). */
 void irc__format_time(char *out, size_t len, int64_t ms);
@@ -161,6 +159,14 @@ void irc__send_buf(irc_client_t *c, const buf_t *b);
 /* The table's recent history after a JOIN (in a chathistory batch), unless c has
  * draft/chathistory. */
 void irc__replay(irc_client_t *c, const table_t *t, const char *chan);
+
+/* ---- colour.c ---- */
+/* The text of a message event as IRC shows it: the sender's colour as a mIRC code on each line if
+ * the sender is not an IRC user. Valid until the next call. */
+const char *irc__text_out(const core_event_t *ev, size_t *len);
+/* The text of a PRIVMSG or NOTICE from c as the web shows it: IRC formatting removed, and a
+ * foreground colour it starts with made c's colour. Valid until the next call. */
+const char *irc__text_in(irc_client_t *c, const char *text, size_t *len);
 
 /* ---- sasl.c ---- */
 int irc__cmd_authenticate(irc_client_t *c, const irc_msg_t *m);

@@ -24,7 +24,8 @@ static void send_to(irc_client_t *c, const char *cmd, const irc_msg_t *m, bool q
         return;
     }
     const char *target = m->params[0];
-    const char *text = m->nparams > 1 ? m->params[1] : "";
+    size_t len;
+    const char *text = irc__text_in(c, m->nparams > 1 ? m->params[1] : "", &len);
     if (text[0] == '\0') {
         if (!quiet)
             irc__numeric(c, "412", ":No text to send");
@@ -35,7 +36,6 @@ static void send_to(irc_client_t *c, const char *cmd, const irc_msg_t *m, bool q
             irc__numeric(c, "407", "%s :Too many recipients (one a message)", target);
         return;
     }
-    size_t len = strlen(text);
     room_t *r = NULL;
     int rc;
     if (target[0] == '#') {

@@ -102,12 +102,6 @@ int irc__variant(const irc_client_t *c)
     return c->caps & IRC_CAP_SERVER_TIME ? IRC_V_TIME : IRC_V_PLAIN;
 }
 
-const char *irc__text_out(const core_event_t *ev, size_t *len)
-{
-    *len = ev->text_len;
-    return ev->text;
-}
-
 void irc__format_time(char *out, size_t len, int64_t ms)
 {
     time_t secs = (time_t)(ms / 1000);
