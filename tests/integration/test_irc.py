@@ -137,7 +137,7 @@ async def test_cap_negotiation(parley):
     ls = await c.expect("CAP")
     assert ls.raw == (":irc.test CAP * LS :cap-notify echo-message message-tags multi-prefix "
                       "server-time sasl=PLAIN,SCRAM-SHA-256 account-notify account-tag "
-                      "extended-join batch draft/chathistory")
+                      "extended-join batch draft/chathistory labeled-response")
     # replies name the client by the nick it gave (before registration too)
     await c.send("CAP REQ :server-time frob")
     assert (await c.expect("CAP")).raw == ":irc.test CAP dora NAK :server-time frob"

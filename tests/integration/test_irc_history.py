@@ -1,7 +1,7 @@
 """Stored history on the IRC gateway (docs/PROTOCOL.md, "IRC gateway", "History"):
 draft/chathistory with every selector by msgid= and timestamp=, TARGETS, the chathistory batch, the
 FAIL codes, ISUPPORT CHATHISTORY, and the history replayed on JOIN to clients that do not fetch it
-themselves. Messages are said by a web user, whose `ok` comes once the message is stored."""
+themselves; labeled-response. Messages are said by a web user, whose `ok` comes once the message is stored."""
 
 import datetime
 
@@ -173,3 +173,37 @@ async def test_join_replays_recent_history(parley):
     assert uncoloured(first.text) == "m1"
     await p.close()
     await web.close()
+
+
+async def test_labeled_response(parley):
+    server = parley(CONFIG)
+    c = await IrcClient.registered(server.irc_port, "labeller",
+                                   ("labeled-response", "batch", "echo-message", "message-tags"))
+    await c.join("#lobby")
+    # one line: the label on it
+    await c.send("@label=a1 PING tok")
+    pong = await c.expect("PONG")
+    assert pong.tags == {"label": "a1"} and pong.text == "tok"
+    # nothing to answer: ACK
+    await c.send("@label=b2 PONG x")
+    assert (await c.expect("ACK")).raw == "@label=b2 :irc.test ACK"
+    # the echo of one's own message is its response
+    await c.send("@label=c3 PRIVMSG #lobby :hi")
+    echo = await c.expect("PRIVMSG")
+    assert echo.tags["label"] == "c3" and "msgid" in echo.tags and echo.text == "hi"
+    # several lines: a labeled-response batch; errors are labelled too
+    await c.send("@label=d\\s4 NAMES #lobby")
+    start = await c.expect("BATCH")
+    assert start.tags == {"label": "d 4"} and start.params[1] == "labeled-response"
+    ref = start.params[0][1:]
+    assert (await c.expect("353")).tags == {"batch": ref}
+    assert (await c.expect("366")).tags == {"batch": ref}
+    assert (await c.expect("BATCH")).params == [f"-{ref}"]
+    await c.send("@label=e5 PART")
+    assert (await c.expect("461")).tags == {"label": "e5"}
+    # without the capability, no label
+    plain = await IrcClient.registered(server.irc_port, "plainer")
+    await plain.send("@label=x PING tok")
+    assert (await plain.expect("PONG")).tags == {}
+    await c.close()
+    await plain.close()

@@ -111,7 +111,7 @@ void irc_deinit(void)
 
 void irc__send(irc_client_t *c, rbuf_t *b)
 {
-    if (c->error_sent)
+    if (c->error_sent || irc__label_capture(c, b))
         return;
     int rc = conn_send(c->conn, b);
     if (rc != -ENOBUFS)
@@ -228,16 +228,9 @@ static bool flood_allow(irc_client_t *c, const struct command *cmd)
     return false;
 }
 
-static void run(irc_client_t *c, const char *line, size_t len)
+/* A parsed line (rc: irc_parse's result) that passed flood control. */
+static void dispatch(irc_client_t *c, int rc, const struct command *cmd, const irc_msg_t *m)
 {
-    static irc_msg_t m; /* 12 KiB; one loop thread, and commands never re-enter run() */
-    stats.commands++;
-    int rc = irc_parse(line, len, &m);
-    if (rc == IRC_PARSE_EMPTY)
-        return;
-    const struct command *cmd = rc == 0 ? command_find(m.command) : NULL;
-    if (!flood_allow(c, cmd))
-        return;
     if (rc == IRC_PARSE_TOOLONG) {
         stats.refused++;
         irc__numeric(c, "417", ":Input line was too long");
@@ -245,7 +238,7 @@ static void run(irc_client_t *c, const char *line, size_t len)
     }
     if (rc == IRC_PARSE_UTF8) {
         stats.refused++;
-        irc__fail(c, m.command ? m.command : "*", "INVALID_UTF8", NULL,
+        irc__fail(c, m->command ? m->command : "*", "INVALID_UTF8", NULL,
                   "Message rejected: this server accepts UTF-8 only");
         return;
     }
@@ -256,7 +249,7 @@ static void run(irc_client_t *c, const char *line, size_t len)
     }
     if (cmd == NULL) {
         if (c->registered)
-            irc__numeric(c, "421", "%s :Unknown command", m.command);
+            irc__numeric(c, "421", "%s :Unknown command", m->command);
         else
             irc__numeric(c, "451", ":You have not registered");
         return;
@@ -265,11 +258,29 @@ static void run(irc_client_t *c, const char *line, size_t len)
         irc__numeric(c, "451", ":You have not registered");
         return;
     }
-    if (m.nparams < cmd->min_params) {
+    if (m->nparams < cmd->min_params) {
         irc__numeric(c, "461", "%s :Not enough parameters", cmd->name);
         return;
     }
-    cmd->fn(c, &m);
+    cmd->fn(c, m);
+}
+
+static void run(irc_client_t *c, const char *line, size_t len)
+{
+    static irc_msg_t m; /* 12 KiB; one loop thread, and commands never re-enter run() */
+    stats.commands++;
+    int rc = irc_parse(line, len, &m);
+    if (rc == IRC_PARSE_EMPTY)
+        return;
+    const struct command *cmd = rc == 0 ? command_find(m.command) : NULL;
+    if (!flood_allow(c, cmd))
+        return;
+    conn_t *conn = c->conn;
+    if (rc == 0)
+        irc__label_begin(c, &m);
+    dispatch(c, rc, cmd, &m);
+    if (!conn_closing(conn)) /* else c may be gone (its capture is dropped with it) */
+        irc__label_end(c);
 }
 
 /* ---- the connection ---- */
@@ -327,6 +338,7 @@ static void on_close(conn_t *conn)
         HASH_DEL(by_nick, c);
     free(c->away);
     irc__sasl_close(c);
+    irc__label_drop(c);
     core_session_free(c->s);
     if (c->group)
         c->group->connections--;

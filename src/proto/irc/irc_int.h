@@ -9,6 +9,7 @@
  *   op.c       MODE, KICK, INVITE
  *   event.c    core events -> IRC lines (session_ops_t)
  *   colour.c   web colours <-> IRC formatting
+ *   label.c    labeled-response
  *   history.c  CHATHISTORY, batches, the history replayed on JOIN
  *   sasl.c     accounts: AUTHENTICATE (SASL PLAIN, SCRAM-SHA-256), PASS account:password,
  *              account-notify */
@@ -43,6 +44,7 @@ enum {
     IRC_CAP_EXTENDED_JOIN = 1u << 8,
     IRC_CAP_BATCH = 1u << 9,
     IRC_CAP_CHATHISTORY = 1u << 10, /* draft/chathistory */
+    IRC_CAP_LABELED_RESPONSE = 1u << 11,
 };
 
 typedef struct irc_sasl irc_sasl_t; /* sasl.c */
@@ -74,6 +76,8 @@ typedef struct irc_client {
     char *away;        /* AWAY message (owned); NULL: here */
     irc_sasl_t *sasl;  /* an AUTHENTICATE exchange or PASS check under way (sasl.c) */
     char *pass;        /* PASS before registration (owned, wiped) */
+    buf_t *capture;    /* a labelled command's response being gathered (label.c) */
+    char label[200];   /* its label, escaped */
     UT_hash_handle hh; /* registered clients by nick as held (irc__client_by_nick) */
 } irc_client_t;
 
@@ -167,6 +171,15 @@ const char *irc__text_out(const core_event_t *ev, size_t *len);
 /* The text of a PRIVMSG or NOTICE from c as the web shows it: IRC formatting removed, and a
  * foreground colour it starts with made c's colour. Valid until the next call. */
 const char *irc__text_in(irc_client_t *c, const char *text, size_t *len);
+
+/* ---- label.c ---- */
+/* Before a command: starts capturing c's output if m has a label c may use. */
+void irc__label_begin(irc_client_t *c, const irc_msg_t *m);
+/* After it: sends the captured response, labelled (ACK if empty). */
+void irc__label_end(irc_client_t *c);
+/* irc__send's hook: true if b was captured. */
+bool irc__label_capture(irc_client_t *c, const rbuf_t *b);
+void irc__label_drop(irc_client_t *c); /* closing */
 
 /* ---- sasl.c ---- */
 int irc__cmd_authenticate(irc_client_t *c, const irc_msg_t *m);

@@ -22,7 +22,7 @@ static const struct cap {
     {"server-time", IRC_CAP_SERVER_TIME},       {"sasl", IRC_CAP_SASL},
     {"account-notify", IRC_CAP_ACCOUNT_NOTIFY}, {"account-tag", IRC_CAP_ACCOUNT_TAG},
     {"extended-join", IRC_CAP_EXTENDED_JOIN},   {"batch", IRC_CAP_BATCH},
-    {"draft/chathistory", IRC_CAP_CHATHISTORY},
+    {"draft/chathistory", IRC_CAP_CHATHISTORY}, {"labeled-response", IRC_CAP_LABELED_RESPONSE},
 };
 #define NCAPS (sizeof(caps) / sizeof(caps[0]))
 
