@@ -137,7 +137,9 @@ async def test_cap_negotiation(parley):
     ls = await c.expect("CAP")
     assert ls.raw == (":irc.test CAP * LS :cap-notify echo-message message-tags multi-prefix "
                       "server-time sasl=PLAIN,SCRAM-SHA-256 account-notify account-tag "
-                      "extended-join batch draft/chathistory labeled-response")
+                      "extended-join batch draft/chathistory labeled-response "
+                      "draft/account-registration=before-connect,email-required,"
+                      "custom-account-name")
     # replies name the client by the nick it gave (before registration too)
     await c.send("CAP REQ :server-time frob")
     assert (await c.expect("CAP")).raw == ":irc.test CAP dora NAK :server-time frob"

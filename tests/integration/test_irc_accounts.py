@@ -311,3 +311,46 @@ async def test_colours_both_ways_in_a_mixed_table(parley):
     await irc.expect("412")
     for x in (irc, web, other):
         await x.close()
+
+
+# ---- draft/account-registration -----------------------------------------------------------------
+
+async def test_register_and_verify_with_the_mailed_code(parley, smtp):
+    server = parley(CONFIG + smtp.config())
+    Accounts(server, smtp).registered("taken")
+    c = await IrcClient.open(server.irc_port, "newbie")
+    await c.send("CAP LS 302")
+    ls = await c.expect("CAP")
+    assert ("draft/account-registration=before-connect,email-required,custom-account-name"
+            in ls.text.split())
+    await c.send("NICK newbie", "USER u 0 * :N")
+    # refusals, before the connection registered (before-connect)
+    for command, code in ((f"REGISTER taken new@example.org {PASSWORD}", "ACCOUNT_EXISTS"),
+                          ("REGISTER newbie not-an-address long enough pw", "INVALID_EMAIL"),
+                          (f"REGISTER newbie * {PASSWORD}", "INVALID_EMAIL"),
+                          ("REGISTER newbie new@example.org short", "WEAK_PASSWORD"),
+                          (f"REGISTER admin new@example.org {PASSWORD}", "BAD_ACCOUNT_NAME")):
+        await c.send(command.replace(PASSWORD, ":" + PASSWORD) if " " in PASSWORD else command)
+        fail = await c.expect("FAIL")
+        assert fail.params[:2] == ["REGISTER", code], (command, fail)
+    await c.send(f"REGISTER * newbie@example.org :{PASSWORD}")
+    reply = await c.expect("REGISTER")
+    assert reply.params[:2] == ["VERIFICATION_REQUIRED", "newbie"]
+    _, body = smtp.wait_for("newbie@example.org")
+    import re
+    code = re.search(r"\b(\d{6})\b", body).group(1)
+    await c.send("VERIFY newbie 000000" if code != "000000" else "VERIFY newbie 111111")
+    assert (await c.expect("FAIL")).params[:3] == ["VERIFY", "INVALID_CODE", "newbie"]
+    await c.send(f"VERIFY newbie {code}")
+    assert (await c.expect("VERIFY")).params[:2] == ["SUCCESS", "newbie"]
+    assert (await c.expect("900")).params[2] == "newbie"
+    await c.send("CAP END")
+    assert (await c.expect("001")).params[0] == "newbie"
+    await c.send(f"REGISTER other other@example.org :{PASSWORD}")
+    assert (await c.expect("FAIL")).params[1] == "ALREADY_AUTHENTICATED"
+    await c.close()
+    # the account is a registered one: SASL works with it
+    d, _ = await start(server.irc_port, "newbie")
+    await sasl_plain(d, "newbie")
+    await d.expect("903")
+    await d.close()

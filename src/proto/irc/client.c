@@ -183,6 +183,8 @@ static const struct command {
     {"INVITE", irc__cmd_invite, 2, true, false},
     {"AUTHENTICATE", irc__cmd_authenticate, 1, false, false},
     {"CHATHISTORY", irc__cmd_chathistory, 1, true, false},
+    {"REGISTER", irc__cmd_register, 3, false, false},
+    {"VERIFY", irc__cmd_verify, 2, false, false},
     /* clang-format on */
 };
 
@@ -339,6 +341,7 @@ static void on_close(conn_t *conn)
     free(c->away);
     irc__sasl_close(c);
     irc__label_drop(c);
+    irc__acctreg_close(c);
     core_session_free(c->s);
     if (c->group)
         c->group->connections--;

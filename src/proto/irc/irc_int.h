@@ -10,6 +10,7 @@
  *   event.c    core events -> IRC lines (session_ops_t)
  *   colour.c   web colours <-> IRC formatting
  *   label.c    labeled-response
+ *   acctreg.c  draft/account-registration: REGISTER, VERIFY
  *   history.c  CHATHISTORY, batches, the history replayed on JOIN
  *   sasl.c     accounts: AUTHENTICATE (SASL PLAIN, SCRAM-SHA-256), PASS account:password,
  *              account-notify */
@@ -45,9 +46,11 @@ enum {
     IRC_CAP_BATCH = 1u << 9,
     IRC_CAP_CHATHISTORY = 1u << 10, /* draft/chathistory */
     IRC_CAP_LABELED_RESPONSE = 1u << 11,
+    IRC_CAP_ACCOUNT_REGISTRATION = 1u << 12, /* draft/account-registration */
 };
 
-typedef struct irc_sasl irc_sasl_t; /* sasl.c */
+typedef struct irc_sasl irc_sasl_t;       /* sasl.c */
+typedef struct irc_acctreg irc_acctreg_t; /* acctreg.c */
 
 /* A channel the client is on: a table of a room (table 1 is "#room", N is "#room/N"). */
 typedef struct irc_chan {
@@ -73,12 +76,13 @@ typedef struct irc_client {
     irc_chan_t *chans;    /* NULL when on none */
     uint32_t nchans;
     bucket_t commands, messages, violations;
-    char *away;        /* AWAY message (owned); NULL: here */
-    irc_sasl_t *sasl;  /* an AUTHENTICATE exchange or PASS check under way (sasl.c) */
-    char *pass;        /* PASS before registration (owned, wiped) */
-    buf_t *capture;    /* a labelled command's response being gathered (label.c) */
-    char label[200];   /* its label, escaped */
-    UT_hash_handle hh; /* registered clients by nick as held (irc__client_by_nick) */
+    char *away;             /* AWAY message (owned); NULL: here */
+    irc_sasl_t *sasl;       /* an AUTHENTICATE exchange or PASS check under way (sasl.c) */
+    char *pass;             /* PASS before registration (owned, wiped) */
+    irc_acctreg_t *acctreg; /* a REGISTER waiting for VERIFY (acctreg.c) */
+    buf_t *capture;         /* a labelled command's response being gathered (label.c) */
+    char label[200];        /* its label, escaped */
+    UT_hash_handle hh;      /* registered clients by nick as held (irc__client_by_nick) */
 } irc_client_t;
 
 /* ---- client.c ---- */
@@ -172,6 +176,12 @@ const char *irc__text_out(const core_event_t *ev, size_t *len);
  * foreground colour it starts with made c's colour. Valid until the next call. */
 const char *irc__text_in(irc_client_t *c, const char *text, size_t *len);
 
+/* ---- acctreg.c ---- */
+int irc__cmd_register(irc_client_t *c, const irc_msg_t *m);
+int irc__cmd_verify(irc_client_t *c, const irc_msg_t *m);
+const char *irc__acctreg_value(void); /* the capability's value */
+void irc__acctreg_close(irc_client_t *c);
+
 /* ---- label.c ---- */
 /* Before a command: starts capturing c's output if m has a label c may use. */
 void irc__label_begin(irc_client_t *c, const irc_msg_t *m);
@@ -184,6 +194,9 @@ void irc__label_drop(irc_client_t *c); /* closing */
 /* ---- sasl.c ---- */
 int irc__cmd_authenticate(irc_client_t *c, const irc_msg_t *m);
 const char *irc__sasl_mechs(void); /* the sasl capability's value */
+/* The session becomes the account (900, account-notify); false if the account may not log in
+ * here (the client was told). */
+bool irc__log_in(irc_client_t *c, const store_account_t *acc);
 /* Whether c may use nick: anyone but an account's name, which only that account may use. */
 bool irc__nick_allowed(irc_client_t *c, const char *nick);
 /* Starts the check of c->pass (PASS) if there is one and c is not logged in: 1 while it runs

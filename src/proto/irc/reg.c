@@ -17,12 +17,19 @@ static const struct cap {
     const char *name;
     uint32_t bit;
 } caps[] = {
-    {"cap-notify", IRC_CAP_CAP_NOTIFY},         {"echo-message", IRC_CAP_ECHO_MESSAGE},
-    {"message-tags", IRC_CAP_MESSAGE_TAGS},     {"multi-prefix", IRC_CAP_MULTI_PREFIX},
-    {"server-time", IRC_CAP_SERVER_TIME},       {"sasl", IRC_CAP_SASL},
-    {"account-notify", IRC_CAP_ACCOUNT_NOTIFY}, {"account-tag", IRC_CAP_ACCOUNT_TAG},
-    {"extended-join", IRC_CAP_EXTENDED_JOIN},   {"batch", IRC_CAP_BATCH},
-    {"draft/chathistory", IRC_CAP_CHATHISTORY}, {"labeled-response", IRC_CAP_LABELED_RESPONSE},
+    {"cap-notify", IRC_CAP_CAP_NOTIFY},
+    {"echo-message", IRC_CAP_ECHO_MESSAGE},
+    {"message-tags", IRC_CAP_MESSAGE_TAGS},
+    {"multi-prefix", IRC_CAP_MULTI_PREFIX},
+    {"server-time", IRC_CAP_SERVER_TIME},
+    {"sasl", IRC_CAP_SASL},
+    {"account-notify", IRC_CAP_ACCOUNT_NOTIFY},
+    {"account-tag", IRC_CAP_ACCOUNT_TAG},
+    {"extended-join", IRC_CAP_EXTENDED_JOIN},
+    {"batch", IRC_CAP_BATCH},
+    {"draft/chathistory", IRC_CAP_CHATHISTORY},
+    {"labeled-response", IRC_CAP_LABELED_RESPONSE},
+    {"draft/account-registration", IRC_CAP_ACCOUNT_REGISTRATION},
 };
 #define NCAPS (sizeof(caps) / sizeof(caps[0]))
 
@@ -37,7 +44,9 @@ static const struct cap *cap_find(const char *name, size_t len)
 /* What CAP LS 302 shows after a capability's name ("name=value"); NULL for none. */
 static const char *cap_value(uint32_t bit)
 {
-    return bit == IRC_CAP_SASL ? irc__sasl_mechs() : NULL;
+    return bit == IRC_CAP_SASL                   ? irc__sasl_mechs()
+           : bit == IRC_CAP_ACCOUNT_REGISTRATION ? irc__acctreg_value()
+                                                 : NULL;
 }
 
 static void cap_list(irc_client_t *c, const char *sub, uint32_t mask)

@@ -124,9 +124,7 @@ static void account_notify(irc_client_t *c, const char *account)
     }
 }
 
-/* The password was right: the session becomes the account. false (and the reason told) if the
- * account may not log in here. */
-static bool log_in(irc_client_t *c, const store_account_t *acc)
+bool irc__log_in(irc_client_t *c, const store_account_t *acc)
 {
     bool registered = acc->cls == 2;
     if (!registered && !group_allow_guests(c->group)) {
@@ -202,7 +200,7 @@ static void checked(void *ud, int status, const auth_result_t *res)
         if (status != 0) {
             irc__numeric(c, "464", ":Password incorrect");
             irc__quit(c, "Bad account name or password");
-        } else if (!log_in(c, res->account)) {
+        } else if (!irc__log_in(c, res->account)) {
             irc__quit(c, "Account not admitted");
         } else {
             irc__register_complete(c);
@@ -216,7 +214,7 @@ static void checked(void *ud, int status, const auth_result_t *res)
 
 static void checked_sasl(irc_client_t *c, irc_sasl_t *x, int status, const auth_result_t *res)
 {
-    if (status != 0 || !log_in(c, res->account)) {
+    if (status != 0 || !irc__log_in(c, res->account)) {
         fail_904(c, NULL);
         return;
     }
