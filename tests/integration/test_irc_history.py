@@ -201,6 +201,21 @@ async def test_labeled_response(parley):
     assert (await c.expect("BATCH")).params == [f"-{ref}"]
     await c.send("@label=e5 PART")
     assert (await c.expect("461")).tags == {"label": "e5"}
+    # a batch inside the response (the history replayed on JOIN) nests in it
+    n = await IrcClient.registered(server.irc_port, "nester", ("labeled-response", "batch"))
+    await n.send("@label=f6 JOIN #lobby")
+    outer = await n.expect("BATCH")
+    assert outer.tags == {"label": "f6"} and outer.params[1] == "labeled-response"
+    oref = outer.params[0][1:]
+    assert (await n.expect("JOIN")).tags == {"batch": oref}
+    inner = await n.expect("BATCH")
+    assert inner.tags == {"batch": oref} and inner.params[1:] == ["chathistory", "#lobby"]
+    iref = inner.params[0][1:]
+    replayed = await n.expect("PRIVMSG")
+    assert replayed.tags == {"batch": iref} and replayed.text == "hi"
+    assert (await n.expect("BATCH")).params == [f"-{iref}"]
+    assert (await n.expect("BATCH")).params == [f"-{oref}"]
+    await n.close()
     # without the capability, no label
     plain = await IrcClient.registered(server.irc_port, "plainer")
     await plain.send("@label=x PING tok")

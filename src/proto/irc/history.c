@@ -51,7 +51,9 @@ void irc__append_in_batch(buf_t *out, const char *data, size_t len, const char *
     while (p < end) {
         const char *eol = memchr(p, '\n', (size_t)(end - p));
         const char *next = eol ? eol + 1 : end;
-        if (id[0] && *p == '@') {
+        if (id[0] && strncmp(p, "@batch=", 7) == 0) {
+            /* a line of an inner batch: its BATCH lines carry the outer tag, it keeps its own */
+        } else if (id[0] && *p == '@') {
             buf_printf(out, "@batch=%s;", id);
             p++;
         } else if (id[0]) {

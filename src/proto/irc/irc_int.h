@@ -161,7 +161,8 @@ int irc__history_max(void); /* ISUPPORT CHATHISTORY */
 void irc__batch_id(const irc_client_t *c, char *id, size_t len);
 void irc__batch_open(irc_client_t *c, const char *id, const char *type, const char *arg);
 void irc__batch_close(irc_client_t *c, const char *id);
-/* Appends the CR LF lines of data to out, each tagged batch=id (as they are if id is ""). */
+/* Appends the CR LF lines of data to out, each tagged batch=id (as they are if id is ""); lines
+ * of a batch nested inside (tagged batch= already) keep their own tag. */
 void irc__append_in_batch(buf_t *out, const char *data, size_t len, const char *id);
 void irc__send_buf(irc_client_t *c, const buf_t *b);
 /* The table's recent history after a JOIN (in a chathistory batch), unless c has
