@@ -34,6 +34,8 @@ struct irc_sasl {
     bool final_sent; /* SCRAM: server-final sent, waiting for the client's "+" */
     buf_t in;        /* base64 chunks gathered */
     scram_server_t *scram;
+    store_account_t acc; /* SCRAM: the account proved, logged in to at the client's "+" (name
+                            owned) */
 };
 
 static void sasl_free(irc_sasl_t *x)
@@ -44,6 +46,7 @@ static void sasl_free(irc_sasl_t *x)
         sodium_memzero(x->in.base, x->in.cap);
     buf_deinit(&x->in);
     scram_server_free(x->scram);
+    free(x->acc.name);
     free(x);
 }
 
@@ -214,13 +217,19 @@ static void checked(void *ud, int status, const auth_result_t *res)
 
 static void checked_sasl(irc_client_t *c, irc_sasl_t *x, int status, const auth_result_t *res)
 {
-    if (status != 0 || !irc__log_in(c, res->account)) {
-        fail_904(c, NULL);
+    if (status == 0 && x->mech == MECH_SCRAM) {
+        /* server-final first; 900 and 903 once the client answers "+" (sasl-3.1) */
+        const store_account_t *a = res->account;
+        x->acc = (store_account_t){.name = xstrdup(a->name),
+                                   .cls = a->cls,
+                                   .sysop = a->sysop,
+                                   .must_change = a->must_change};
+        send_b64(c, res->reply, res->reply_len);
+        x->final_sent = true;
         return;
     }
-    if (x->mech == MECH_SCRAM) {
-        send_b64(c, res->reply, res->reply_len);
-        x->final_sent = true; /* 903 once the client answers "+" */
+    if (status != 0 || !irc__log_in(c, res->account)) {
+        fail_904(c, NULL);
         return;
     }
     success_903(c);
@@ -243,7 +252,7 @@ static void plain(irc_client_t *c, const char *msg, size_t len)
     }
     authcid++;
     pw++;
-    if (authzid[0] && strcmp(authzid, authcid) != 0) {
+    if (authzid[0] && !same_account(authzid, authcid)) {
         fail_904(c, "the authorization identity must be empty or the account");
         return;
     }
@@ -262,10 +271,10 @@ static void scram(irc_client_t *c, const char *msg, size_t len)
 {
     irc_sasl_t *x = c->sasl;
     if (x->final_sent) {
-        if (len == 0)
+        if (len == 0 && irc__log_in(c, &x->acc))
             success_903(c);
         else
-            fail_904(c, "expected an empty response");
+            fail_904(c, len ? "expected an empty response" : NULL);
         return;
     }
     if (x->scram == NULL) {
@@ -360,6 +369,8 @@ int irc__cmd_authenticate(irc_client_t *c, const irc_msg_t *m)
         buf_append(&c->sasl->in, arg, n);
     if (n < SASL_CHUNK)
         message(c);
+    if (!c->registered && c->sasl == NULL)
+        irc__register_complete(c); /* CAP END came while the exchange ran */
     return 0;
 }
 
