@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "group.h"
+#include "proto/irc/irc.h"
 #include "proto/json/json_proto.h"
 #include "util/log.h"
 #include "util/xmalloc.h"
@@ -43,6 +44,13 @@ static int seed_banned(group_t *g)
     return rc;
 }
 
+/* An account's class or flags changed: its sessions on every transport are re-identified. */
+static void account_changed(void *ud, const store_account_t *acc)
+{
+    json_account_changed(ud, acc);
+    irc_account_changed(ud, acc);
+}
+
 int group_accounts_open(group_t *g)
 {
     const config_t *cfg = g->app->cfg;
@@ -67,7 +75,7 @@ int group_accounts_open(group_t *g)
         log_error("group %s: cannot start the accounts service: %s", g->name, strerror(-rc));
         return rc;
     }
-    auth_set_changed(g->auth, json_account_changed, g->auth);
+    auth_set_changed(g->auth, account_changed, g->auth);
     auth_set_revoked(g->auth, json_tokens_revoked, g->auth);
     if ((rc = seed_banned(g)) < 0)
         return rc;

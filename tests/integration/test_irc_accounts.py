@@ -355,3 +355,19 @@ async def test_register_and_verify_with_the_mailed_code(parley, smtp):
     await sasl_plain(d, "newbie")
     await d.expect("903")
     await d.close()
+
+
+async def test_validated_on_the_web_while_logged_in_on_irc(parley, smtp):
+    server = parley(CONFIG + smtp.config() + "[access]\nregistered = host\n")
+    acc = Accounts(server, smtp)
+    acc.provisional("pia")  # guest rights until validated
+    c, _ = await start(server.irc_port, "pia")
+    await sasl_plain(c, "pia")
+    await c.expect("903")
+    await finish(c)
+    await c.join("#lobby")
+    assert await c.names("#lobby") == ["pia"]
+    from accounts_kit import follow_link
+    follow_link(server.port, acc.mail["pia"][0])
+    assert (await c.expect("MODE")).raw == ":irc.test MODE #lobby +o pia"
+    await c.close()

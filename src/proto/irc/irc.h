@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "app.h"
+#include "store/store.h"
 #include "net/server.h"
 
 typedef struct irc_stats {
@@ -28,5 +29,8 @@ extern const char irc_refuse_per_address[];
 /* Sends every client ERROR :reason and closes it after flushing (shutdown). */
 void irc_close_all(const char *reason);
 const irc_stats_t *irc_stats(void);
+/* The accounts service auth (of a group) says acc's class or flags changed (validated): IRC
+ * clients logged in to it are re-identified (auth_changed_fn). */
+void irc_account_changed(void *auth, const store_account_t *acc);
 
 #endif

@@ -107,6 +107,27 @@ bool irc__nick_allowed(irc_client_t *c, const char *nick)
     return acc && same_account(acc, nick);
 }
 
+static core_identity_t identity_of(const store_account_t *acc)
+{
+    /* a sysop whose one-time password is not changed yet has no sysop rights (as on the web) */
+    bool registered = acc->cls == 2;
+    return (core_identity_t){.account = acc->name,
+                             .cls = registered ? CORE_CLASS_REGISTERED : CORE_CLASS_PROVISIONAL,
+                             .sysop = acc->sysop && registered && !acc->must_change};
+}
+
+void irc_account_changed(void *auth, const store_account_t *acc)
+{
+    core_identity_t id = identity_of(acc);
+    list_foreach(it, irc__clients())
+    {
+        irc_client_t *c = list_entry(it, irc_client_t, node);
+        const char *mine = c->group ? core_session_account(c->s) : NULL;
+        if (mine && (void *)c->group->auth == auth && same_account(mine, acc->name))
+            core_session_identify(c->s, &id);
+    }
+}
+
 /* ACCOUNT to the IRC clients with account-notify that share a table with c (and c itself). */
 static void account_notify(irc_client_t *c, const char *account)
 {
@@ -129,15 +150,11 @@ static void account_notify(irc_client_t *c, const char *account)
 
 bool irc__log_in(irc_client_t *c, const store_account_t *acc)
 {
-    bool registered = acc->cls == 2;
-    if (!registered && !group_allow_guests(c->group)) {
+    if (acc->cls != 2 && !group_allow_guests(c->group)) {
         irc__notice(c, "This server admits validated accounts only: follow the link in your mail");
         return false;
     }
-    /* a sysop whose one-time password is not changed yet has no sysop rights (as on the web) */
-    core_identity_t id = {.account = acc->name,
-                          .cls = registered ? CORE_CLASS_REGISTERED : CORE_CLASS_PROVISIONAL,
-                          .sysop = acc->sysop && registered && !acc->must_change};
+    core_identity_t id = identity_of(acc);
     if (core_session_identify(c->s, &id) < 0)
         return false;
     irc__numeric(c, "900", "%s!%s %s :You are now logged in as %s", irc__nick(c), IRC_USERHOST,
