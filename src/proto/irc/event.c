@@ -30,6 +30,17 @@ static void send_shared(irc_client_t *c, core_event_t *ev, const char *source, c
         irc__send(c, *slot);
 }
 
+/* send_shared with the event's text as IRC shows it (colour.c), converted once per variant. */
+static void send_text(irc_client_t *c, core_event_t *ev, const char *source, const char *cmd,
+                      const char *target)
+{
+    size_t len = 0;
+    const char *text = NULL;
+    if (ev->enc[CORE_SLOT_IRC + irc__variant(c)] == NULL)
+        text = irc__text_out(ev, &len);
+    send_shared(c, ev, source, cmd, target, text, len);
+}
+
 /* A line for c alone. */
 static void send_own(irc_client_t *c, const core_event_t *ev, const char *source, const char *cmd,
                      const char *target, const char *text)
@@ -139,21 +150,18 @@ void irc__deliver(void *ctx, core_event_t *ev)
     irc__chan_name(chan, sizeof(chan), ev->room ? ev->room : "", ev->table);
     if (ev->nick)
         source_of(src, sizeof(src), ev->nick);
-    size_t len;
     const char *text;
     switch (ev->type) {
     case EV_MESSAGE:
         /* the sender gets its own say back only with echo-message (played messages always) */
         if (ev->recording == 0 && is_me(c, ev->nick) && !(c->caps & IRC_CAP_ECHO_MESSAGE))
             return;
-        text = irc__text_out(ev, &len);
-        send_shared(c, ev, src, "PRIVMSG", chan, text, len);
+        send_text(c, ev, src, "PRIVMSG", chan);
         break;
     case EV_PRIVATE:
         if (is_me(c, ev->nick) && !(c->caps & IRC_CAP_ECHO_MESSAGE))
             return;
-        text = irc__text_out(ev, &len);
-        send_shared(c, ev, src, "PRIVMSG", ev->to_nick, text, len);
+        send_text(c, ev, src, "PRIVMSG", ev->to_nick);
         break;
     case EV_MEMBER_ENTERED: joined(c, ev, src, chan); break;
     case EV_MEMBER_LEFT:
@@ -167,10 +175,7 @@ void irc__deliver(void *ctx, core_event_t *ev)
         }
         break;
     case EV_MEMBER_HOPPED: hopped(c, ev, src); break;
-    case EV_BROADCAST:
-        text = irc__text_out(ev, &len);
-        send_shared(c, ev, src, "NOTICE", chan, text, len);
-        break;
+    case EV_BROADCAST: send_text(c, ev, src, "NOTICE", chan); break;
     case EV_TABLE_UPDATED:
         send_shared(c, ev, irc__server(c), "TOPIC", chan, ev->text ? ev->text : "",
                     ev->text ? strlen(ev->text) : 0);
