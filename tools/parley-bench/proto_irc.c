@@ -1,5 +1,6 @@
 /* The IRC side of a user (RFC 1459/2812 over plain TCP, --protocol irc): register (CAP LS 302,
- * NICK, USER; CAP END once the capability list is in), JOIN #<room> once 001 arrives, set up when
+ * NICK, USER; CAP REQ :draft/chathistory if offered, so that no history is replayed on JOIN; CAP
+ * END once the capability list is in), JOIN #<room> once 001 arrives, set up when
  * the names list ends (366), then PRIVMSG to the channel, PONG to every PING, QUIT to leave.
  *
  * Delivery accounting. IRC servers do not send a sender its own PRIVMSG (we never ask for
@@ -182,6 +183,22 @@ static void numeric(user_t *u, const irc_line_t *l, int num)
         wsc_abort(u->c, EK_ENTER);
 }
 
+/* Whether capability name is in the CAP LS list (n bytes at list; "name" or "name=value"). */
+static bool cap_listed(const char *list, size_t n, const char *name)
+{
+    size_t nl = strlen(name);
+    for (size_t i = 0; i < n;) {
+        size_t end = i;
+        while (end < n && list[end] != ' ')
+            end++;
+        size_t len = end - i;
+        if (len >= nl && memcmp(list + i, name, nl) == 0 && (len == nl || list[i + nl] == '='))
+            return true;
+        i = end + 1;
+    }
+    return false;
+}
+
 static void irc_input(user_t *u, const char *m, size_t n)
 {
     irc_line_t l;
@@ -224,8 +241,13 @@ static void irc_input(user_t *u, const char *m, size_t n)
     } else if (is(c, cl, "CAP")) {
         /* "CAP * LS * :..." continues; the last LS line has no "*" before the list */
         if (!u->registered && l.nargs >= 3 && is(l.arg[1], l.arg_len[1], "LS") &&
-            !(l.nargs >= 4 && is(l.arg[2], l.arg_len[2], "*")))
-            send_line(u, "CAP END\r\n%s%s", "", "");
+            !(l.nargs >= 4 && is(l.arg[2], l.arg_len[2], "*"))) {
+            /* a server that replays history on JOIN (Parley) does not with draft/chathistory:
+             * ask for it where offered, so that only live messages are counted */
+            bool history =
+                cap_listed(l.arg[l.nargs - 1], l.arg_len[l.nargs - 1], "draft/chathistory");
+            send_line(u, "%sCAP END\r\n%s", history ? "CAP REQ :draft/chathistory\r\n" : "", "");
+        }
     }
 }
 
