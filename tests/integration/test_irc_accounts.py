@@ -371,3 +371,26 @@ async def test_validated_on_the_web_while_logged_in_on_irc(parley, smtp):
     follow_link(server.port, acc.mail["pia"][0])
     assert (await c.expect("MODE")).raw == ":irc.test MODE #lobby +o pia"
     await c.close()
+
+
+async def test_irc_password_checks_are_throttled_like_web_logins(parley, smtp):
+    server = parley(IRC_CONFIG + LOBBY_AND_DUO + smtp.config() +
+                    "[accounts]\nhash_limits = min\nlogin_free_failures = 1\nlogin_delay_ms = 1\n"
+                    "login_max_delay_ms = 1\nlogin_max_failures = 2\nlogin_window = 60\n")
+    Accounts(server, smtp).registered("tina")
+    c, _ = await start(server.irc_port, "tester")
+    for _ in range(2):
+        await sasl_plain(c, "tina", "wrong password")
+        assert (await c.expect("904")).raw == ":irc.test 904 tester :SASL authentication failed"
+    await sasl_plain(c, "tina")  # even the right password, past the limit
+    refused = await c.expect("904")
+    assert refused.text.startswith("SASL authentication failed: too many attempts: retry in ")
+    await c.close()
+    # the web login of the same account is refused too: one count
+    r, j = api(server.port, "POST", "login", {"name": "tina", "password": PASSWORD})
+    assert r.status == 429 and j["error"]["code"] == "too_many_attempts"
+    # PASS past the limit: the connection is closed with the reason
+    d = await IrcClient.open(server.irc_port, "x")
+    await d.send(f"PASS :tina:{PASSWORD}", "NICK tester2", "USER u 0 * :x")
+    lines = await d.closed()
+    assert lines[-1].raw.startswith("ERROR :too many attempts: retry in ")

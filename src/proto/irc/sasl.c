@@ -211,7 +211,7 @@ static void checked(void *ud, int status, const auth_result_t *res)
         sasl_free(x);
         return;
     }
-    if (status == AUTH_ETOOMANY) {
+    if (status == AUTH_ETOOMANY && x->mech == SASL_PASS_MECH) {
         too_many(c, res);
         return;
     }
@@ -227,7 +227,10 @@ static void checked(void *ud, int status, const auth_result_t *res)
         }
         return;
     }
-    checked_sasl(c, x, status, res);
+    if (status == AUTH_ETOOMANY)
+        too_many(c, res);
+    else
+        checked_sasl(c, x, status, res);
     if (!c->registered && c->sasl == NULL)
         irc__register_complete(c); /* CAP END came while the check ran */
 }
