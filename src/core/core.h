@@ -160,6 +160,10 @@ typedef enum core_event_type {
     /* Hosted events (event.c), sent to each person concerned once, not through a table: */
     EV_EVENT_STATE, /* room (the event's name), text (state: "open" | "ended"), reason */
     EV_UNWATCHED,   /* room, reason: the session no longer watches the room */
+    /* Through every table where the renamed session is a member (not lurking), to it too: */
+    EV_NICK, /* room, table, nick (old), to_nick (new), colour, count (the rename's serial: one
+                rename reaches a client once per shared table; adapters that announce it once per
+                client, as IRC does, compare the serial) */
 } core_event_type_t;
 
 #define CORE_EVENT_SLOTS 5
@@ -370,6 +374,14 @@ const char *core_nick_held(core_t *c, const char *nick);
  * table shared). For adapters whose private messages name no room (IRC). */
 int core_pm_room(const session_t *s, const char *to, room_t **out);
 const char *core_session_nick(const session_t *s);
+/* Renames a session after hello, with hello's rules (core_check_nick; a reserved nick only for
+ * the account of that name; unique when folded, though a change of case of one's own nick is
+ * allowed). Every table where s is a member (not lurking) gets EV_NICK; rights are re-evaluated
+ * (guest access lists name nicks). The old nick string (core_session_nick) is freed: adapters
+ * that key on it re-key around the call. Renaming to the very same nick is a no-op success.
+ * CORE_EHELLOFIRST, CORE_ENICKINVALID, CORE_ENICKRESERVED, CORE_ENICKTAKEN, and CORE_EFORBIDDEN
+ * for an account's session (an account's nick is its name). */
+int core_session_rename(session_t *s, const char *nick);
 const char *core_session_colour(const session_t *s);
 int core_set_colour(session_t *s, const char *colour);
 

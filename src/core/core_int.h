@@ -40,6 +40,7 @@ struct core {
     session_t *nicks; /* uthash (hh_nick) by folded nick; ready sessions only */
     unsigned nsessions;
     uint64_t next_msg_id;
+    uint32_t next_rename; /* EV_NICK's serial */
 
     list_t pending; /* struct say_pending.link: says waiting for the store */
     core_stats_t stats;

@@ -1,11 +1,12 @@
 /* Nicknames: the rules of docs/PROTOCOL.md "Nickname rules", the folded form that uniqueness is
- * decided on, and the default colour picked from a nickname. */
+ * decided on, the default colour picked from a nickname, and renaming a session (EV_NICK). */
 #include <stdlib.h>
 #include <string.h>
 
 #include <utf8proc.h>
 
 #include "core/core_int.h"
+#include "util/xmalloc.h"
 
 #define NICK_MIN 2
 #define NICK_MAX 24
@@ -109,4 +110,60 @@ int core_pm_room(const session_t *s, const char *to, room_t **out)
         }
     }
     return CORE_ENOTINROOM;
+}
+
+/* The session keeps its colour: a nick change is not a new person. Only tables where s is a
+ * visible member hear of it, as with EV_COLOUR; s hears of it there too. */
+int core_session_rename(session_t *s, const char *nick)
+{
+    core_t *c = s->core;
+    if (!s->ready)
+        return CORE_EHELLOFIRST;
+    if (s->account)
+        return CORE_EFORBIDDEN;
+    int rc = core_check_nick(nick);
+    if (rc < 0)
+        return rc;
+    if (strcmp(nick, s->nick) == 0)
+        return 0;
+    char *fold = nick__fold(nick);
+    if (fold == NULL)
+        return CORE_ENICKINVALID;
+    session_t *other;
+    HASH_FIND(hh_nick, c->nicks, fold, strlen(fold), other);
+    if (other && other != s) {
+        free(fold);
+        return CORE_ENICKTAKEN;
+    }
+    size_t nl = strlen(nick), fl = strlen(fold);
+    char *buf = xmalloc(nl + fl + 2);
+    memcpy(buf, nick, nl + 1);
+    memcpy(buf + nl + 1, fold, fl + 1);
+    free(fold);
+    HASH_DELETE(hh_nick, c->nicks, s);
+    char *old = s->nick;
+    s->nick = buf;
+    s->fold = buf + nl + 1;
+    HASH_ADD_KEYPTR(hh_nick, c->nicks, s->fold, strlen(s->fold), s);
+    uint32_t serial = ++c->next_rename;
+    list_foreach(it, &s->members)
+    {
+        struct member *m = list_entry(it, struct member, in_session);
+        if (m->lurk)
+            continue;
+        core_event_t ev = {
+            .type = EV_NICK,
+            .room = m->table->room->name,
+            .table = m->table->number,
+            .nick = old,
+            .to_nick = s->nick,
+            .colour = s->colour,
+            .count = serial,
+        };
+        room__publish(m->table, &ev);
+        core_event_release(&ev);
+    }
+    free(old);
+    access__reeval_session(s); /* guest access lists and bans name nicks */
+    return 0;
 }

@@ -80,6 +80,7 @@ static bool watched_type(core_event_type_t type)
     case EV_MEMBER_LEFT:
     case EV_MEMBER_HOPPED:
     case EV_LURKERS:
+    case EV_NICK:
     case EV_TABLE_UPDATED: return true;
     default: return false;
     }

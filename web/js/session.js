@@ -369,6 +369,11 @@ export class Session extends Emitter {
       case 'table_updated':
         t.topic = ev.topic;
         break;
+      case 'nick_changed': {
+        const member = t.members.find((m) => sameNick(m.nick, ev.old));
+        if (member) member.nick = ev.nick;
+        break;
+      }
       default:
         return;
     }
@@ -706,6 +711,17 @@ export class Session extends Emitter {
         this.#push(room, { kind: 'divider', ts: Date.now(), text: `Table topic: ${ev.topic || '(none)'}` });
         this.refreshTables(room.name);
         break;
+      case 'nick_changed': {
+        if (me(ev.old)) {
+          this.nick = ev.nick;
+          this.emit('nick', { nick: ev.nick });
+        }
+        const member = room.members.find((m) => sameNick(m.nick, ev.old));
+        if (member) member.nick = ev.nick;
+        this.#system(room, ev.old, ev.colour, `is now known as ${ev.nick}`);
+        this.emit('table', { room: room.name });
+        break;
+      }
       case 'colour': {
         const member = room.members.find((m) => sameNick(m.nick, ev.nick));
         if (member) member.colour = ev.colour;

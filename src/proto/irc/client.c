@@ -58,6 +58,14 @@ void irc__client_registered(irc_client_t *c)
     HASH_ADD_KEYPTR(hh, by_nick, nick, strlen(nick), c);
 }
 
+int irc__client_rename(irc_client_t *c, const char *nick)
+{
+    HASH_DEL(by_nick, c);
+    int rc = core_session_rename(c->s, nick);
+    irc__client_registered(c);
+    return rc;
+}
+
 const char *irc__server(const irc_client_t *c)
 {
     return c->app->cfg->irc.server_name;

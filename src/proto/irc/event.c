@@ -191,6 +191,12 @@ void irc__deliver(void *ctx, core_event_t *ev)
         send_own(c, ev, src, "INVITE", target, NULL);
         break;
     }
+    case EV_NICK: /* one line per rename, whatever the number of shared tables */
+        if (ev->count == c->last_rename)
+            return;
+        c->last_rename = ev->count;
+        send_shared(c, ev, src, "NICK", ev->to_nick, NULL, 0);
+        break;
     case EV_INVITE_ACCEPTED: irc__joined(c, table_room(ev->at), ev->at); break;
     case EV_INVITE_DECLINED:
         irc__notice(c, "%s declined your invitation to a private table", ev->nick);

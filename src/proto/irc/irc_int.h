@@ -83,6 +83,7 @@ typedef struct irc_client {
     buf_t *capture;         /* a labelled command's response being gathered (label.c) */
     char label[200];        /* its label, escaped */
     UT_hash_handle hh;      /* registered clients by nick as held (irc__client_by_nick) */
+    uint32_t last_rename;   /* serial of the last EV_NICK told (once per rename, not per table) */
 } irc_client_t;
 
 /* ---- client.c ---- */
@@ -102,6 +103,8 @@ irc_client_t *irc__client_by_nick(const char *nick);
 void irc__client_registered(irc_client_t *c);
 /* Every client (irc_client_t.node). */
 list_t *irc__clients(void);
+/* core_session_rename, keeping the by-nick index right (it keys on the core's string). */
+int irc__client_rename(irc_client_t *c, const char *nick);
 /* The MOTD's lines (info.c reads them from client.c's state); n 0: none. */
 void irc__motd(const char *const **lines, size_t *n);
 

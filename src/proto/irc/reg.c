@@ -128,7 +128,8 @@ static int nick_check(irc_client_t *c, const char *nick)
         irc__numeric(c, "432", "%s :Erroneous nickname", nick);
         return rc;
     }
-    if (core_nick_held(c->group->core, nick)) {
+    const char *held = core_nick_held(c->group->core, nick);
+    if (held && !(c->registered && held == core_session_nick(c->s))) {
         irc__numeric(c, "433", "%s :Nickname is already in use", nick);
         return CORE_ENICKTAKEN;
     }
@@ -140,6 +141,27 @@ static int nick_check(irc_client_t *c, const char *nick)
     return 0;
 }
 
+/* A registered client's new nick: the core tells every table it sits at (EV_NICK, event.c),
+ * including the client itself; if it sits at none, it is told here. */
+static int nick_change(irc_client_t *c, const char *nick)
+{
+    if (strcmp(nick, core_session_nick(c->s)) == 0 || nick_check(c, nick) < 0)
+        return 0;
+    char old[128];
+    snprintf(old, sizeof(old), "%s", core_session_nick(c->s));
+    uint32_t told = c->last_rename;
+    int rc = irc__client_rename(c, nick);
+    if (rc == CORE_EFORBIDDEN) {
+        irc__fail(c, "NICK", "CANNOT_CHANGE_NICK", nick, "An account's nick is its account name");
+    } else if (rc < 0) {
+        irc__numeric(c, rc == CORE_ENICKTAKEN ? "433" : "432", "%s :%s", nick,
+                     core_err_message(rc));
+    } else if (c->last_rename == told) {
+        irc__sendf(c, ":%s!%s NICK %s", old, IRC_USERHOST, core_session_nick(c->s));
+    }
+    return 0;
+}
+
 int irc__cmd_nick(irc_client_t *c, const irc_msg_t *m)
 {
     if (m->nparams < 1 || m->params[0][0] == '\0') {
@@ -147,12 +169,8 @@ int irc__cmd_nick(irc_client_t *c, const irc_msg_t *m)
         return 0;
     }
     const char *nick = m->params[0];
-    if (c->registered) {
-        if (strcmp(nick, core_session_nick(c->s)) != 0)
-            irc__fail(c, "NICK", "CANNOT_CHANGE_NICK", nick,
-                      "Nick changes are not supported yet: reconnect with the new nick");
-        return 0;
-    }
+    if (c->registered)
+        return nick_change(c, nick);
     if (nick_check(c, nick) < 0)
         return 0;
     free(c->nick);

@@ -160,6 +160,10 @@ json_t *json_event(const core_event_t *ev)
     case EV_COLOUR:
         return json_pack("{s:s,s:s,s:I,s:s,s:s}", "type", "colour", "room", ev->room, "table",
                          (json_int_t)ev->table, "nick", ev->nick, "colour", ev->colour);
+    case EV_NICK:
+        return json_pack("{s:s,s:s,s:I,s:s,s:s,s:s}", "type", "nick_changed", "room", ev->room,
+                         "table", (json_int_t)ev->table, "old", ev->nick, "nick", ev->to_nick,
+                         "colour", ev->colour);
     case EV_INVITED:
         return json_pack("{s:s,s:o,s:s,s:s,s:s}", "type", "invited", "invite",
                          json_invite_id(ev->invite), "from", ev->nick, "colour", ev->colour, "room",

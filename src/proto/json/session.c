@@ -490,6 +490,25 @@ static int cmd_colour(jsess_t *js, json_t *req, json_t **result)
     return 0;
 }
 
+/* A guest's new nick, with hello's rules; an account's nick is its name (forbidden). */
+static int cmd_nick(jsess_t *js, json_t *req, json_t **result)
+{
+    const char *nick;
+    if (json_arg_str(req, "nick", &nick) < 0)
+        return CORE_EBADREQ;
+    if (core_check_nick(nick) == 0 && auth_name_is_account(js_auth(js), nick) &&
+        core_session_account(js->s) == NULL) {
+        send_error(js, json_object_get(req, "id"), "nick_registered",
+                   "that nick is an account's name: log in to use it");
+        return DEFERRED;
+    }
+    int rc = core_session_rename(js->s, nick);
+    if (rc < 0)
+        return rc;
+    *result = json_pack("{s:s}", "nick", core_session_nick(js->s));
+    return 0;
+}
+
 /* An account's ignore list is kept in the store too, and restored at its next hello. */
 static int persist_ignore(jsess_t *js, json_t *req, int rc, bool on)
 {
@@ -548,6 +567,7 @@ static const struct command {
     {"pm", cmd_pm, NULL, true, 1, true},
     {"members", cmd_members, NULL, true, 1, false},
     {"colour", cmd_colour, NULL, true, 2, false},
+    {"nick", cmd_nick, NULL, true, 2, false},
     {"ignore", cmd_ignore, NULL, true, 1, false},
     {"unignore", cmd_unignore, NULL, true, 1, false},
     {"ignored", NULL, json_private_ignored, true, 1, false},

@@ -1,0 +1,141 @@
+"""Presence across the IRC gateway and the web (docs/PROTOCOL.md, "IRC gateway" and the JSON
+`nick` command): nick changes after registration, seen by IRC and web users at the same tables,
+once per IRC client however many tables are shared, and their error numerics and codes."""
+
+from accounts_kit import FAST, connect_account, login, register
+from irc_client import IRC_CONFIG, IrcClient
+from parley_client import LOBBY_AND_DUO, Client
+
+CONFIG = IRC_CONFIG + LOBBY_AND_DUO
+
+
+def irc_server(parley, extra=""):
+    return parley(CONFIG + extra)
+
+
+async def test_irc_nick_change_seen_by_irc_and_web(parley):
+    server = irc_server(parley)
+    web = await Client.connect(server.port, "webster")
+    await web.enter("lobby")
+    await web.enter("duo")
+    a = await IrcClient.registered(server.irc_port, "changer")
+    b = await IrcClient.registered(server.irc_port, "watcher")
+    for chan in ("#lobby", "#duo"):
+        await a.join(chan)
+        await b.join(chan)
+    await a.send("NICK Renamed")
+    # the renamer and the other IRC user: one NICK line each, though they share two channels
+    mine = await a.expect("NICK")
+    assert mine.raw == ":changer!parley@parley NICK Renamed"
+    theirs = await b.expect("NICK")
+    assert theirs.raw == ":changer!parley@parley NICK Renamed"
+    await a.no_line("NICK")
+    await b.no_line("NICK")
+    # the web user: one nick_changed per shared table
+    for room in ("lobby", "duo"):
+        ev = await web.event("nick_changed", room=room)
+        assert (ev["old"], ev["nick"], ev["table"]) == ("changer", "Renamed", 1)
+        assert ev["colour"].startswith("#")
+    members = (await web.cmd("members", room="lobby"))["members"]
+    assert "Renamed" in [m["nick"] for m in members] and "changer" not in str(members)
+    # the new nick works: messages come from it, the old one is free
+    await a.send("PRIVMSG #lobby :after the change")
+    msg = await web.event("message", text="after the change")
+    assert msg["nick"] == "Renamed"
+    assert (await b.expect("PRIVMSG")).source == "Renamed!parley@parley"
+    c = await IrcClient.registered(server.irc_port, "changer")
+    await c.join("#lobby")
+    await a.send("PRIVMSG changer :hi, new changer")
+    assert (await c.expect("PRIVMSG")).source == "Renamed!parley@parley"
+    # a change of case only is allowed; the same nick again is silent
+    await a.send("NICK renamed")
+    assert (await b.expect("NICK")).raw == ":Renamed!parley@parley NICK renamed"
+    await a.expect("NICK")
+    await a.send("NICK renamed")
+    await a.no_line("NICK")
+    # WHOIS finds the new nick
+    await b.send("WHOIS renamed")
+    assert (await b.expect("311")).params[1] == "renamed"
+    for x in (a, b, c):
+        await x.close()
+    await web.close()
+
+
+async def test_irc_nick_change_errors(parley):
+    server = irc_server(parley, FAST)
+    register(server.port, "Mona", "mona@example.org")
+    web = await Client.connect(server.port, "webby")
+    a = await IrcClient.registered(server.irc_port, "alpha")
+    await IrcClient.registered(server.irc_port, "beta")
+    await a.send("NICK")
+    assert (await a.expect("431")).raw == ":irc.test 431 alpha :No nickname given"
+    await a.send("NICK 9lives", "NICK sysop")
+    assert (await a.expect("432")).raw == ":irc.test 432 alpha 9lives :Erroneous nickname"
+    assert (await a.expect("432")).params[1] == "sysop"
+    await a.send("NICK BETA", "NICK WEBBY", "NICK mona")
+    assert (await a.expect("433")).raw == ":irc.test 433 alpha BETA :Nickname is already in use"
+    assert (await a.expect("433")).params[1] == "WEBBY"
+    assert (await a.expect("433")).text == "Nickname is registered to an account"
+    await a.no_line("NICK")
+    # still alpha
+    await a.send("WHOIS alpha")
+    assert (await a.expect("311")).params[1] == "alpha"
+    await a.close()
+    await web.close()
+
+
+async def test_irc_nick_change_outside_any_channel(parley):
+    server = irc_server(parley)
+    a = await IrcClient.registered(server.irc_port, "loner")
+    await a.send("NICK hermit")
+    assert (await a.expect("NICK")).raw == ":loner!parley@parley NICK hermit"
+    await a.send("WHOIS hermit")
+    assert (await a.expect("311")).params[1] == "hermit"
+    await a.close()
+
+
+async def test_web_nick_command_seen_by_irc_and_web(parley):
+    server = irc_server(parley)
+    web = await Client.connect(server.port, "surfer")
+    other = await Client.connect(server.port, "viewer")
+    await web.enter("lobby")
+    await other.enter("lobby")
+    ic = await IrcClient.registered(server.irc_port, "ircy")
+    await ic.join("#lobby")
+    reply = await web.cmd("nick", nick="Wave")
+    assert reply["nick"] == "Wave"
+    ev = await other.event("nick_changed", room="lobby")
+    assert (ev["old"], ev["nick"]) == ("surfer", "Wave")
+    own = await web.event("nick_changed", room="lobby")
+    assert (own["old"], own["nick"]) == ("surfer", "Wave")
+    assert (await ic.expect("NICK")).raw == ":surfer!parley@parley NICK Wave"
+    # says carry the new nick; the old one can be taken
+    await web.say("lobby", "new name, same me")
+    assert (await ic.expect("PRIVMSG")).source == "Wave!parley@parley"
+    newcomer = await Client.connect(server.port, "surfer")
+    await newcomer.close()
+    for c in (web, other):
+        await c.close()
+    await ic.close()
+
+
+async def test_web_nick_command_errors(parley, smtp):
+    server = irc_server(parley, FAST)
+    register(server.port, "Mona", "mona@example.org")
+    a = await Client.connect(server.port, "anna")
+    await Client.connect(server.port, "bert")
+    await IrcClient.registered(server.irc_port, "ircbert")
+    await a.fail("nick_taken", "nick", nick="BERT")
+    await a.fail("nick_taken", "nick", nick="ircbert")
+    await a.fail("nick_invalid", "nick", nick="x")
+    await a.fail("nick_reserved", "nick", nick="Admin")
+    await a.fail("nick_registered", "nick", nick="mona")
+    await a.fail("bad_request", "nick", nick=7)
+    fresh = await Client.connect(server.port)
+    await fresh.fail("hello_first", "nick", nick="early")
+    # an account's nick is its name
+    token = login(server.port, "Mona")["token"]
+    mona = await connect_account(server.port, token)
+    await mona.fail("forbidden", "nick", nick="Monique")
+    for c in (a, fresh, mona):
+        await c.close()
