@@ -5,7 +5,7 @@ set -eu
 RUN_PKGS="build-essential pkg-config libuv1-dev node-llhttp libwslay-dev libjansson-dev
  libsqlite3-dev libsodium-dev libssl-dev libcurl4-openssl-dev libinih-dev libutf8proc-dev uthash-dev"
 CHECK_PKGS="libcmocka-dev python3 python3-pytest python3-websockets python3-aiosmtpd python3-irc
- chromium nodejs npm sqlite3 clang openssl libclang-rt-14-dev"
+ chromium nodejs npm sqlite3 clang openssl libclang-rt-14-dev irssi tmux"
 # bench/run's IRC peers (ngircd, inspircd) run from bench/run as unprivileged foreground processes;
 # installing the packages may also set up their system services, which the bench never uses.
 BENCH_PKGS="gnuplot-nox nodejs npm ngircd inspircd"
