@@ -60,7 +60,8 @@ static int parse_tags(char *s, irc_msg_t *msg)
             return IRC_PARSE_BAD;
         if (eq)
             unescape(eq + 1);
-        msg->tags[msg->ntags++] = (irc_tag_t){tag, eq ? eq + 1 : ""};
+        /* no value: "" at the key's end, so that every pointer stays inside msg->buf */
+        msg->tags[msg->ntags++] = (irc_tag_t){tag, eq ? eq + 1 : k};
     }
     return 0;
 }
