@@ -1,7 +1,8 @@
 /* fuzz_irc: the IRC line parser (src/proto/irc/parse.c), a pure function. The input is one line
  * (CR LF stripped by the caller in the server; here any byte, NUL included). Checks the
  * contracts: a known result code; on success a non-empty upper-cased command, counts within
- * their limits, every pointer inside msg.buf, middle parameters non-empty without spaces; and
+ * their limits, every pointer inside msg.buf, middle parameters non-empty without spaces (the
+ * 15th takes the rest of the line, as RFC 1459 has it); and
  * that each tag value survives irc_tag_escape and a second parse unchanged. */
 #include <ctype.h>
 #include <stdbool.h>
@@ -59,7 +60,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         check_in_buf(&m, m.source);
     for (size_t i = 0; i < m.nparams; i++) {
         check_in_buf(&m, m.params[i]);
-        bool middle = !(m.trailing && i == m.nparams - 1);
+        /* the last parameter may be trailing: after " :", or the 15th, which takes the rest */
+        bool last = i == m.nparams - 1;
+        bool middle = !(last && (m.trailing || m.nparams == IRC_MAX_PARAMS));
         if (middle &&
             (m.params[i][0] == '\0' || m.params[i][0] == ':' || strchr(m.params[i], ' ') != NULL))
             abort();

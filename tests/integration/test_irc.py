@@ -139,7 +139,7 @@ async def test_cap_negotiation(parley):
                       "server-time sasl=PLAIN,SCRAM-SHA-256 account-notify account-tag "
                       "extended-join batch draft/chathistory labeled-response "
                       "draft/account-registration=before-connect,email-required,"
-                      "custom-account-name")
+                      "custom-account-name away-notify setname")
     # replies name the client by the nick it gave (before registration too)
     await c.send("CAP REQ :server-time frob")
     assert (await c.expect("CAP")).raw == ":irc.test CAP dora NAK :server-time frob"
@@ -279,14 +279,14 @@ async def test_who_whois_list(parley):
     await a.send("WHO #lobby")
     who = [await a.expect("352"), await a.expect("352")]
     assert sorted(ln.raw for ln in who) == [
-        ":irc.test 352 ann #lobby parley parley irc.test Bill H@ :0 Bill",
-        ":irc.test 352 ann #lobby parley parley irc.test ann H@ :0 ann"]
+        ":irc.test 352 ann #lobby parley parley irc.test Bill H@ :0 Real Name",
+        ":irc.test 352 ann #lobby parley parley irc.test ann H@ :0 Real Name"]
     assert (await a.expect("315")).raw == ":irc.test 315 ann #lobby :End of WHO list"
     await a.send("WHO #duo", "WHO bill", "WHO far", "WHO nobody")
     assert (await a.expect("315")).params[1] == "#duo"  # not on it: nobody listed
     assert (await a.expect("352")).params[1:3] == ["#lobby", "parley"]
     await a.expect("315")
-    assert (await a.expect("352")).raw == ":irc.test 352 ann * parley parley irc.test far H :0 far"
+    assert (await a.expect("352")).raw == ":irc.test 352 ann * parley parley irc.test far H :0 Real Name"
     await a.expect("315")
     assert (await a.expect("315")).params[1] == "nobody"
     await a.no_line("352")

@@ -139,3 +139,81 @@ async def test_web_nick_command_errors(parley, smtp):
     await mona.fail("forbidden", "nick", nick="Monique")
     for c in (a, fresh, mona):
         await c.close()
+
+
+# ---- away-notify, SETNAME, WHOX ----------------------------------------------------------------
+
+async def test_away_notify(parley):
+    server = irc_server(parley)
+    web = await Client.connect(server.port, "webwatch")
+    await web.enter("lobby")
+    a = await IrcClient.registered(server.irc_port, "napper")
+    b = await IrcClient.registered(server.irc_port, "notified", ["away-notify"])
+    c = await IrcClient.registered(server.irc_port, "nocap")
+    d = await IrcClient.registered(server.irc_port, "elsewhere", ["away-notify"])
+    for x in (a, b, c):
+        await x.join("#lobby")
+    await d.join("#duo")
+    await a.send("AWAY :out for a walk")
+    await a.expect("306")
+    assert (await b.expect("AWAY")).raw == ":napper!parley@parley AWAY :out for a walk"
+    await a.send("AWAY")
+    await a.expect("305")
+    assert (await b.expect("AWAY")).raw == ":napper!parley@parley AWAY"
+    await c.no_line("AWAY")  # no cap
+    await d.no_line("AWAY")  # no shared channel
+    await a.no_line("AWAY")  # not to oneself
+    for x in (a, b, c, d):
+        await x.close()
+    await web.close()
+
+
+async def test_setname(parley):
+    server = irc_server(parley)
+    a = await IrcClient.registered(server.irc_port, "namer", ["setname"])
+    b = await IrcClient.registered(server.irc_port, "seer", ["setname"])
+    c = await IrcClient.registered(server.irc_port, "blind")
+    for x in (a, b, c):
+        await x.join("#lobby")
+    await c.send("WHOIS namer")
+    assert (await c.expect("311")).text == "Real Name"  # USER's realname
+    await a.send("SETNAME :Nora Namer")
+    assert (await a.expect("SETNAME")).raw == ":namer!parley@parley SETNAME :Nora Namer"
+    assert (await b.expect("SETNAME")).raw == ":namer!parley@parley SETNAME :Nora Namer"
+    await c.no_line("SETNAME")
+    await c.send("WHOIS namer", "WHO namer")
+    assert (await c.expect("311")).text == "Nora Namer"
+    assert (await c.expect("352")).text == "0 Nora Namer"
+    await a.send("SETNAME :" + "x" * 201, "SETNAME :", "SETNAME")
+    fail = await a.expect("FAIL")
+    assert fail.raw == ":irc.test FAIL SETNAME INVALID_REALNAME :Realname is too long"
+    assert (await a.expect("FAIL")).text == "Realname is empty"
+    assert (await a.expect("461")).raw == ":irc.test 461 namer SETNAME :Not enough parameters"
+    await a.send("CAP LS 302")
+    assert "setname" in (await a.expect("CAP")).text.split()
+    for x in (a, b, c):
+        await x.close()
+
+
+async def test_whox(parley):
+    server = irc_server(parley, "[access]\nguests = host\n")
+    web = await Client.connect(server.port, "webx")
+    await web.enter("lobby")
+    a = await IrcClient.registered(server.irc_port, "asker")
+    await a.join("#lobby")
+    await a.send("AWAY :brb")
+    await a.expect("306")
+    await a.send("WHO #lobby %tcnfar,42")
+    rows = sorted([(await a.expect("354")).raw for _ in range(2)])
+    assert rows == [":irc.test 354 asker 42 #lobby asker G@ 0 :Real Name",
+                    ":irc.test 354 asker 42 #lobby webx H@ 0 :webx"]
+    assert (await a.expect("315")).raw == ":irc.test 315 asker #lobby :End of WHO list"
+    await a.send("WHO webx %nuhs")
+    assert (await a.expect("354")).raw == ":irc.test 354 asker parley parley irc.test webx"
+    await a.send("WHO webx %t")  # no token given: 0
+    assert (await a.expect("354")).raw == ":irc.test 354 asker 0"
+    await a.send("VERSION")
+    assert "WHOX" in [t for ln in [await a.expect("005"), await a.expect("005")]
+                      for t in ln.params]
+    await a.close()
+    await web.close()

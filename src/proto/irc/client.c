@@ -58,6 +58,12 @@ void irc__client_registered(irc_client_t *c)
     HASH_ADD_KEYPTR(hh, by_nick, nick, strlen(nick), c);
 }
 
+void irc__clients_foreach(void (*fn)(irc_client_t *o, void *ud), void *ud)
+{
+    for (irc_client_t *o = by_nick; o; o = o->hh.next)
+        fn(o, ud);
+}
+
 int irc__client_rename(irc_client_t *c, const char *nick)
 {
     HASH_DEL(by_nick, c);
@@ -193,6 +199,7 @@ static const struct command {
     {"CHATHISTORY", irc__cmd_chathistory, 1, true, false},
     {"REGISTER", irc__cmd_register, 3, false, false},
     {"VERIFY", irc__cmd_verify, 2, false, false},
+    {"SETNAME", irc__cmd_setname, 1, true, false},
     /* clang-format on */
 };
 
@@ -350,6 +357,7 @@ static void on_close(conn_t *conn)
     irc__sasl_close(c);
     irc__label_drop(c);
     irc__acctreg_close(c);
+    free(c->realname);
     core_session_free(c->s);
     if (c->group)
         c->group->connections--;

@@ -20,11 +20,12 @@ void irc__isupport(irc_client_t *c)
     irc__numeric(c, "005",
                  "CHATHISTORY=%d MSGREFTYPES=msgid,timestamp :are supported by this server",
                  irc__history_max());
-    irc__numeric(c, "005",
-                 "MAXTARGETS=1 NETWORK=%s NICKLEN=24 PREFIX=(ov)@+ "
-                 "TARGMAX=JOIN:,PART:,NAMES:1,PRIVMSG:1,NOTICE:1,TAGMSG:1 TOPICLEN=1000 UTF8ONLY "
-                 ":are supported by this server",
-                 cfg->irc.network);
+    irc__numeric(
+        c, "005",
+        "MAXTARGETS=1 NETWORK=%s NICKLEN=24 PREFIX=(ov)@+ "
+        "TARGMAX=JOIN:,PART:,NAMES:1,PRIVMSG:1,NOTICE:1,TAGMSG:1 TOPICLEN=1000 UTF8ONLY WHOX "
+        ":are supported by this server",
+        cfg->irc.network);
 }
 
 void irc__welcome(irc_client_t *c)

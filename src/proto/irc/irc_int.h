@@ -13,7 +13,8 @@
  *   acctreg.c  draft/account-registration: REGISTER, VERIFY
  *   history.c  CHATHISTORY, batches, the history replayed on JOIN
  *   sasl.c     accounts: AUTHENTICATE (SASL PLAIN, SCRAM-SHA-256), PASS account:password,
- *              account-notify */
+ *              account-notify
+ *   presence.c away-notify, SETNAME, telling the IRC clients that share a channel */
 #ifndef PARLEY_PROTO_IRC_IRC_INT_H
 #define PARLEY_PROTO_IRC_IRC_INT_H
 
@@ -32,22 +33,24 @@
 #include "util/lines.h"
 #include "util/list.h"
 
-/* IRCv3 capabilities (reg.c's table lists their names). */
-enum {
-    IRC_CAP_CAP_NOTIFY = 1u << 0,
-    IRC_CAP_ECHO_MESSAGE = 1u << 1,
-    IRC_CAP_MESSAGE_TAGS = 1u << 2,
-    IRC_CAP_MULTI_PREFIX = 1u << 3,
-    IRC_CAP_SERVER_TIME = 1u << 4,
-    IRC_CAP_SASL = 1u << 5,
-    IRC_CAP_ACCOUNT_NOTIFY = 1u << 6,
-    IRC_CAP_ACCOUNT_TAG = 1u << 7,
-    IRC_CAP_EXTENDED_JOIN = 1u << 8,
-    IRC_CAP_BATCH = 1u << 9,
-    IRC_CAP_CHATHISTORY = 1u << 10, /* draft/chathistory */
-    IRC_CAP_LABELED_RESPONSE = 1u << 11,
-    IRC_CAP_ACCOUNT_REGISTRATION = 1u << 12, /* draft/account-registration */
-};
+        /* IRCv3 capabilities (reg.c's table lists their names). */
+        enum {
+            IRC_CAP_CAP_NOTIFY = 1u << 0,
+            IRC_CAP_ECHO_MESSAGE = 1u << 1,
+            IRC_CAP_MESSAGE_TAGS = 1u << 2,
+            IRC_CAP_MULTI_PREFIX = 1u << 3,
+            IRC_CAP_SERVER_TIME = 1u << 4,
+            IRC_CAP_SASL = 1u << 5,
+            IRC_CAP_ACCOUNT_NOTIFY = 1u << 6,
+            IRC_CAP_ACCOUNT_TAG = 1u << 7,
+            IRC_CAP_EXTENDED_JOIN = 1u << 8,
+            IRC_CAP_BATCH = 1u << 9,
+            IRC_CAP_CHATHISTORY = 1u << 10, /* draft/chathistory */
+            IRC_CAP_LABELED_RESPONSE = 1u << 11,
+            IRC_CAP_ACCOUNT_REGISTRATION = 1u << 12, /* draft/account-registration */
+            IRC_CAP_AWAY_NOTIFY = 1u << 20,
+            IRC_CAP_SETNAME = 1u << 21,
+        };
 
 typedef struct irc_sasl irc_sasl_t;       /* sasl.c */
 typedef struct irc_acctreg irc_acctreg_t; /* acctreg.c */
@@ -84,6 +87,7 @@ typedef struct irc_client {
     char label[200];        /* its label, escaped */
     UT_hash_handle hh;      /* registered clients by nick as held (irc__client_by_nick) */
     uint32_t last_rename;   /* serial of the last EV_NICK told (once per rename, not per table) */
+    char *realname;         /* USER's or SETNAME's (owned); NULL before USER */
 } irc_client_t;
 
 /* ---- client.c ---- */
@@ -99,6 +103,8 @@ irc_stats_t *irc__stats(void);
 /* The registered IRC client holding nick (exactly as core_nick_held gives it), or NULL (nobody,
  * or someone on another transport). */
 irc_client_t *irc__client_by_nick(const char *nick);
+/* Calls fn for every registered IRC client. fn must not close clients. */
+void irc__clients_foreach(void (*fn)(irc_client_t *o, void *ud), void *ud);
 /* Called once registration completed: the client is found by its nick from then on. */
 void irc__client_registered(irc_client_t *c);
 /* Every client (irc_client_t.node). */
@@ -253,6 +259,16 @@ int irc__cmd_list(irc_client_t *c, const irc_msg_t *m);
 int irc__cmd_away(irc_client_t *c, const irc_msg_t *m);
 /* 301 <nick> :<away message> if nick (as held) is an IRC user who is away. */
 void irc__tell_away(irc_client_t *c, const char *nick);
+
+/* ---- presence.c ---- */
+#define IRC_REALNAME_MAX 200
+/* Sends the formatted line to every other registered IRC client that has all of caps and sits
+ * at a table with c (each once, however many tables are shared). */
+void irc__peers_sendf(irc_client_t *c, uint32_t caps, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* The realname WHO and WHOIS show for nick (as held): an IRC user's own, else the nick. */
+const char *irc__realname(const char *nick);
+int irc__cmd_setname(irc_client_t *c, const irc_msg_t *m);
 
 /* ---- op.c ---- */
 int irc__cmd_mode(irc_client_t *c, const irc_msg_t *m);

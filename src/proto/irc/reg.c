@@ -30,6 +30,8 @@ static const struct cap {
     {"draft/chathistory", IRC_CAP_CHATHISTORY},
     {"labeled-response", IRC_CAP_LABELED_RESPONSE},
     {"draft/account-registration", IRC_CAP_ACCOUNT_REGISTRATION},
+    {"away-notify", IRC_CAP_AWAY_NOTIFY},
+    {"setname", IRC_CAP_SETNAME},
 };
 #define NCAPS (sizeof(caps) / sizeof(caps[0]))
 
@@ -189,8 +191,10 @@ int irc__cmd_user(irc_client_t *c, const irc_msg_t *m)
         irc__numeric(c, "461", "USER :Not enough parameters");
         return 0;
     }
-    /* The username and realname are not kept: everyone is nick!parley@parley (IRC_USERHOST). */
+    /* The username is not kept: everyone is nick!parley@parley (IRC_USERHOST). The realname is,
+     * for WHO, WHOIS and SETNAME. */
     c->got_user = true;
+    c->realname = xstrndup(m->params[3], strnlen(m->params[3], IRC_REALNAME_MAX));
     irc__register_complete(c);
     return 0;
 }
