@@ -292,7 +292,7 @@ async def test_who_whois_list(parley):
     await a.no_line("352")
     # WHOIS: the nick as held, the tables shared with the asker only
     await a.send("WHOIS BILL")
-    assert (await a.expect("311")).raw == ":irc.test 311 ann Bill parley parley * :Bill"
+    assert (await a.expect("311")).raw == ":irc.test 311 ann Bill parley parley * :Real Name"
     assert (await a.expect("319")).raw == ":irc.test 319 ann Bill :@#lobby"
     assert (await a.expect("312")).params[1:3] == ["Bill", "irc.test"]
     assert (await a.expect("318")).raw == ":irc.test 318 ann Bill :End of /WHOIS list"
