@@ -166,7 +166,7 @@ typedef enum core_event_type {
                 client, as IRC does, compare the serial) */
 } core_event_type_t;
 
-#define CORE_EVENT_SLOTS 5
+#define CORE_EVENT_SLOTS 11
 
 /* One event, built by the core and handed to every recipient. Recipients must not change the
  * fields; they may fill enc[slot] (their wire format's slot) with the encoded form on first use so
@@ -211,13 +211,16 @@ typedef struct core_event {
 } core_event_t;
 
 /* Encoding-cache slots, one per wire format. IRC has three variants of each line: plain, with the
- * server-time tag, and with every tag (message-tags). */
+ * server-time tag, and with every tag (message-tags); over a WebSocket each variant is also
+ * cached as its frames, text (text.ircv3.net) or binary (binary.ircv3.net). */
 enum {
     CORE_SLOT_JSON_WS = 0,
     CORE_SLOT_JSON_LINE = 1,
     CORE_SLOT_IRC = 2,
     CORE_SLOT_IRC_TIME = 3,
     CORE_SLOT_IRC_TAGS = 4,
+    CORE_SLOT_IRC_WS = 5,  /* 5..7: the three variants as WebSocket text frames */
+    CORE_SLOT_IRC_WSB = 8, /* 8..10: as binary frames */
 };
 
 /* Drops an event's cached encodings (sets the slots to NULL). */

@@ -9,6 +9,7 @@
 #include "http/rest.h"
 #include "http/static.h"
 #include "http/ws.h"
+#include "proto/irc/irc.h"
 #include "proto/json/json_proto.h"
 
 /* Sets r->group and strips a "/g/NAME" prefix from r->path. Returns false once it has answered
@@ -56,6 +57,10 @@ void http_route(const http_request_t *in)
     const char *p = r->path;
     if (strcmp(p, "/ws") == 0) {
         ws_upgrade(r, &json_ws_handler);
+        return;
+    }
+    if (strcmp(p, "/irc") == 0) {
+        ws_upgrade(r, &irc_ws_handler);
         return;
     }
     if (r->upgrade) {

@@ -30,6 +30,7 @@ struct ws_rx {
     buf_t msg;  /* the message being assembled */
     buf_t ctrl; /* the control frame being assembled */
     uint8_t frame_op;
+    uint8_t msg_op; /* OP_TEXT or OP_BINARY: the message being assembled */
     bool frame_started;
     bool in_msg;
 };
@@ -43,6 +44,7 @@ struct ws {
     bool close_sent;
     uint16_t close_code; /* the code of the close frame sent; 0: none */
     bool pinged;         /* idle: a ping went out at idle_timeout / 2 and nothing came back yet */
+    int subprotocol;     /* index in h->subprotocols; -1: none */
 };
 
 /* The input of the on_read being handled (one loop thread: one at a time). */
@@ -113,6 +115,13 @@ rbuf_t *ws_frame_text(const void *payload, size_t len)
     return frame(OP_TEXT, payload, len);
 }
 
+void ws_frame_append(buf_t *b, bool binary, const void *payload, size_t len)
+{
+    rbuf_t *f = frame(binary ? OP_BINARY : OP_TEXT, payload, len);
+    buf_append(b, f->data, f->len);
+    rbuf_unref(f);
+}
+
 void ws_global_cleanup(void)
 {
     if (encoder)
@@ -135,6 +144,16 @@ void *ws_data(const ws_t *ws)
 void ws_peer(const ws_t *ws, char *out, size_t outlen)
 {
     conn_peer(ws->conn, out, outlen);
+}
+
+conn_t *ws_conn(const ws_t *ws)
+{
+    return ws->conn;
+}
+
+int ws_subprotocol(const ws_t *ws)
+{
+    return ws->subprotocol;
 }
 
 struct group *ws_group(const ws_t *ws)
@@ -252,11 +271,12 @@ static bool frame_begins(ws_t *ws, const struct wslay_frame_iocb *io)
             ws_close(ws, 1002, "protocol error: new message inside a fragmented one");
             return false;
         }
-        if (io->opcode == OP_BINARY) {
+        if (io->opcode == OP_BINARY && !ws->h->binary) {
             ws_close(ws, 1003, "binary messages are not supported");
             return false;
         }
         ws->rx->in_msg = true;
+        ws->rx->msg_op = io->opcode;
         buf_init(&ws->rx->msg, max);
         break;
     case OP_CLOSE:
@@ -264,7 +284,7 @@ static bool frame_begins(ws_t *ws, const struct wslay_frame_iocb *io)
     case OP_PONG: buf_init(&ws->rx->ctrl, 125); break;
     default: ws_close(ws, 1002, "protocol error: unknown opcode"); return false;
     }
-    if ((io->opcode == OP_CONT || io->opcode == OP_TEXT) &&
+    if ((io->opcode == OP_CONT || io->opcode == OP_TEXT || io->opcode == OP_BINARY) &&
         ws->rx->msg.len + io->payload_length > max) {
         ws_close(ws, 1009, "message too big");
         return false;
@@ -297,7 +317,8 @@ static void message_done(ws_t *ws)
 {
     conn_t *c = ws->conn;
     ws->rx->in_msg = false;
-    if (!utf8_valid(ws->rx->msg.base ? ws->rx->msg.base : "", ws->rx->msg.len)) {
+    if (ws->rx->msg_op == OP_TEXT &&
+        !utf8_valid(ws->rx->msg.base ? ws->rx->msg.base : "", ws->rx->msg.len)) {
         ws_close(ws, 1007, "invalid UTF-8");
         return;
     }
@@ -467,6 +488,25 @@ void ws_upgrade(const http_request_t *r, const ws_handler_t *h)
         return;
     }
 
+    /* the first subprotocol offered that the handler speaks */
+    int sub = -1;
+    const char *offered = http_header(r, "Sec-WebSocket-Protocol");
+    char proto_line[128] = "";
+    if (offered && h->subprotocols) {
+        const char *p = offered;
+        while (sub < 0 && *p) {
+            p += strspn(p, " \t,");
+            size_t n = strcspn(p, " \t,");
+            for (int i = 0; n && h->subprotocols[i]; i++)
+                if (strlen(h->subprotocols[i]) == n && strncmp(p, h->subprotocols[i], n) == 0)
+                    sub = i;
+            p += n;
+        }
+        if (sub >= 0)
+            snprintf(proto_line, sizeof(proto_line), "Sec-WebSocket-Protocol: %s\r\n",
+                     h->subprotocols[sub]);
+    }
+
     unsigned char digest[SHA_DIGEST_LENGTH];
     char accept[64];
     char keybuf[128];
@@ -474,15 +514,15 @@ void ws_upgrade(const http_request_t *r, const ws_handler_t *h)
     SHA1((const unsigned char *)keybuf, strlen(keybuf), digest);
     EVP_EncodeBlock((unsigned char *)accept, digest, SHA_DIGEST_LENGTH);
 
-    char head[256];
+    char head[384];
     int n = snprintf(head, sizeof(head),
                      "HTTP/1.1 101 Switching Protocols\r\n"
                      "Upgrade: websocket\r\n"
                      "Connection: Upgrade\r\n"
                      "Sec-WebSocket-Accept: %s\r\n"
-                     "%s"
+                     "%s%s"
                      "\r\n",
-                     accept, http_hsts(app, http_conn(r)));
+                     accept, proto_line, http_hsts(app, http_conn(r)));
     conn_t *c = http_conn(r);
     conn_send_copy(c, head, (size_t)n);
 
@@ -490,6 +530,7 @@ void ws_upgrade(const http_request_t *r, const ws_handler_t *h)
     ws->conn = c;
     ws->group = http_group(r);
     ws->h = h;
+    ws->subprotocol = sub;
     http_hand_over(r, &ws_conn_handler, ws);
     idle_arm(ws);
     server_stats(app->server)->websockets++;

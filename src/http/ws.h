@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "http/http.h"
+#include "util/buf.h"
 #include "util/rbuf.h"
 
 typedef struct ws ws_t;
@@ -24,6 +25,13 @@ typedef struct ws_handler {
     void (*on_text)(ws_t *ws, const char *msg, size_t len);
     /* The connection is closing: release the handler's state. Sending is no longer possible. */
     void (*on_close)(ws_t *ws);
+    /* Subprotocols the handler speaks (Sec-WebSocket-Protocol), NULL-terminated; NULL: none. The
+     * first the client offers that is listed is chosen (ws_subprotocol); a client offering only
+     * others, or none, gets no subprotocol. */
+    const char *const *subprotocols;
+    /* Binary messages are accepted and reach on_text unchecked (no UTF-8 check); otherwise they
+     * are refused with close 1003. */
+    bool binary;
 } ws_handler_t;
 
 /* Answers GET /ws: validates the handshake (400/405/426/503 on failure) or switches the connection
@@ -34,11 +42,19 @@ void ws_set_data(ws_t *ws, void *data);
 void *ws_data(const ws_t *ws);
 app_t *ws_app(const ws_t *ws);
 struct group *ws_group(const ws_t *ws);
+/* The connection under the WebSocket: it outlives ws (for conn_closing after a handler closed
+ * it); its handler and timer are the WebSocket's. */
+conn_t *ws_conn(const ws_t *ws);
 /* Writes "ip:port" of the peer into out (for logs). */
 void ws_peer(const ws_t *ws, char *out, size_t outlen);
 
+/* The index in the handler's subprotocols of the one chosen at the handshake; -1: none. */
+int ws_subprotocol(const ws_t *ws);
+
 /* Builds one complete unmasked text frame around payload (the caller owns the reference). */
 rbuf_t *ws_frame_text(const void *payload, size_t len);
+/* Appends a complete unmasked frame (binary: opcode 2, else text) to b (grown as needed). */
+void ws_frame_append(buf_t *b, bool binary, const void *payload, size_t len);
 
 /* Queues a frame by reference. Past the output cap the reader is dropped (close 1008) and -ENOBUFS
  * returned; -EPIPE when closing. */

@@ -187,3 +187,57 @@ class IrcClient:
 
 def numeric_re(num, text):
     return lambda ln: ln.command == num and re.search(text, ln.raw)
+
+
+class WsIrcClient(IrcClient):
+    """IRC over WebSocket (GET /irc, ircv3.net "websocket"): one line per message without CR LF,
+    text frames for text.ircv3.net, binary for binary.ircv3.net. `frames` records the kind of
+    every message received (str or bytes)."""
+
+    def __init__(self, ws, label=""):
+        super().__init__(None, None, label)
+        self.ws = ws
+        self.frames = []
+
+    @classmethod
+    async def open_ws(cls, port, label="", subprotocols=("text.ircv3.net",), ssl=None,
+                      path="/irc"):
+        import websockets.client
+        ws = await websockets.client.connect(
+            f"{'wss' if ssl else 'ws'}://127.0.0.1:{port}{path}", ssl=ssl, ping_interval=None,
+            subprotocols=list(subprotocols) or None, open_timeout=TIMEOUT, close_timeout=5,
+            max_size=None)
+        return cls(ws, label)
+
+    @classmethod
+    async def registered_ws(cls, port, nick, caps=(), **kw):
+        c = await cls.open_ws(port, nick, **kw)
+        await c.register(nick, caps)
+        return c
+
+    @property
+    def binary(self):
+        return self.ws.subprotocol == "binary.ircv3.net"
+
+    async def send(self, *lines):
+        for x in lines:
+            await self.ws.send(x.encode() if self.binary else x)
+
+    async def send_raw(self, data):
+        await self.ws.send(data)
+
+    async def read_line(self, timeout=TIMEOUT):
+        import websockets.exceptions
+        try:
+            msg = await asyncio.wait_for(self.ws.recv(), timeout)
+        except websockets.exceptions.ConnectionClosed as e:
+            raise ConnectionError(f"[{self.label}] closed ({e}); seen: {self.seen[-8:]}")
+        self.frames.append(type(msg))
+        raw = msg.decode() if isinstance(msg, bytes) else msg
+        assert "\r" not in raw and "\n" not in raw, f"[{self.label}] CR or LF in {raw!r}"
+        line = Line(raw)
+        self.seen.append(line)
+        return line
+
+    async def close(self):
+        await self.ws.close()

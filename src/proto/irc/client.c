@@ -127,6 +127,36 @@ void irc__send(irc_client_t *c, rbuf_t *b)
 {
     if (c->error_sent || irc__label_capture(c, b))
         return;
+    rbuf_t *w = c->tr->wire(c, b);
+    c->tr->send(c, w);
+    rbuf_unref(w);
+}
+
+void irc__quit(irc_client_t *c, const char *reason)
+{
+    char line[512];
+    snprintf(line, sizeof(line) - 2, "ERROR :%s", reason); /* reasons are short */
+    size_t n = strlen(line);
+    memcpy(line + n, "\r\n", 2);
+    bool was = c->error_sent;
+    c->error_sent = true;
+    c->tr->quit(c, was ? NULL : line, n + 2);
+}
+
+/* ---- the TCP transport ---- */
+
+static int tcp_slot(const irc_client_t *c)
+{
+    return CORE_SLOT_IRC;
+}
+
+static rbuf_t *tcp_wire(const irc_client_t *c, rbuf_t *lines)
+{
+    return rbuf_ref(lines);
+}
+
+static void tcp_send(irc_client_t *c, rbuf_t *b)
+{
     int rc = conn_send(c->conn, b);
     if (rc != -ENOBUFS)
         return;
@@ -143,18 +173,20 @@ void irc__send(irc_client_t *c, rbuf_t *b)
     conn_close_soon(c->conn); /* we may be inside a fan-out */
 }
 
-void irc__quit(irc_client_t *c, const char *reason)
+static void tcp_quit(irc_client_t *c, const char *line, size_t len)
 {
-    if (!c->error_sent) {
-        c->error_sent = true;
-        char line[512];
-        snprintf(line, sizeof(line) - 2, "ERROR :%s", reason); /* reasons are short */
-        size_t n = strlen(line);
-        memcpy(line + n, "\r\n", 2);
-        conn_send_copy(c->conn, line, n + 2);
-    }
+    if (line)
+        conn_send_copy(c->conn, line, len);
     conn_close(c->conn, true);
 }
+
+static void tcp_peer(const irc_client_t *c, char *out, size_t len)
+{
+    conn_peer(c->conn, out, len);
+}
+
+static const irc_transport_t tcp_transport = {"tcp",    tcp_slot, tcp_wire,
+                                              tcp_send, tcp_quit, tcp_peer};
 
 /* ---- commands ---- */
 
@@ -237,7 +269,7 @@ static bool flood_allow(irc_client_t *c, const struct command *cmd)
     lim = bucket_limit(f->max_violations > 0 ? 1 : 0, (uint32_t)f->max_violations);
     if (!bucket_take(&c->violations, &lim, now, 1)) {
         char peer[64];
-        conn_peer(c->conn, peer, sizeof(peer));
+        c->tr->peer(c, peer, sizeof(peer));
         log_info("closing flooding IRC client %s (%s)", peer, irc__nick(c));
         st->flood_dropped++;
         irc__quit(c, "Excess Flood");
@@ -302,15 +334,15 @@ static void run(irc_client_t *c, const char *line, size_t len)
 
 /* ---- the connection ---- */
 
-/* A command may close the connection (QUIT, flood), which frees c at once (on_close): only the
- * conn, which lives until libuv closes it, is looked at afterwards. */
-static int on_line(void *ud, const char *line, size_t len)
+/* A command may close the connection (QUIT, flood), which frees c at once (on_close, over either
+ * transport): only the conn, which lives until libuv closes it, is looked at afterwards. */
+int irc__line(irc_client_t *c, const char *line, size_t len)
 {
-    irc_client_t *c = ud;
     conn_t *conn = c->conn;
     if (c->error_sent)
-        return 1; /* closing: read no further */
-    conn_timer_start(conn, (uint64_t)c->app->cfg->irc.ping_interval * 1000);
+        return 1;      /* closing: read no further */
+    if (c->ws == NULL) /* the WebSocket's idle pings stand for the PING timer */
+        conn_timer_start(conn, (uint64_t)c->app->cfg->irc.ping_interval * 1000);
     c->ping_sent = false;
     if (line == NULL) { /* longer than IRC_MAX_LINE */
         stats.refused++;
@@ -318,9 +350,12 @@ static int on_line(void *ud, const char *line, size_t len)
         return 0;
     }
     run(c, line, len);
-    if (conn_closing(conn))
-        return 1;
-    return c->error_sent;
+    return conn_closing(conn) || c->error_sent;
+}
+
+static int on_line(void *ud, const char *line, size_t len)
+{
+    return irc__line(ud, line, len);
 }
 
 static void on_read(conn_t *conn, const char *data, size_t len)
@@ -346,9 +381,8 @@ static void on_timer(conn_t *conn)
     conn_timer_start(conn, (uint64_t)secs * 1000);
 }
 
-static void on_close(conn_t *conn)
+void irc__client_free(irc_client_t *c)
 {
-    irc_client_t *c = conn_data(conn);
     list_remove(&c->node);
     stats.connections--;
     if (c->registered)
@@ -369,6 +403,11 @@ static void on_close(conn_t *conn)
     free(c);
 }
 
+static void on_close(conn_t *conn)
+{
+    irc__client_free(conn_data(conn));
+}
+
 static const conn_handler_t irc_handler = {on_read, on_close, on_timer};
 
 static const session_ops_t irc_session_ops = {irc__deliver, irc__say_done};
@@ -377,37 +416,53 @@ static const session_ops_t irc_session_ops = {irc__deliver, irc__say_done};
 static void set_address(irc_client_t *c)
 {
     char peer[80];
-    conn_peer(c->conn, peer, sizeof(peer));
+    c->tr->peer(c, peer, sizeof(peer));
     addr_ban_key(peer, sizeof(peer));
     core_session_set_address(c->s, peer);
+}
+
+irc_client_t *irc__client_new(app_t *app, const irc_transport_t *tr, conn_t *conn, struct ws *ws)
+{
+    irc_client_t *c = xcalloc(1, sizeof(*c));
+    c->tr = tr;
+    c->conn = conn;
+    c->ws = ws;
+    c->app = app;
+    c->in.skip_long = true;
+    list_push_back(&clients, &c->node);
+    stats.connections++;
+    uint64_t now = uv_now(app->loop);
+    bucket_init(&c->commands, now);
+    bucket_init(&c->messages, now);
+    bucket_init(&c->violations, now);
+    return c;
+}
+
+/* After the transport is bound to c: the checks that may refuse it, the core session. */
+int irc__client_start(irc_client_t *c, group_t *g)
+{
+    if (c->app->stopping) {
+        irc__quit(c, "Server shutting down");
+        return -ESHUTDOWN;
+    }
+    c->group = g;
+    if (c->group == NULL) {
+        irc__quit(c, "No such chat group: check [irc] group");
+        return -ENOENT;
+    }
+    c->group->connections++;
+    c->s = core_session_new(c->group->core, &irc_session_ops, c);
+    set_address(c);
+    return 0;
 }
 
 void irc_accept(void *ud, conn_t *conn)
 {
     app_t *app = ud;
-    irc_client_t *c = xcalloc(1, sizeof(*c));
-    c->conn = conn;
-    c->app = app;
-    c->in.skip_long = true;
-    list_push_back(&clients, &c->node);
-    stats.connections++;
+    irc_client_t *c = irc__client_new(app, &tcp_transport, conn, NULL);
     conn_set_handler(conn, &irc_handler, c);
-    uint64_t now = uv_now(app->loop);
-    bucket_init(&c->commands, now);
-    bucket_init(&c->messages, now);
-    bucket_init(&c->violations, now);
-    if (app->stopping) {
-        irc__quit(c, "Server shutting down");
+    if (irc__client_start(c, group_find(app, app->cfg->irc.group)) < 0)
         return;
-    }
-    c->group = group_find(app, app->cfg->irc.group);
-    if (c->group == NULL) {
-        irc__quit(c, "No such chat group: check [irc] group");
-        return;
-    }
-    c->group->connections++;
-    c->s = core_session_new(c->group->core, &irc_session_ops, c);
-    set_address(c);
     conn_timer_start(conn, (uint64_t)app->cfg->irc.ping_interval * 1000);
 }
 

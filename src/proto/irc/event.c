@@ -1,6 +1,7 @@
 /* Core events -> IRC lines (session_ops_t.deliver). A table event becomes the same line for
  * everyone at the table, so it is encoded once per variant (plain, server-time, all tags) into
- * core_event_t.enc[CORE_SLOT_IRC + variant] and every IRC recipient queues a reference. Events
+ * core_event_t.enc[CORE_SLOT_IRC + variant] and every IRC recipient queues a reference; the
+ * WebSocket transport's frames of those lines are cached likewise in its own slots. Events
  * that differ per recipient (a hop: PART for one table, JOIN for the other; those about the
  * client itself) are built for the one client.
  *
@@ -26,8 +27,17 @@ static void send_shared(irc_client_t *c, core_event_t *ev, const char *source, c
     if (*slot == NULL)
         *slot =
             irc__encode_acct(v, ev->msg_id, ev->ts, ev->account, source, cmd, target, text, len);
-    if (*slot)
+    if (*slot == NULL || c->error_sent)
+        return;
+    int wire = c->tr->slot(c);
+    if (wire == CORE_SLOT_IRC || c->capture) { /* a labelled response captures lines */
         irc__send(c, *slot);
+        return;
+    }
+    rbuf_t **wslot = &ev->enc[wire + v]; /* the same lines in the transport's form, once too */
+    if (*wslot == NULL)
+        *wslot = c->tr->wire(c, *slot);
+    c->tr->send(c, *wslot);
 }
 
 /* send_shared with the event's text as IRC shows it (colour.c), converted once per variant. */

@@ -9,6 +9,7 @@
 
 #include "app.h"
 #include "store/store.h"
+#include "http/ws.h"
 #include "net/server.h"
 
 typedef struct irc_stats {
@@ -26,6 +27,8 @@ void irc_deinit(void);
 void irc_accept(void *ud, conn_t *c);
 extern const char irc_refuse_full[];
 extern const char irc_refuse_per_address[];
+/* GET /irc on the HTTP listeners: IRC over WebSocket (proto/irc/ws.c). */
+extern const ws_handler_t irc_ws_handler;
 /* Sends every client ERROR :reason and closes it after flushing (shutdown). */
 void irc_close_all(const char *reason);
 const irc_stats_t *irc_stats(void);

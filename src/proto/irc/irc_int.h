@@ -1,5 +1,7 @@
 /* The IRC gateway's private parts, shared by its modules:
- *   client.c   the connection: lines in, the command table, flood control, ping, closing
+ *   client.c   the client: lines in, the command table, flood control, ping, closing; the
+ *              TCP transport
+ *   ws.c       the WebSocket transport (GET /irc, ircv3.net "websocket")
  *   out.c      building lines: numerics, replies, the shared encodings of events
  *   reg.c      registration: CAP, NICK, USER, PASS, the welcome burst, PING/PONG, QUIT
  *   info.c     MOTD, LUSERS, VERSION, TIME, ISUPPORT
@@ -33,24 +35,24 @@
 #include "util/lines.h"
 #include "util/list.h"
 
-        /* IRCv3 capabilities (reg.c's table lists their names). */
-        enum {
-            IRC_CAP_CAP_NOTIFY = 1u << 0,
-            IRC_CAP_ECHO_MESSAGE = 1u << 1,
-            IRC_CAP_MESSAGE_TAGS = 1u << 2,
-            IRC_CAP_MULTI_PREFIX = 1u << 3,
-            IRC_CAP_SERVER_TIME = 1u << 4,
-            IRC_CAP_SASL = 1u << 5,
-            IRC_CAP_ACCOUNT_NOTIFY = 1u << 6,
-            IRC_CAP_ACCOUNT_TAG = 1u << 7,
-            IRC_CAP_EXTENDED_JOIN = 1u << 8,
-            IRC_CAP_BATCH = 1u << 9,
-            IRC_CAP_CHATHISTORY = 1u << 10, /* draft/chathistory */
-            IRC_CAP_LABELED_RESPONSE = 1u << 11,
-            IRC_CAP_ACCOUNT_REGISTRATION = 1u << 12, /* draft/account-registration */
-            IRC_CAP_AWAY_NOTIFY = 1u << 20,
-            IRC_CAP_SETNAME = 1u << 21,
-        };
+/* IRCv3 capabilities (reg.c's table lists their names). */
+enum {
+    IRC_CAP_CAP_NOTIFY = 1u << 0,
+    IRC_CAP_ECHO_MESSAGE = 1u << 1,
+    IRC_CAP_MESSAGE_TAGS = 1u << 2,
+    IRC_CAP_MULTI_PREFIX = 1u << 3,
+    IRC_CAP_SERVER_TIME = 1u << 4,
+    IRC_CAP_SASL = 1u << 5,
+    IRC_CAP_ACCOUNT_NOTIFY = 1u << 6,
+    IRC_CAP_ACCOUNT_TAG = 1u << 7,
+    IRC_CAP_EXTENDED_JOIN = 1u << 8,
+    IRC_CAP_BATCH = 1u << 9,
+    IRC_CAP_CHATHISTORY = 1u << 10, /* draft/chathistory */
+    IRC_CAP_LABELED_RESPONSE = 1u << 11,
+    IRC_CAP_ACCOUNT_REGISTRATION = 1u << 12, /* draft/account-registration */
+    IRC_CAP_AWAY_NOTIFY = 1u << 20,
+    IRC_CAP_SETNAME = 1u << 21,
+};
 
 typedef struct irc_sasl irc_sasl_t;       /* sasl.c */
 typedef struct irc_acctreg irc_acctreg_t; /* acctreg.c */
@@ -61,8 +63,31 @@ typedef struct irc_chan {
     uint32_t table;
 } irc_chan_t;
 
-typedef struct irc_client {
-    conn_t *conn;
+typedef struct irc_client irc_client_t;
+struct ws;
+
+/* How lines reach a client: a TCP (or TLS) connection, CR LF lines (client.c), or a WebSocket,
+ * one line per message without CR LF (ws.c). Lines are built once (out.c, CR LF terminated);
+ * wire() turns them into the transport's form, and cached event encodings keep that form in the
+ * transport's three slots (one per variant, IRC_V_*). */
+typedef struct irc_transport {
+    const char *name;
+    /* The first of the client's three event-cache slots (CORE_SLOT_IRC*). */
+    int (*slot)(const irc_client_t *c);
+    /* lines (CR LF terminated) -> a new reference to their wire form. */
+    rbuf_t *(*wire)(const irc_client_t *c, rbuf_t *lines);
+    /* Queues a wire-form buffer (a reference is taken). A reader past the output cap is dropped
+     * by the transport (from the next pass) and error_sent is set. */
+    void (*send)(irc_client_t *c, rbuf_t *wire);
+    /* Sends the line (CR LF terminated) last and closes once it is written; c may be freed. */
+    void (*quit)(irc_client_t *c, const char *line, size_t len);
+    void (*peer)(const irc_client_t *c, char *out, size_t len);
+} irc_transport_t;
+
+struct irc_client {
+    const irc_transport_t *tr;
+    conn_t *conn;  /* the connection (over a WebSocket: the one under it) */
+    struct ws *ws; /* the WebSocket transport's; NULL over TCP */
     app_t *app;
     group_t *group;
     session_t *s; /* created at accept, said hello at registration */
@@ -88,15 +113,26 @@ typedef struct irc_client {
     UT_hash_handle hh;      /* registered clients by nick as held (irc__client_by_nick) */
     uint32_t last_rename;   /* serial of the last EV_NICK told (once per rename, not per table) */
     char *realname;         /* USER's or SETNAME's (owned); NULL before USER */
-} irc_client_t;
+};
 
 /* ---- client.c ---- */
 /* The server name ([irc] server_name) and the client's name in replies ("*" before
  * registration). */
 const char *irc__server(const irc_client_t *c);
 const char *irc__nick(const irc_client_t *c);
-/* Queues b (a reference is taken). A reader past the output cap is closed (from the next pass). */
+/* Queues b, lines ending in CR LF (a reference is taken). A reader past the output cap is closed
+ * (from the next pass). */
 void irc__send(irc_client_t *c, rbuf_t *b);
+/* A new client over transport tr on conn (and ws for a WebSocket). The transport then binds
+ * its connection to it, and irc__client_start checks it may stay (shutdown, a group) and makes
+ * its core session: 0, or a negative errno after irc__quit (c may be freed). */
+irc_client_t *irc__client_new(app_t *app, const irc_transport_t *tr, conn_t *conn, struct ws *ws);
+int irc__client_start(irc_client_t *c, group_t *g);
+/* Frees the client (its transport is closing). */
+void irc__client_free(irc_client_t *c);
+/* One line from the client (no CR LF; NULL: one too long). Returns nonzero when no further line
+ * may be read (c may have been freed then). */
+int irc__line(irc_client_t *c, const char *line, size_t len);
 /* Sends ERROR :reason and closes the connection after flushing; c is freed later (on_close). */
 void irc__quit(irc_client_t *c, const char *reason);
 irc_stats_t *irc__stats(void);

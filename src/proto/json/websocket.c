@@ -54,4 +54,4 @@ static void on_close(ws_t *ws)
         json_session_gone(js);
 }
 
-const ws_handler_t json_ws_handler = {on_open, on_text, on_close};
+const ws_handler_t json_ws_handler = {on_open, on_text, on_close, NULL, false};
