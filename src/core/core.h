@@ -377,6 +377,15 @@ const char *core_nick_held(core_t *c, const char *nick);
  * table shared). For adapters whose private messages name no room (IRC). */
 int core_pm_room(const session_t *s, const char *to, room_t **out);
 const char *core_session_nick(const session_t *s);
+/* Presence: called when a nick comes online (hello, the new nick of a rename) or goes offline
+ * (the session freed, the old nick of a rename), with the nick as held and its folded form
+ * (core_nick_fold). One hook per core (NULL: none); it may not call back into the core but
+ * read-only accessors. For adapters that watch nicks (IRC MONITOR, WHOWAS). */
+typedef void (*core_presence_fn)(void *ud, const char *nick, const char *fold, bool online);
+void core_set_presence_hook(core_t *c, core_presence_fn fn, void *ud);
+/* A nick's folded form, as uniqueness is decided (NFKC + case folding); the caller frees it.
+ * NULL for invalid UTF-8. */
+char *core_nick_fold(const char *nick);
 /* Renames a session after hello, with hello's rules (core_check_nick; a reserved nick only for
  * the account of that name; unique when folded, though a change of case of one's own nick is
  * allowed). Every table where s is a member (not lurking) gets EV_NICK; rights are re-evaluated

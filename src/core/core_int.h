@@ -40,7 +40,9 @@ struct core {
     session_t *nicks; /* uthash (hh_nick) by folded nick; ready sessions only */
     unsigned nsessions;
     uint64_t next_msg_id;
-    uint32_t next_rename; /* EV_NICK's serial */
+    uint32_t next_rename;      /* EV_NICK's serial */
+    core_presence_fn presence; /* core_set_presence_hook; NULL: none */
+    void *presence_ud;
 
     list_t pending; /* struct say_pending.link: says waiting for the store */
     core_stats_t stats;
@@ -381,6 +383,8 @@ void private__free_all(core_t *c);
 char *nick__fold(const char *nick);
 /* The ready session whose nickname compares equal to nick (folded), or NULL. nick may be NULL. */
 session_t *nick__find(core_t *c, const char *nick);
+/* Tells the presence hook (if any) that s's nick came online or went offline. */
+void nick__presence(core_t *c, const session_t *s, bool online);
 void nick__default_colour(const char *fold, char out[8]);
 
 #endif

@@ -87,6 +87,23 @@ session_t *nick__find(core_t *c, const char *nick)
     return s;
 }
 
+char *core_nick_fold(const char *nick)
+{
+    return nick ? nick__fold(nick) : NULL;
+}
+
+void core_set_presence_hook(core_t *c, core_presence_fn fn, void *ud)
+{
+    c->presence = fn;
+    c->presence_ud = ud;
+}
+
+void nick__presence(core_t *c, const session_t *s, bool online)
+{
+    if (c->presence)
+        c->presence(c->presence_ud, s->nick, s->fold, online);
+}
+
 const char *core_nick_held(core_t *c, const char *nick)
 {
     session_t *s = nick__find(c, nick);
@@ -140,11 +157,16 @@ int core_session_rename(session_t *s, const char *nick)
     memcpy(buf, nick, nl + 1);
     memcpy(buf + nl + 1, fold, fl + 1);
     free(fold);
+    bool moved = strcmp(s->fold, buf + nl + 1) != 0; /* not a mere change of case */
     HASH_DELETE(hh_nick, c->nicks, s);
+    if (moved)
+        nick__presence(c, s, false);
     char *old = s->nick;
     s->nick = buf;
     s->fold = buf + nl + 1;
     HASH_ADD_KEYPTR(hh_nick, c->nicks, s->fold, strlen(s->fold), s);
+    if (moved)
+        nick__presence(c, s, true);
     uint32_t serial = ++c->next_rename;
     list_foreach(it, &s->members)
     {

@@ -167,8 +167,10 @@ void core_session_free(session_t *s)
     ignore__free(s->ignores);
     free(s->account);
     free(s->account_fold);
-    if (s->ready)
+    if (s->ready) {
         HASH_DELETE(hh_nick, c->nicks, s);
+        nick__presence(c, s, false);
+    }
     c->nsessions--;
     free(s->nick);
     free(s);
@@ -217,6 +219,7 @@ int core_hello(session_t *s, const char *nick, const char *colour)
         nick__default_colour(s->fold, s->colour);
     s->ready = true;
     HASH_ADD_KEYPTR(hh_nick, c->nicks, s->fold, strlen(s->fold), s);
+    nick__presence(c, s, true);
     return 0;
 }
 

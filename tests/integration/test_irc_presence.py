@@ -217,3 +217,83 @@ async def test_whox(parley):
                       for t in ln.params]
     await a.close()
     await web.close()
+
+
+# ---- MONITOR and WHOWAS ------------------------------------------------------------------------
+
+async def test_monitor_web_and_irc_nicks(parley):
+    server = irc_server(parley)
+    web = await Client.connect(server.port, "webon")
+    m = await IrcClient.registered(server.irc_port, "monitorer")
+    await m.send("VERSION")
+    tokens = [t for ln in [await m.expect("005"), await m.expect("005")] for t in ln.params]
+    assert "MONITOR=100" in tokens
+    await m.send("MONITOR + WebOn,ircfriend,9bad")
+    assert (await m.expect("730")).raw == ":irc.test 730 monitorer :webon!parley@parley"
+    assert (await m.expect("731")).raw == ":irc.test 731 monitorer :ircfriend"
+    await m.no_line(lambda ln: ln.command in ("730", "731"))  # 9bad is no nick
+    # an IRC user coming online and leaving, a web user leaving
+    f = await IrcClient.registered(server.irc_port, "ircfriend")
+    assert (await m.expect("730")).text == "ircfriend!parley@parley"
+    await f.send("QUIT")
+    await f.closed()
+    assert (await m.expect("731")).text == "ircfriend"
+    await web.close()
+    assert (await m.expect("731")).text == "webon"
+    # a rename: the old nick goes offline, a watched new one comes online
+    await m.send("MONITOR + newname")
+    assert (await m.expect("731")).text == "newname"
+    r = await IrcClient.registered(server.irc_port, "oldname")
+    await m.send("MONITOR + oldname")
+    assert (await m.expect("730")).text == "oldname!parley@parley"
+    await r.send("NICK newname")
+    assert (await m.expect("731")).text == "oldname"
+    assert (await m.expect("730")).text == "newname!parley@parley"
+    # L, S, -, C
+    await m.send("MONITOR L")
+    listed = []
+    while True:
+        ln = await m.expect(lambda x: x.command in ("732", "733"))
+        if ln.command == "733":
+            break
+        listed.append(ln.text)
+    assert sorted(listed) == ["WebOn", "ircfriend", "newname", "oldname"]
+    await m.send("MONITOR - WebOn,ircfriend,oldname", "MONITOR S")
+    assert (await m.expect("730")).text == "newname!parley@parley"
+    await m.send("MONITOR C", "MONITOR L")
+    assert (await m.expect("733")).text == "End of MONITOR list"
+    await m.no_line("732")
+    # errors: no targets, unknown subcommand, a full list
+    await m.send("MONITOR +", "MONITOR X")
+    assert (await m.expect("461")).raw == ":irc.test 461 monitorer MONITOR :Not enough parameters"
+    assert (await m.expect("FAIL")).params[:2] == ["MONITOR", "INVALID_PARAMS"]
+    nicks = [f"nick{i:03d}" for i in range(101)]  # two lines: one would pass 512 bytes
+    await m.send(f"MONITOR + {','.join(nicks[:50])}", f"MONITOR + {','.join(nicks[50:])}")
+    full = await m.expect("734")
+    assert full.raw == ":irc.test 734 monitorer 100 nick100 :Monitor list is full."
+    await m.close()
+    await r.close()
+
+
+async def test_whowas(parley):
+    server = irc_server(parley)
+    a = await IrcClient.registered(server.irc_port, "asker")
+    web = await Client.connect(server.port, "ghost")
+    await web.close()
+    b = await IrcClient.registered(server.irc_port, "firstname")
+    await b.send("NICK secondname")
+    await b.expect("NICK")
+    await a.send("WHOWAS ghost")
+    first = await a.expect("314")
+    assert first.raw == ":irc.test 314 asker ghost parley parley * :ghost"
+    assert (await a.expect("312")).params[1:3] == ["ghost", "irc.test"]
+    assert (await a.expect("369")).raw == ":irc.test 369 asker ghost :End of WHOWAS"
+    await a.send("WHOWAS FIRSTNAME 1")
+    assert (await a.expect("314")).params[1] == "firstname"
+    await a.expect("369")
+    await a.send("WHOWAS nobodyever", "WHOWAS")
+    assert (await a.expect("406")).raw == ":irc.test 406 asker nobodyever :There was no such nickname"
+    assert (await a.expect("369")).params[1] == "nobodyever"
+    assert (await a.expect("461")).params[1] == "WHOWAS"
+    await a.close()
+    await b.close()

@@ -119,6 +119,7 @@ void irc_deinit(void)
     free(motd);
     motd = NULL;
     nmotd = 0;
+    irc__monitor_deinit();
 }
 
 /* ---- output ---- */
@@ -232,6 +233,8 @@ static const struct command {
     {"REGISTER", irc__cmd_register, 3, false, false},
     {"VERIFY", irc__cmd_verify, 2, false, false},
     {"SETNAME", irc__cmd_setname, 1, true, false},
+    {"MONITOR", irc__cmd_monitor, 1, true, false},
+    {"WHOWAS", irc__cmd_whowas, 1, true, false},
     /* clang-format on */
 };
 
@@ -392,6 +395,7 @@ void irc__client_free(irc_client_t *c)
     irc__label_drop(c);
     irc__acctreg_close(c);
     free(c->realname);
+    irc__monitor_free(c);
     core_session_free(c->s);
     if (c->group)
         c->group->connections--;
@@ -452,6 +456,7 @@ int irc__client_start(irc_client_t *c, group_t *g)
     }
     c->group->connections++;
     c->s = core_session_new(c->group->core, &irc_session_ops, c);
+    irc__monitor_start(c);
     set_address(c);
     return 0;
 }

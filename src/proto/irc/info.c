@@ -22,7 +22,7 @@ void irc__isupport(irc_client_t *c)
                  irc__history_max());
     irc__numeric(
         c, "005",
-        "MAXTARGETS=1 NETWORK=%s NICKLEN=24 PREFIX=(ov)@+ "
+        "MAXTARGETS=1 MONITOR=100 NETWORK=%s NICKLEN=24 PREFIX=(ov)@+ "
         "TARGMAX=JOIN:,PART:,NAMES:1,PRIVMSG:1,NOTICE:1,TAGMSG:1 TOPICLEN=1000 UTF8ONLY WHOX "
         ":are supported by this server",
         cfg->irc.network);

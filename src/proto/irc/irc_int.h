@@ -16,7 +16,8 @@
  *   history.c  CHATHISTORY, batches, the history replayed on JOIN
  *   sasl.c     accounts: AUTHENTICATE (SASL PLAIN, SCRAM-SHA-256), PASS account:password,
  *              account-notify
- *   presence.c away-notify, SETNAME, telling the IRC clients that share a channel */
+ *   presence.c away-notify, SETNAME, telling the IRC clients that share a channel
+ *   monitor.c  MONITOR and WHOWAS, fed by the core's presence hook */
 #ifndef PARLEY_PROTO_IRC_IRC_INT_H
 #define PARLEY_PROTO_IRC_IRC_INT_H
 
@@ -113,6 +114,8 @@ struct irc_client {
     UT_hash_handle hh;      /* registered clients by nick as held (irc__client_by_nick) */
     uint32_t last_rename;   /* serial of the last EV_NICK told (once per rename, not per table) */
     char *realname;         /* USER's or SETNAME's (owned); NULL before USER */
+    struct irc_monitor *monitor; /* MONITOR's list (monitor.c) */
+    uint32_t nmonitor;
 };
 
 /* ---- client.c ---- */
@@ -305,6 +308,15 @@ void irc__peers_sendf(irc_client_t *c, uint32_t caps, const char *fmt, ...)
 /* The realname WHO and WHOIS show for nick (as held): an IRC user's own, else the nick. */
 const char *irc__realname(const char *nick);
 int irc__cmd_setname(irc_client_t *c, const irc_msg_t *m);
+
+/* ---- monitor.c ---- */
+#define IRC_MONITOR_MAX 100
+/* Sets the presence hook on the client's group's core (idempotent). */
+void irc__monitor_start(irc_client_t *c);
+void irc__monitor_free(irc_client_t *c);
+void irc__monitor_deinit(void);
+int irc__cmd_monitor(irc_client_t *c, const irc_msg_t *m);
+int irc__cmd_whowas(irc_client_t *c, const irc_msg_t *m);
 
 /* ---- op.c ---- */
 int irc__cmd_mode(irc_client_t *c, const irc_msg_t *m);
