@@ -139,7 +139,7 @@ async def test_cap_negotiation(parley):
                       "server-time sasl=PLAIN,SCRAM-SHA-256 account-notify account-tag "
                       "extended-join batch draft/chathistory labeled-response "
                       "draft/account-registration=before-connect,email-required,"
-                      "custom-account-name away-notify setname")
+                      "custom-account-name away-notify setname invite-notify")
     # replies name the client by the nick it gave (before registration too)
     await c.send("CAP REQ :server-time frob")
     assert (await c.expect("CAP")).raw == ":irc.test CAP dora NAK :server-time frob"

@@ -297,3 +297,24 @@ async def test_whowas(parley):
     assert (await a.expect("461")).params[1] == "WHOWAS"
     await a.close()
     await b.close()
+
+
+async def test_invite_notify(parley):
+    server = irc_server(parley)
+    a = await IrcClient.registered(server.irc_port, "inviter")
+    b = await IrcClient.registered(server.irc_port, "invitee")
+    n = await IrcClient.registered(server.irc_port, "notified", ["invite-notify"])
+    q = await IrcClient.registered(server.irc_port, "quiet")
+    o = await IrcClient.registered(server.irc_port, "otherchan", ["invite-notify"])
+    for x in (a, b, n, q):
+        await x.join("#lobby")
+    await o.join("#duo")
+    await a.send("INVITE invitee #lobby")
+    await a.expect("341")
+    assert (await n.expect("INVITE")).raw == ":inviter!parley@parley INVITE invitee #lobby"
+    assert (await b.expect("INVITE")).params[1].startswith("#~invite-")  # the invitee's own
+    await q.no_line("INVITE")
+    await o.no_line("INVITE")
+    await a.no_line("INVITE")
+    for x in (a, b, n, q, o):
+        await x.close()

@@ -16,7 +16,7 @@
  *   history.c  CHATHISTORY, batches, the history replayed on JOIN
  *   sasl.c     accounts: AUTHENTICATE (SASL PLAIN, SCRAM-SHA-256), PASS account:password,
  *              account-notify
- *   presence.c away-notify, SETNAME, telling the IRC clients that share a channel
+ *   presence.c away-notify, invite-notify, SETNAME, telling the IRC clients sharing a channel
  *   monitor.c  MONITOR and WHOWAS, fed by the core's presence hook */
 #ifndef PARLEY_PROTO_IRC_IRC_INT_H
 #define PARLEY_PROTO_IRC_IRC_INT_H
@@ -53,6 +53,7 @@ enum {
     IRC_CAP_ACCOUNT_REGISTRATION = 1u << 12, /* draft/account-registration */
     IRC_CAP_AWAY_NOTIFY = 1u << 20,
     IRC_CAP_SETNAME = 1u << 21,
+    IRC_CAP_INVITE_NOTIFY = 1u << 22,
 };
 
 typedef struct irc_sasl irc_sasl_t;       /* sasl.c */
@@ -305,6 +306,9 @@ void irc__tell_away(irc_client_t *c, const char *nick);
  * at a table with c (each once, however many tables are shared). */
 void irc__peers_sendf(irc_client_t *c, uint32_t caps, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* The same to those of them on channel ch (c's) only. */
+void irc__chan_peers_sendf(irc_client_t *c, const irc_chan_t *ch, uint32_t caps, const char *fmt,
+                           ...) __attribute__((format(printf, 4, 5)));
 /* The realname WHO and WHOIS show for nick (as held): an IRC user's own, else the nick. */
 const char *irc__realname(const char *nick);
 int irc__cmd_setname(irc_client_t *c, const irc_msg_t *m);

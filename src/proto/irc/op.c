@@ -102,6 +102,16 @@ int irc__cmd_kick(irc_client_t *c, const irc_msg_t *m)
 /* INVITE nick #chan: the web's invitation to a private 1-on-1 table (core_invite): both must sit
  * at that table. The invitee (on IRC) gets ":inviter INVITE nick #~invite-N"; joining that channel
  * accepts, and both are put on the private table's channel "#~private-M". */
+/* 341 to the inviter; invite-notify to the channel's other members with the cap. */
+static void invited(irc_client_t *c, room_t *r, const char *held, const char *name)
+{
+    irc__numeric(c, "341", "%s %s", held, name);
+    const irc_chan_t *ch = irc__chan_find(c, room_name(r));
+    if (ch)
+        irc__chan_peers_sendf(c, ch, IRC_CAP_INVITE_NOTIFY, ":%s!%s INVITE %s %s",
+                              core_session_nick(c->s), IRC_USERHOST, held, name);
+}
+
 int irc__cmd_invite(irc_client_t *c, const irc_msg_t *m)
 {
     const char *nick = m->params[0], *name = m->params[1];
@@ -115,6 +125,6 @@ int irc__cmd_invite(irc_client_t *c, const irc_msg_t *m)
     else if (rc < 0)
         irc__core_error(c, "INVITE", held ? name : nick, rc);
     else
-        irc__numeric(c, "341", "%s %s", held, name);
+        invited(c, r, held, name);
     return 0;
 }

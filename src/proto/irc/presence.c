@@ -1,7 +1,8 @@
-/* Presence between IRC clients: away-notify (ircv3.net "away-notify": AWAY lines to the clients
- * sharing a channel with someone whose away state changes), SETNAME (ircv3.net "setname": the
- * realname, changed after registration and told to the clients sharing a channel that have the
- * cap) and the realname WHO and WHOIS show.
+/* Presence between IRC clients: invite-notify (ircv3.net "invite-notify": the other members of
+ * the channel with the cap see an INVITE made there), away-notify (ircv3.net "away-notify": AWAY
+ * lines to the clients sharing a channel with someone whose away state changes), SETNAME (ircv3.net
+ * "setname": the realname, changed after registration and told to the clients sharing a channel
+ * that have the cap) and the realname WHO and WHOIS show.
  *
  * Away state and realnames are IRC-only: the core does not know them, so web users neither set
  * nor see them (a web user's realname is its nick, and it is never away). */
@@ -28,24 +29,48 @@ struct peers {
     irc_client_t *c;
     uint32_t caps;
     const char *line;
+    const irc_chan_t *only; /* NULL: any table shared */
 };
 
 static void peer_send(irc_client_t *o, void *ud)
 {
     struct peers *p = ud;
-    if (o != p->c && (o->caps & p->caps) == p->caps && !o->error_sent && shares_table(p->c, o))
-        irc__sendf(o, "%s", p->line);
+    if (o == p->c || (o->caps & p->caps) != p->caps || o->error_sent)
+        return;
+    if (p->only) {
+        const irc_chan_t *ch = irc__chan_find(o, p->only->room);
+        if (ch == NULL || ch->table != p->only->table)
+            return;
+    } else if (!shares_table(p->c, o)) {
+        return;
+    }
+    irc__sendf(o, "%s", p->line);
+}
+
+static void peers_send(irc_client_t *c, const irc_chan_t *only, uint32_t caps, const char *fmt,
+                       va_list ap)
+{
+    char line[512];
+    vsnprintf(line, sizeof(line), fmt, ap);
+    struct peers p = {c, caps, line, only};
+    irc__clients_foreach(peer_send, &p);
 }
 
 void irc__peers_sendf(irc_client_t *c, uint32_t caps, const char *fmt, ...)
 {
-    char line[512];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(line, sizeof(line), fmt, ap);
+    peers_send(c, NULL, caps, fmt, ap);
     va_end(ap);
-    struct peers p = {c, caps, line};
-    irc__clients_foreach(peer_send, &p);
+}
+
+void irc__chan_peers_sendf(irc_client_t *c, const irc_chan_t *ch, uint32_t caps, const char *fmt,
+                           ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    peers_send(c, ch, caps, fmt, ap);
+    va_end(ap);
 }
 
 const char *irc__realname(const char *nick)

@@ -32,6 +32,7 @@ static const struct cap {
     {"draft/account-registration", IRC_CAP_ACCOUNT_REGISTRATION},
     {"away-notify", IRC_CAP_AWAY_NOTIFY},
     {"setname", IRC_CAP_SETNAME},
+    {"invite-notify", IRC_CAP_INVITE_NOTIFY},
 };
 #define NCAPS (sizeof(caps) / sizeof(caps[0]))
 
