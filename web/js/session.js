@@ -415,6 +415,13 @@ export class Session extends Emitter {
     await this.#client.request('decline', { invite: id });
   }
 
+  // A guest's new nickname; table-mates (and we) get nick_changed.
+  async setNick(nick) {
+    const res = await this.#client.request('nick', { nick });
+    this.nick = res.nick;
+    this.emit('self');
+  }
+
   async setColour(colour) {
     const res = await this.#client.request('colour', { colour });
     this.colour = res.colour;
@@ -712,14 +719,13 @@ export class Session extends Emitter {
         this.refreshTables(room.name);
         break;
       case 'nick_changed': {
-        if (me(ev.old)) {
-          this.nick = ev.nick;
-          this.emit('nick', { nick: ev.nick });
-        }
+        const mine = me(ev.old);
+        if (mine) this.nick = ev.nick;
         const member = room.members.find((m) => sameNick(m.nick, ev.old));
         if (member) member.nick = ev.nick;
         this.#system(room, ev.old, ev.colour, `is now known as ${ev.nick}`);
         this.emit('table', { room: room.name });
+        if (mine) this.emit('self');
         break;
       }
       case 'colour': {
