@@ -292,6 +292,9 @@ core_right_t access__right(const session_t *s, const room_t *r, uint32_t table);
  * right changed gets EV_RIGHTS. */
 void access__reeval_room(room_t *r);
 void access__reeval_session(session_t *s);
+/* Publishes a copy of tmpl (room and table filled in) to every table where s is a member, not
+ * lurking: what its table-mates may hear of it (EV_COLOUR, EV_NICK). */
+void session__publish_visible(session_t *s, const core_event_t *tmpl);
 void access__reeval_all(core_t *c);
 /* The room's conf of table number (created if create), or NULL. */
 struct tconf *access__tconf(room_t *r, uint32_t number, bool create);

@@ -167,24 +167,14 @@ int core_session_rename(session_t *s, const char *nick)
     HASH_ADD_KEYPTR(hh_nick, c->nicks, s->fold, strlen(s->fold), s);
     if (moved)
         nick__presence(c, s, true);
-    uint32_t serial = ++c->next_rename;
-    list_foreach(it, &s->members)
-    {
-        struct member *m = list_entry(it, struct member, in_session);
-        if (m->lurk)
-            continue;
-        core_event_t ev = {
-            .type = EV_NICK,
-            .room = m->table->room->name,
-            .table = m->table->number,
-            .nick = old,
-            .to_nick = s->nick,
-            .colour = s->colour,
-            .count = serial,
-        };
-        room__publish(m->table, &ev);
-        core_event_release(&ev);
-    }
+    core_event_t ev = {
+        .type = EV_NICK,
+        .nick = old,
+        .to_nick = s->nick,
+        .colour = s->colour,
+        .count = ++c->next_rename,
+    };
+    session__publish_visible(s, &ev);
     free(old);
     access__reeval_session(s); /* guest access lists and bans name nicks */
     return 0;

@@ -280,6 +280,21 @@ const char *core_session_colour(const session_t *s)
     return s->ready ? s->colour : NULL;
 }
 
+void session__publish_visible(session_t *s, const core_event_t *tmpl)
+{
+    list_foreach(it, &s->members)
+    {
+        struct member *m = list_entry(it, struct member, in_session);
+        if (m->lurk)
+            continue;
+        core_event_t ev = *tmpl;
+        ev.room = m->table->room->name;
+        ev.table = m->table->number;
+        room__publish(m->table, &ev);
+        core_event_release(&ev);
+    }
+}
+
 /* A lurker's colour is nobody's business: only rooms where s is a member hear of it. */
 int core_set_colour(session_t *s, const char *colour)
 {
@@ -288,21 +303,8 @@ int core_set_colour(session_t *s, const char *colour)
     if (!core_valid_colour(colour))
         return CORE_EBADCOLOUR;
     lower_colour(s->colour, colour);
-    list_foreach(it, &s->members)
-    {
-        struct member *m = list_entry(it, struct member, in_session);
-        if (m->lurk)
-            continue;
-        core_event_t ev = {
-            .type = EV_COLOUR,
-            .room = m->table->room->name,
-            .table = m->table->number,
-            .nick = s->nick,
-            .colour = s->colour,
-        };
-        room__publish(m->table, &ev);
-        core_event_release(&ev);
-    }
+    core_event_t ev = {.type = EV_COLOUR, .nick = s->nick, .colour = s->colour};
+    session__publish_visible(s, &ev);
     return 0;
 }
 

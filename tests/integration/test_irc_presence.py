@@ -13,6 +13,12 @@ def irc_server(parley, extra=""):
     return parley(CONFIG + extra)
 
 
+async def isupport_tokens(c):
+    """The tokens of the two 005 lines VERSION repeats."""
+    await c.send("VERSION")
+    return [t for ln in [await c.expect("005"), await c.expect("005")] for t in ln.params]
+
+
 async def test_irc_nick_change_seen_by_irc_and_web(parley):
     server = irc_server(parley)
     web = await Client.connect(server.port, "webster")
@@ -212,9 +218,7 @@ async def test_whox(parley):
     assert (await a.expect("354")).raw == ":irc.test 354 asker parley parley irc.test webx"
     await a.send("WHO webx %t")  # no token given: 0
     assert (await a.expect("354")).raw == ":irc.test 354 asker 0"
-    await a.send("VERSION")
-    assert "WHOX" in [t for ln in [await a.expect("005"), await a.expect("005")]
-                      for t in ln.params]
+    assert "WHOX" in await isupport_tokens(a)
     await a.close()
     await web.close()
 
@@ -225,9 +229,7 @@ async def test_monitor_web_and_irc_nicks(parley):
     server = irc_server(parley)
     web = await Client.connect(server.port, "webon")
     m = await IrcClient.registered(server.irc_port, "monitorer")
-    await m.send("VERSION")
-    tokens = [t for ln in [await m.expect("005"), await m.expect("005")] for t in ln.params]
-    assert "MONITOR=100" in tokens
+    assert "MONITOR=100" in await isupport_tokens(m)
     await m.send("MONITOR + WebOn,ircfriend,9bad")
     assert (await m.expect("730")).raw == ":irc.test 730 monitorer :webon!parley@parley"
     assert (await m.expect("731")).raw == ":irc.test 731 monitorer :ircfriend"
