@@ -223,6 +223,32 @@ size_t kit_expect(kit_client_t *k, char *buf, size_t cap, const char *needle)
     return got;
 }
 
+int kit_ws_open(kit_client_t *k, const char *path, const char *subprotocol)
+{
+    char upgrade[512], answer[512];
+    int n = snprintf(upgrade, sizeof(upgrade),
+                     "GET %s HTTP/1.1\r\n"
+                     "Host: localhost\r\n"
+                     "Upgrade: websocket\r\n"
+                     "Connection: Upgrade\r\n"
+                     "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                     "Sec-WebSocket-Version: 13\r\n"
+                     "%s%s%s"
+                     "\r\n",
+                     path, subprotocol ? "Sec-WebSocket-Protocol: " : "",
+                     subprotocol ? subprotocol : "", subprotocol ? "\r\n" : "");
+    if (kit_connect(k, NULL, NULL) < 0)
+        return -1;
+    kit_send(k, upgrade, (size_t)n);
+    kit_expect(k, answer, sizeof answer, "\r\n\r\n");
+    if (strncmp(answer, "HTTP/1.1 101 ", 13) == 0)
+        return 0;
+    server_stats_t *st = server_stats(kit_app()->server);
+    fprintf(stderr, "kit: the handshake of %s got '%s' (open %u, accepted %llu)\n", path, answer,
+            st->open, (unsigned long long)st->accepted);
+    return -1;
+}
+
 void kit_hangup(kit_client_t *k)
 {
     for (int i = 0; i < MAX_CLIENTS; i++)

@@ -36,6 +36,9 @@ size_t kit_recv(kit_client_t *k, char *buf, size_t cap);
 /* Like kit_recv, but runs the loop (for about 5 s at most) until what came holds needle. */
 size_t kit_expect(kit_client_t *k, char *buf, size_t cap, const char *needle);
 void kit_hangup(kit_client_t *k);
+/* Opens a client and upgrades it to a WebSocket on path (e.g. "/ws"), offering subprotocol
+ * (NULL: none); 0, or -1 when no 101 came (the answer is printed). */
+int kit_ws_open(kit_client_t *k, const char *path, const char *subprotocol);
 /* Hangs up every client, ends tunnels and runs the loop until no connection is left. */
 void kit_settle(void);
 
