@@ -52,9 +52,11 @@ static const char usage_text[] =
     "Targets and processes:\n"
     "      --protocol ws|irc    ws (default): Parley's JSON protocol over WebSocket; irc: IRC "
     "over\n"
-    "                           plain TCP (register, JOIN #ROOM, PRIVMSG; no --hop-interval)\n"
-    "  -s, --server URL         ws://HOST:PORT/PATH, or irc://HOST:PORT with --protocol irc; "
-    "repeat\n"
+    "                           plain TCP, or over WebSocket with a ws:// server (register,\n"
+    "                           JOIN #ROOM, PRIVMSG; no --hop-interval)\n"
+    "  -s, --server URL         ws://HOST:PORT/PATH, or irc://HOST:PORT or ws://HOST:PORT/PATH "
+    "(path\n"
+    "                           default /irc) with --protocol irc; repeat\n"
     "                           for several servers, users spread round-robin (default\n"
     "                           ws://127.0.0.1:8080/ws, irc://127.0.0.1:6667)\n"
     "      --allow-remote       allow servers that are not loopback addresses (off by default: "
@@ -120,34 +122,36 @@ static bool is_loopback(const struct sockaddr_storage *ss)
     return IN6_IS_ADDR_LOOPBACK(&a->sin6_addr);
 }
 
-/* Parses ws://HOST:PORT/PATH (irc://HOST:PORT with --protocol irc) and resolves HOST (only
- * numeric addresses and localhost unless remote targets are allowed). Returns 0 or EXIT_USAGE
- * after printing why. */
+/* Parses ws://HOST:PORT/PATH (irc://HOST:PORT, or ws://HOST:PORT/PATH for IRC over WebSocket,
+ * with --protocol irc) and resolves HOST (only numeric addresses and localhost unless remote
+ * targets are allowed). Returns 0 or EXIT_USAGE after printing why. */
 static int add_target(bench_opts_t *o, const char *url, bool allow_remote)
 {
     bool irc = o->proto == PROTO_IRC;
-    const char *scheme = irc ? "irc://" : "ws://";
+    bool lines = irc && strncmp(url, "irc://", 6) == 0; /* IRC over TCP; else over WebSocket */
+    const char *scheme = lines ? "irc://" : "ws://";
     if (o->ntargets == BENCH_MAX_TARGETS)
         return usage_error("too many --server options (at most 16)%s", "");
     if (strncmp(url, scheme, strlen(scheme)) != 0)
-        return usage_error(irc ? "--server %s: --protocol irc takes irc://HOST:PORT URLs"
+        return usage_error(irc ? "--server %s: --protocol irc takes irc://HOST:PORT or "
+                                 "ws://HOST:PORT/PATH URLs"
                                : "--server %s: only ws:// URLs are supported (irc:// needs "
                                  "--protocol irc)",
                            url);
     bench_target_t *t = &o->targets[o->ntargets];
     memset(t, 0, sizeof(*t));
-    t->irc = irc;
+    t->irc = lines;
     snprintf(t->url, sizeof(t->url), "%s", url);
     const char *h = url + strlen(scheme), *slash = strchr(h, '/');
-    if (irc && slash && slash[1])
+    if (lines && slash && slash[1])
         return usage_error("--server %s: an irc:// URL has no path", url);
     size_t hl = slash ? (size_t)(slash - h) : strlen(h);
-    snprintf(t->path, sizeof(t->path), "%s", slash ? slash : "/ws");
+    snprintf(t->path, sizeof(t->path), "%s", slash ? slash : irc ? "/irc" : "/ws");
     if (hl == 0 || hl >= sizeof(t->host_header))
         return usage_error("--server %s: bad host", url);
     memcpy(t->host_header, h, hl);
     char host[128], port[16];
-    snprintf(port, sizeof(port), "%s", irc ? "6667" : "80");
+    snprintf(port, sizeof(port), "%s", lines ? "6667" : "80");
     if (h[0] == '[') {
         const char *rb = memchr(h, ']', hl);
         if (!rb)

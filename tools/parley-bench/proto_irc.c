@@ -1,7 +1,8 @@
-/* The IRC side of a user (RFC 1459/2812 over plain TCP, --protocol irc): register (CAP LS 302,
- * NICK, USER; CAP REQ :draft/chathistory if offered, so that no history is replayed on JOIN; CAP
- * END once the capability list is in), JOIN #<room> once 001 arrives, set up when
- * the names list ends (366), then PRIVMSG to the channel, PONG to every PING, QUIT to leave.
+/* The IRC side of a user (--protocol irc: RFC 1459/2812 over plain TCP, or over WebSocket with a
+ * ws:// target, one line per message): register (CAP LS 302, NICK, USER; CAP REQ
+ * :draft/chathistory if offered, so that no history is replayed on JOIN; CAP END once the
+ * capability list is in), JOIN #<room> once 001 arrives, set up when the names list ends (366),
+ * then PRIVMSG to the channel, PONG to every PING, QUIT to leave.
  *
  * Delivery accounting. IRC servers do not send a sender its own PRIVMSG (we never ask for
  * echo-message, so that all servers do the same work), so the ws trick of user.c needs a stand-in:
@@ -97,13 +98,31 @@ static bool my_channel(const user_t *u, const irc_line_t *l, int i)
            strncasecmp(l->arg[i] + 1, u->room, l->arg_len[i] - 1) == 0;
 }
 
+/* Sends n bytes of CR LF terminated lines: as they are over TCP (one write); over WebSocket
+ * (IRC over WebSocket, ircv3.net) each line is its own message without its CR LF. */
+static int send_lines(user_t *u, const char *p, size_t n)
+{
+    if (u->target->irc)
+        return wsc_send_text(u->c, p, n);
+    const char *end = p + n;
+    while (p < end) {
+        const char *crlf = memchr(p, '\n', (size_t)(end - p));
+        size_t len = crlf ? (size_t)(crlf - p) : (size_t)(end - p);
+        int rc = wsc_send_text(u->c, p, len && p[len - 1] == '\r' ? len - 1 : len);
+        if (rc < 0)
+            return rc;
+        p += len + (crlf != NULL);
+    }
+    return 0;
+}
+
 static int send_line(user_t *u, const char *fmt, const char *a, const char *b)
 {
     char line[512];
     int n = snprintf(line, sizeof(line), fmt, a, b);
     if (n < 0 || n >= (int)sizeof(line))
         abort();
-    return wsc_send_text(u->c, line, (size_t)n);
+    return send_lines(u, line, (size_t)n);
 }
 
 static void irc_open(user_t *u)
@@ -120,7 +139,7 @@ static int irc_say(user_t *u, uint64_t seq, uint64_t now)
     n += user_say_text(u, line + n, sizeof(line) - 40 - (size_t)n, seq, now);
     n += snprintf(line + n, sizeof(line) - (size_t)n, "\r\nPING :s%llu\r\n",
                   (unsigned long long)seq);
-    return wsc_send_text(u->c, line, (size_t)n);
+    return send_lines(u, line, (size_t)n);
 }
 
 static void irc_leave(user_t *u)
