@@ -213,6 +213,40 @@ test('two people chat in the lobby', async (t) => {
     await dave.context().close();
   });
 
+  await t.test('someone who changes nickname is shown renamed', async () => {
+    // carol is a bare WebSocket client (as an IRC user's NICK would be: the same nick_changed)
+    const done = bob.evaluate(async (url) => {
+      const ws = new WebSocket(url);
+      const replies = [];
+      ws.onmessage = (e) => replies.push(JSON.parse(e.data));
+      await new Promise((ok, fail) => {
+        ws.onopen = ok;
+        ws.onerror = () => fail(new Error('the WebSocket did not open'));
+        setTimeout(() => fail(new Error('the WebSocket did not open in 5 s')), 5000);
+      });
+      const ask = async (msg) => {
+        ws.send(JSON.stringify(msg));
+        for (let i = 0; i < 100 && !replies.some((r) => r.id === msg.id); i++) {
+          await new Promise((ok) => setTimeout(ok, 50));
+        }
+        return replies.find((r) => r.id === msg.id);
+      };
+      await ask({ type: 'hello', id: 1, nick: 'carol' });
+      await ask({ type: 'enter', id: 2, room: 'lobby' });
+      const renamed = await ask({ type: 'nick', id: 3, nick: 'caroline' });
+      window.carolSocket = ws; // kept open until the page closes
+      return renamed;
+    }, `${BASE.replace(/^http/, 'ws').replace(/\/$/, '')}/ws`);
+    const renamed = await done;
+    assert.equal(renamed?.type, 'ok', JSON.stringify(renamed));
+    assert.equal(renamed.nick, 'caroline');
+    const bounded = { timeout: 10000 };
+    await member(alice, 'carol').waitFor({ state: 'detached', ...bounded });
+    await member(alice, 'caroline').waitFor(bounded);
+    await alice.locator('#messages .system-line').filter({ hasText: 'is now known as caroline' })
+      .waitFor(bounded);
+  });
+
   await t.test('screenshot for people to look at', async () => {
     await alice.screenshot({ path: SCREENSHOT });
   });
