@@ -169,6 +169,14 @@ async def test_away_notify(parley):
     await c.no_line("AWAY")  # no cap
     await d.no_line("AWAY")  # no shared channel
     await a.no_line("AWAY")  # not to oneself
+    # an away client joining a channel: its AWAY follows its JOIN
+    await a.send("AWAY :still out")
+    await a.expect("306")
+    await b.expect("AWAY")
+    await a.join("#duo")
+    joined = await d.expect("JOIN")
+    assert joined.nick == "napper"
+    assert (await d.expect("AWAY")).raw == ":napper!parley@parley AWAY :still out"
     for x in (a, b, c, d):
         await x.close()
     await web.close()

@@ -232,13 +232,17 @@ void irc__joined(irc_client_t *c, const room_t *r, const table_t *t)
     if (c->caps & IRC_CAP_EXTENDED_JOIN) {
         char target[IRC_CHAN_MAX + 80];
         irc__join_target(target, sizeof(target), chan, core_session_account(c->s));
-        self_line(c, "JOIN", target, core_session_nick(c->s));
+        self_line(c, "JOIN", target, irc__realname(core_session_nick(c->s)));
     } else {
         self_line(c, "JOIN", chan, NULL);
     }
     topic_reply(c, t, chan, true);
     names_reply(c, r, t, chan);
     irc__replay(c, t, chan);
+    const irc_chan_t *ch = irc__chan_find(c, room_name(r));
+    if (c->away && ch) /* away-notify: after the JOIN the others saw, the away state */
+        irc__chan_peers_sendf(c, ch, IRC_CAP_AWAY_NOTIFY, ":%s!%s AWAY :%s",
+                              core_session_nick(c->s), IRC_USERHOST, c->away);
 }
 
 /* Entering at a given table: the core places an entrant itself, so s enters and then hops there
