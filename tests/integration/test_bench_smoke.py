@@ -136,7 +136,8 @@ def test_server_going_away_counts_as_failure(parley):
     assert res["elapsed_s"] < 5  # it ends once every user is gone, not at --duration
 
 
-def test_irc_protocol_against_the_gateway(parley):
+@pytest.mark.parametrize("transport", ["tcp", "websocket"])
+def test_irc_protocol_against_the_gateway(parley, transport):
     irc_port = closed_port()
     try:
         server = parley(FLOOD_OFF + textwrap.dedent(f"""
@@ -153,7 +154,9 @@ def test_irc_protocol_against_the_gateway(parley):
         if "unknown key" in str(e) and "[irc]" in str(e):
             pytest.skip("this parleyd has no IRC gateway yet ([irc] listen)")
         raise
-    r = bench("--protocol", "irc", "--server", f"irc://127.0.0.1:{irc_port}", "--users", "12",
+    url = (f"irc://127.0.0.1:{irc_port}" if transport == "tcp"
+           else f"ws://127.0.0.1:{server.port}/irc")  # IRC over WebSocket: one line a message
+    r = bench("--protocol", "irc", "--server", url, "--users", "12",
               "--procs", "2", "--rooms", "lobby,games", "--startup", "1", "--duration", "3",
               "--shutdown", "1", "--msg-interval", "0.3", "--seed", "7", "--json")
     assert r.returncode == 0, r.stdout + r.stderr
@@ -196,7 +199,7 @@ def test_closed_port_fails_with_exit_1():
     ["--rooms", "Bad Room"],
     ["--source-addrs", "4", "--server", "ws://[::1]:1/ws"],
     ["--protocol", "xmpp"],
-    ["--protocol", "irc", "--server", "ws://127.0.0.1:1/ws"],   # the scheme must match
+    ["--protocol", "irc", "--server", "http://127.0.0.1:1/irc"],  # irc:// or ws:// only
     ["--server", "irc://127.0.0.1:1"],                          # irc:// needs --protocol irc
     ["--protocol", "irc", "--server", "irc://127.0.0.1:1/path"],
     ["--protocol", "irc", "--hop-interval", "2"],               # no tables to hop over IRC
