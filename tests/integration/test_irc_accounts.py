@@ -216,7 +216,7 @@ async def test_account_tag_extended_join_and_account_notify(parley, smtp):
     own = await c.expect("JOIN")
     assert own.params == ["#lobby"]  # no extended-join asked for
     join = await watcher.expect("JOIN")
-    assert join.raw.endswith(":fred!parley@parley JOIN #lobby fred :fred")
+    assert join.raw.endswith(":fred!parley@parley JOIN #lobby fred :Real Name")  # USER's realname
     await c.send("PRIVMSG #lobby :hello")
     msg = await watcher.expect("PRIVMSG")
     assert msg.tags["account"] == "fred" and msg.text == "hello"

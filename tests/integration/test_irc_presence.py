@@ -14,9 +14,15 @@ def irc_server(parley, extra=""):
 
 
 async def isupport_tokens(c):
-    """The tokens of the two 005 lines VERSION repeats."""
+    """The tokens of the 005 lines VERSION repeats (up to the one with MAXTARGETS)."""
     await c.send("VERSION")
-    return [t for ln in [await c.expect("005"), await c.expect("005")] for t in ln.params]
+    tokens = []
+    for _ in range(5):
+        ln = await c.expect("005")
+        tokens += ln.params
+        if any(t.startswith("MAXTARGETS=") for t in ln.params):
+            return tokens
+    return tokens
 
 
 async def test_irc_nick_change_seen_by_irc_and_web(parley):

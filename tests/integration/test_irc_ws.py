@@ -2,6 +2,8 @@
 ws and wss, subprotocols text.ircv3.net and binary.ircv3.net, one line per message without CR LF,
 in the same channels as plain IRC clients and web users."""
 
+import re
+
 import pytest
 
 from irc_client import IRC_CONFIG, IrcClient, WsIrcClient
@@ -38,14 +40,16 @@ async def test_irc_over_websocket_with_plain_irc_and_web(parley, sub):
     assert msg["nick"] == "wsuser"
     # web and plain IRC -> WebSocket IRC
     await web.say("lobby", "from the web")
-    assert (await ws.expect("PRIVMSG")).raw == ":webuser!parley@parley PRIVMSG #lobby :from the web"
+    got = await ws.expect("PRIVMSG")  # with the web user's colour as an IRC colour code
+    assert got.source == "webuser!parley@parley" and got.params[0] == "#lobby"
+    assert re.fullmatch("\x03\\d\\d" + "from the web", got.text), got
     await tcp.send("PRIVMSG #lobby :from a terminal")
     assert (await ws.expect("PRIVMSG")).text == "from a terminal"
     # a long text: several lines, each its own message
     await web.say("lobby", "x" * 1000)
     got = ""
     for _ in range(5):
-        got += (await ws.expect("PRIVMSG")).text
+        got += re.sub("^\x03\\d\\d", "", (await ws.expect("PRIVMSG")).text)
         if len(got) >= 1000:
             break
     assert got == "x" * 1000

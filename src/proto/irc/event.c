@@ -119,7 +119,7 @@ static void joined(irc_client_t *c, core_event_t *ev, const char *src, const cha
     }
     char target[IRC_CHAN_MAX + 80];
     irc__join_target(target, sizeof(target), chan, ev->account);
-    send_own(c, ev, src, "JOIN", target, ev->nick);
+    send_own(c, ev, src, "JOIN", target, irc__realname(ev->nick));
 }
 
 /* A hop is published to both tables with one event: the old table's people see a PART, the new
