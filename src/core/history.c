@@ -12,17 +12,9 @@ typedef struct hctx {
     int n;
 } hctx_t;
 
-static void on_msg(void *ud, const store_msg_t *m)
+core_event_t core_msg_event(const store_msg_t *m)
 {
-    hctx_t *h = ud;
-    if (h->s->ignores) {
-        char *fold = nick__fold(m->nick);
-        bool skip = ignore__has(h->s->ignores, fold);
-        free(fold);
-        if (skip)
-            return;
-    }
-    core_event_t ev = {
+    return (core_event_t){
         .type = EV_MESSAGE,
         .room = m->room,
         .table = m->table,
@@ -33,6 +25,19 @@ static void on_msg(void *ud, const store_msg_t *m)
         .text = m->text,
         .text_len = m->text_len,
     };
+}
+
+static void on_msg(void *ud, const store_msg_t *m)
+{
+    hctx_t *h = ud;
+    if (h->s->ignores) {
+        char *fold = nick__fold(m->nick);
+        bool skip = ignore__has(h->s->ignores, fold);
+        free(fold);
+        if (skip)
+            return;
+    }
+    core_event_t ev = core_msg_event(m);
     h->n++;
     h->fn(h->ud, &ev);
 }

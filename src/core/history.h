@@ -18,6 +18,10 @@
  * (table 0, or a table s has no right to), CORE_EBADREQ (a malformed query), CORE_ESTORE (the
  * store failed, or none: a core without a store has no stored history). A query by message id
  * whose message is not stored (BETWEEN with mixed bounds) answers nothing. */
+/* A stored message as the EV_MESSAGE event every adapter shows it as (pointers borrowed from m; no
+ * from_fold, no cached encodings). */
+core_event_t core_msg_event(const store_msg_t *m);
+
 int core_history_query(const session_t *s, const char *room, uint32_t table,
                        const store_hist_q_t *q, void (*fn)(void *ud, const core_event_t *ev),
                        void *ud, int *n);

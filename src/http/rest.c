@@ -6,6 +6,7 @@
 
 #include <openssl/crypto.h>
 
+#include "core/history.h"
 #include "group.h"
 #include "proto/irc/irc.h"
 #include "proto/json/json_proto.h"
@@ -78,17 +79,7 @@ static int query_uint(const char *query, const char *key, unsigned long long lo,
 
 static void history_cb(void *ud, const store_msg_t *m)
 {
-    core_event_t ev = {
-        .type = EV_MESSAGE,
-        .room = m->room,
-        .table = m->table,
-        .msg_id = m->id,
-        .ts = m->ts,
-        .nick = m->nick,
-        .colour = m->colour,
-        .text = m->text,
-        .text_len = m->text_len,
-    };
+    core_event_t ev = core_msg_event(m);
     json_array_append_new(ud, json_event(&ev));
 }
 
