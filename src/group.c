@@ -505,6 +505,7 @@ static int group_open(app_t *app, const group_spec_t *spec, bool from_config, gr
         .dir = dir,
         .max_pages = cfg->max_db_pages,
         .commit_delay_ms = cfg->commit_delay_ms,
+        .group_commit_ms = cfg->group_commit_ms,
     };
     int rc = store_open(app->loop, &sopt, &g->store);
     if (rc < 0) {

@@ -181,6 +181,9 @@ typedef struct core_event {
     int64_t ts;
     const char *nick;
     const char *from_fold; /* EV_MESSAGE, EV_PRIVATE: the sender's folded nick (ignore lists) */
+    /* EV_MESSAGE, EV_PRIVATE: the sender's session when it lives in this process (a pointer
+     * compare tells a recipient it is the sender); NULL otherwise: compare nick. */
+    const session_t *origin;
     /* EV_MESSAGE, EV_PRIVATE, EV_MEMBER_ENTERED, EV_MEMBER_HOPPED: the account nick is logged in
      * as (NULL: a guest, or a stored or played message) - IRC's account-tag and extended-join */
     const char *account;

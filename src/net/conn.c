@@ -81,7 +81,7 @@ conn_t *conn__new(server_t *s)
 static void queue_push(conn_t *c, rbuf_t *b)
 {
     if (c->qlen == c->qcap) {
-        unsigned cap = c->qcap ? c->qcap * 2 : 4;
+        unsigned cap = c->qcap ? c->qcap * 2 : 16; /* a busy pass queues several */
         rbuf_t **q = xmalloc(cap * sizeof(*q));
         for (unsigned i = 0; i < c->qlen; i++)
             q[i] = c->q[(c->qhead + i) % c->qcap];

@@ -32,21 +32,8 @@ struct proxy_parser;
 
 struct conn {
     uv_tcp_t tcp;
+    /* What queueing an event reads and writes (send_common), together after the handle. */
     server_t *server;
-    const conn_handler_t *handler;
-    void *data;
-    const conn_transport_t *tr;
-    struct tls_conn *tls;          /* tls.c's state; NULL on plain TCP */
-    struct listener *listener;     /* server.c: the listener that accepted it */
-    struct proxy_parser *proxy;    /* while a PROXY header is awaited; then NULL */
-    struct sockaddr_storage *addr; /* the client a PROXY header named; NULL: the socket's peer */
-    list_t all_node;               /* server's list of connections */
-    list_t deadline_node;          /* linked while the conn's timer runs (server.c) */
-    uint64_t deadline;             /* loop time (ms) the timer fires at */
-    list_t flush_node;             /* linked while waiting for the pre-poll flush */
-    struct peer_count *peer; /* the peer address's count of open connections; NULL: not counted */
-    addr_t
-        *client; /* the client a trusted proxy forwards for (server_conn_forwarded); NULL: peer */
     /* output queue: a ring of buffer references; q is NULL while empty */
     rbuf_t **q;
     unsigned qhead, qlen, qcap;
@@ -60,6 +47,20 @@ struct conn {
     bool shutdown_sent : 1;
     bool peer_eof : 1;
     bool close_soon : 1;
+    list_t flush_node; /* linked while waiting for the pre-poll flush */
+    const conn_handler_t *handler;
+    void *data;
+    const conn_transport_t *tr;
+    struct tls_conn *tls;          /* tls.c's state; NULL on plain TCP */
+    struct listener *listener;     /* server.c: the listener that accepted it */
+    struct proxy_parser *proxy;    /* while a PROXY header is awaited; then NULL */
+    struct sockaddr_storage *addr; /* the client a PROXY header named; NULL: the socket's peer */
+    list_t all_node;               /* server's list of connections */
+    list_t deadline_node;          /* linked while the conn's timer runs (server.c) */
+    uint64_t deadline;             /* loop time (ms) the timer fires at */
+    struct peer_count *peer; /* the peer address's count of open connections; NULL: not counted */
+    addr_t
+        *client; /* the client a trusted proxy forwards for (server_conn_forwarded); NULL: peer */
 };
 
 static inline size_t iov_total(const uv_buf_t *iov, unsigned n)

@@ -37,7 +37,9 @@ struct store {
     const store_backend_ops_t *ops;
     store_backend_t *be;
     int commit_delay_ms;
-    workq_t *q; /* the writer */
+    uint64_t group_commit_ns;
+    uint64_t last_commit_ns; /* writer thread only: when the previous batch began */
+    workq_t *q;              /* the writer */
 
     /* Shared with the writer thread, guarded by mu. */
     uv_mutex_t mu;
@@ -164,6 +166,16 @@ static void flush_work(void *arg)
     store_t *st = f->st;
     size_t n = 0;
 
+    /* Group commit window: appends made while we wait join this batch (flush_waiting is still
+     * set, so they submit no job of their own). An idle store commits at once. */
+    uint64_t now = uv_hrtime();
+    if (st->group_commit_ns > 0 && now - st->last_commit_ns < st->group_commit_ns) {
+        uint64_t wait_ns = st->group_commit_ns - (now - st->last_commit_ns);
+        uv_sleep((unsigned)((wait_ns + 999999) / 1000000));
+        now = uv_hrtime();
+    }
+    st->last_commit_ns = now;
+
     uv_mutex_lock(&st->mu);
     while (!list_empty(&st->queue)) {
         list_t *it = st->queue.next;
@@ -230,6 +242,8 @@ int store_open(uv_loop_t *loop, const store_options_t *opt, store_t **out)
     st->loop = loop;
     st->ops = pick_backend(opt);
     st->commit_delay_ms = opt ? opt->commit_delay_ms : 0;
+    st->group_commit_ns =
+        opt && opt->group_commit_ms > 0 ? (uint64_t)opt->group_commit_ms * 1000000 : 0;
     list_init(&st->queue);
     if (uv_mutex_init(&st->mu) != 0) {
         free(st);

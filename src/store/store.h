@@ -32,6 +32,8 @@ typedef struct store_options {
     const char *dir;     /* data directory; the database is DIR/parley.db (created, with DIR) */
     int64_t max_pages;   /* 0: unlimited; else PRAGMA max_page_count (emulates a small disk) */
     int commit_delay_ms; /* test hook: writer sleeps this long before each commit; 0 in prod */
+    int group_commit_ms; /* a commit starts at least this long after the previous one began, so
+                            that a busy store writes more messages per commit; 0: at once */
 } store_options_t;
 
 typedef struct store_room {

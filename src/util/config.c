@@ -41,6 +41,7 @@ void config_init(config_t *cfg)
     cfg->output_cap = 1048576;
     cfg->default_capacity = 32;
     cfg->history_on_entry = 50;
+    cfg->group_commit_ms = 5;
     cfg->flood = (config_flood_t){.messages_per_sec = 5,
                                   .messages_burst = 20,
                                   .commands_per_sec = 20,
@@ -273,6 +274,7 @@ static const struct key keys[] = {
     NUM("chat", "history_on_entry", K_INT, history_on_entry, 0, 1000),
     NUM("store", "max_db_pages", K_I64, max_db_pages, 0, INT_MAX),
     NUM("store", "commit_delay_ms", K_INT, commit_delay_ms, 0, 60000),
+    NUM("store", "group_commit_ms", K_INT, group_commit_ms, 0, 1000),
     NUM("flood", "messages_per_sec", K_INT, flood.messages_per_sec, 0, BUCKET_MAX_RATE),
     NUM("flood", "messages_burst", K_INT, flood.messages_burst, 1, BUCKET_MAX_BURST),
     NUM("flood", "commands_per_sec", K_INT, flood.commands_per_sec, 0, BUCKET_MAX_RATE),

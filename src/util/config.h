@@ -137,6 +137,7 @@ typedef struct config {
     int history_on_entry;
     int64_t max_db_pages;
     int commit_delay_ms;
+    int group_commit_ms; /* [store] shortest time between two commits */
     config_flood_t flood;
     config_mail_t mail;
     config_moderation_t moderation;

@@ -68,6 +68,12 @@ static bool is_me(const irc_client_t *c, const char *nick)
     return nick && strcmp(nick, core_session_nick(c->s)) == 0;
 }
 
+/* Whether c said ev (a say or private message): by session when the core knows it. */
+static bool said_by_me(const irc_client_t *c, const core_event_t *ev)
+{
+    return ev->origin ? ev->origin == c->s : is_me(c, ev->nick);
+}
+
 /* The table of ev's room c sits at now (0: none). */
 static uint32_t my_table(irc_client_t *c, const char *room)
 {
@@ -151,10 +157,24 @@ static void event_ended(irc_client_t *c, const core_event_t *ev)
     }
 }
 
+/* The hot path: a say or broadcast whose line an earlier recipient of the same variant already
+ * built is queued as it is, without formatting a channel name or source for nothing. */
+static bool send_built(irc_client_t *c, core_event_t *ev)
+{
+    if ((ev->type != EV_MESSAGE && ev->type != EV_BROADCAST) ||
+        ev->enc[CORE_SLOT_IRC + irc__variant(c)] == NULL)
+        return false;
+    if (ev->type == EV_MESSAGE && ev->recording == 0 && !(c->caps & IRC_CAP_ECHO_MESSAGE) &&
+        said_by_me(c, ev))
+        return true; /* the sender gets its own say back only with echo-message */
+    send_shared(c, ev, NULL, NULL, NULL, NULL, 0);
+    return true;
+}
+
 void irc__deliver(void *ctx, core_event_t *ev)
 {
     irc_client_t *c = ctx;
-    if (!c->registered)
+    if (!c->registered || send_built(c, ev))
         return;
     char chan[IRC_CHAN_MAX], src[128] = "";
     irc__chan_name(chan, sizeof(chan), ev->room ? ev->room : "", ev->table);
@@ -164,7 +184,7 @@ void irc__deliver(void *ctx, core_event_t *ev)
     switch (ev->type) {
     case EV_MESSAGE:
         /* the sender gets its own say back only with echo-message (played messages always) */
-        if (ev->recording == 0 && is_me(c, ev->nick) && !(c->caps & IRC_CAP_ECHO_MESSAGE))
+        if (ev->recording == 0 && !(c->caps & IRC_CAP_ECHO_MESSAGE) && said_by_me(c, ev))
             return;
         send_text(c, ev, src, "PRIVMSG", chan);
         break;

@@ -87,30 +87,31 @@ typedef struct irc_transport {
 } irc_transport_t;
 
 struct irc_client {
+    /* What a delivery reads first, together in the first cache line (event.c). */
     const irc_transport_t *tr;
-    conn_t *conn;  /* the connection (over a WebSocket: the one under it) */
-    struct ws *ws; /* the WebSocket transport's; NULL over TCP */
+    conn_t *conn;   /* the connection (over a WebSocket: the one under it) */
+    session_t *s;   /* created at accept, said hello at registration */
+    buf_t *capture; /* a labelled command's response being gathered (label.c) */
+    uint32_t caps;  /* IRC_CAP_* enabled */
+    bool registered;
+    bool error_sent;
+    bool got_user;        /* USER seen */
+    bool cap_pending;     /* CAP LS or REQ seen before registration: wait for CAP END */
+    bool ping_sent;       /* the idle timer sent a PING that has not been answered by any line */
+    uint16_t cap_version; /* 302 after CAP LS 302 */
+    struct ws *ws;        /* the WebSocket transport's; NULL over TCP */
     app_t *app;
     group_t *group;
-    session_t *s; /* created at accept, said hello at registration */
     lines_t in;
-    list_t node;      /* every client (irc_close_all) */
-    char *nick;       /* NICK before registration (owned); the core keeps it afterwards */
-    bool got_user;    /* USER seen */
-    bool cap_pending; /* CAP LS or REQ seen before registration: wait for CAP END */
-    bool registered;
-    bool ping_sent; /* the idle timer sent a PING that has not been answered by any line */
-    bool error_sent;
-    uint16_t cap_version; /* 302 after CAP LS 302 */
-    uint32_t caps;        /* IRC_CAP_* enabled */
-    irc_chan_t *chans;    /* NULL when on none */
+    list_t node;       /* every client (irc_close_all) */
+    char *nick;        /* NICK before registration (owned); the core keeps it afterwards */
+    irc_chan_t *chans; /* NULL when on none */
     uint32_t nchans;
     bucket_t commands, messages, violations;
     char *away;             /* AWAY message (owned); NULL: here */
     irc_sasl_t *sasl;       /* an AUTHENTICATE exchange or PASS check under way (sasl.c) */
     char *pass;             /* PASS before registration (owned, wiped) */
     irc_acctreg_t *acctreg; /* a REGISTER waiting for VERIFY (acctreg.c) */
-    buf_t *capture;         /* a labelled command's response being gathered (label.c) */
     char label[200];        /* its label, escaped */
     UT_hash_handle hh;      /* registered clients by nick as held (irc__client_by_nick) */
     uint32_t last_rename;   /* serial of the last EV_NICK told (once per rename, not per table) */
