@@ -418,6 +418,31 @@ static void on_done_seq(void *ud, uint64_t id, int status)
     seq_status[seq_n++] = status;
 }
 
+/* [store] group_commit_ms: a commit begins at least that long after the previous one began, so
+ * appends made one at a time while the loop runs, right after a commit, share the next commit;
+ * without the window each could get its own. */
+static void test_group_commit_window(void **state)
+{
+    fixture_t *f = *state;
+    store_options_t opt = {.dir = f->dir, .group_commit_ms = 1000};
+    store_t *st = NULL;
+    assert_int_equal(store_open(&f->loop, &opt, &st), 0);
+    assert_int_equal(append(f, st, 1, "lobby", 1, "first"), 0);
+    run_until(f, 1); /* committed: the window runs from when that commit began */
+    for (uint64_t id = 2; id <= 6; id++) {
+        assert_int_equal(append(f, st, id, "lobby", 1, "later"), 0);
+        uv_run(&f->loop, UV_RUN_NOWAIT);
+    }
+    run_until(f, 6);
+    store_stats_t s;
+    store_get_stats(st, &s);
+    assert_int_equal(s.appended, 6);
+    assert_int_equal(s.commits, 2);
+    for (uint64_t id = 1; id <= 6; id++)
+        assert_int_equal(f->status[id], 0);
+    close_store(f, st);
+}
+
 static void test_duplicate_id(void **state)
 {
     fixture_t *f = *state;
@@ -699,6 +724,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_settings, setup, teardown),
         cmocka_unit_test_setup_teardown(test_append_history, setup, teardown),
         cmocka_unit_test_setup_teardown(test_group_commit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_group_commit_window, setup, teardown),
         cmocka_unit_test_setup_teardown(test_duplicate_id, setup, teardown),
         cmocka_unit_test_setup_teardown(test_full, setup, teardown),
         cmocka_unit_test_setup_teardown(test_close_drains, setup, teardown),
