@@ -419,8 +419,8 @@ static void on_done_seq(void *ud, uint64_t id, int status)
 }
 
 /* [store] group_commit_ms: a commit begins at least that long after the previous one began, so
- * appends made one at a time while the loop runs, right after a commit, share the next commit;
- * without the window each could get its own. */
+ * appends made 50 ms apart (time enough to commit each alone) right after a commit share the next
+ * commit; without the window each gets its own. */
 static void test_group_commit_window(void **state)
 {
     fixture_t *f = *state;
@@ -432,6 +432,7 @@ static void test_group_commit_window(void **state)
     for (uint64_t id = 2; id <= 6; id++) {
         assert_int_equal(append(f, st, id, "lobby", 1, "later"), 0);
         uv_run(&f->loop, UV_RUN_NOWAIT);
+        uv_sleep(50);
     }
     run_until(f, 6);
     store_stats_t s;
