@@ -59,7 +59,7 @@ void http_route(const http_request_t *in)
         ws_upgrade(r, &json_ws_handler);
         return;
     }
-    if (strcmp(p, "/irc") == 0) {
+    if (strcmp(p, "/irc") == 0 && http_app(r)->cfg->irc.websocket) {
         ws_upgrade(r, &irc_ws_handler);
         return;
     }

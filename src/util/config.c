@@ -82,6 +82,7 @@ void config_init(config_t *cfg)
     config_set_str(&cfg->irc.motd_file, "");
     config_set_str(&cfg->irc.group, "default");
     cfg->irc.ping_interval = 90;
+    cfg->irc.websocket = 1;
 }
 
 void config_deinit(config_t *cfg)
@@ -317,6 +318,7 @@ static const struct key keys[] = {
     STR("irc", "motd_file", irc.motd_file),
     STR("irc", "group", irc.group),
     NUM("irc", "ping_interval", K_INT, irc.ping_interval, 1, 3600),
+    ENUM("irc", "websocket", irc.websocket, on_off_names),
 };
 
 /* The keys of a [listener NAME] section, at their offsets in config_listener_t. */

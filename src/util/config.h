@@ -107,6 +107,7 @@ typedef struct config_irc {
     char *motd_file;   /* "": no MOTD (422) */
     char *group;       /* the chat group IRC clients join */
     int ping_interval; /* seconds of silence before a PING; as many again before closing */
+    int websocket;     /* 1: IRC over WebSocket at GET /irc on the HTTP listeners; 0: off */
 } config_irc_t;
 
 typedef struct config {

@@ -118,3 +118,16 @@ async def test_irc_over_wss_and_group_paths(parley, tmp_path):
     assert m["parley_irc_connections"] == 3
     for x in (a, b, c):
         await x.close()
+
+
+async def test_websocket_switch_off(parley):
+    """[irc] websocket = off: GET /irc is no WebSocket endpoint (404), plain IRC and /ws stay."""
+    import websockets.exceptions
+    server = parley(CONFIG.replace("[irc]\n", "[irc]\nwebsocket = off\n"))
+    with pytest.raises(websockets.exceptions.InvalidStatusCode) as e:
+        await WsIrcClient.open_ws(server.port)
+    assert e.value.status_code == 404
+    irc = await IrcClient.registered(server.irc_port, "stillirc")
+    web = await Client.connect(server.port, "stillweb")
+    await irc.close()
+    await web.close()
