@@ -264,22 +264,42 @@ uint64_t user_num_after(const char *p, const char *end, const char *key, bool *o
     return v;
 }
 
+/* Digits at *p up to stop (advancing *p past stop); false if the layout differs. */
+static bool num_then(const char **p, const char *end, char stop, uint64_t *v)
+{
+    const char *d = *p;
+    *v = 0;
+    if (d >= end || *d < '0' || *d > '9')
+        return false;
+    for (; d < end && *d >= '0' && *d <= '9'; d++)
+        *v = *v * 10 + (uint64_t)(*d - '0');
+    if (d >= end || *d != stop)
+        return false;
+    *p = d + 1;
+    return true;
+}
+
 void user_delivered(user_t *u, const char *text, size_t len)
 {
     worker_t *w = u->w;
-    char tag[16];
-    snprintf(tag, sizeof(tag), "pb%08x;", w->o->run_tag);
-    if (len < 11 || memcmp(text, tag, 11) != 0)
+    if (w->tag[0] == '\0')
+        snprintf(w->tag, sizeof(w->tag), "pb%08x;", w->o->run_tag);
+    if (len < 11 || memcmp(text, w->tag, 11) != 0)
         return; /* not from this run */
     bool ok = true;
-    const char *end = text + len;
-    uint64_t t = user_num_after(text, end, ";t=", &ok);
-    uint64_t from = user_num_after(text, end, ";u=", &ok);
+    const char *end = text + len, *p = text + 11;
+    uint64_t t, from;
+    /* what user_say writes: "t=<ns>;u=<user>;" right after the tag; else search for the keys */
+    if (!(end - p > 2 && p[0] == 't' && p[1] == '=' && (p += 2, num_then(&p, end, ';', &t)) &&
+          end - p > 2 && p[0] == 'u' && p[1] == '=' && (p += 2, num_then(&p, end, ';', &from)))) {
+        t = user_num_after(text, end, ";t=", &ok);
+        from = user_num_after(text, end, ";u=", &ok);
+    }
     if (!ok) {
         w->st.errs[EK_PROTOCOL]++;
         return;
     }
-    uint64_t now = uv_hrtime();
+    uint64_t now = wsc_read_ns();
     w->st.received++;
     if (worker_phase(w, now) == PHASE_RUN)
         w->st.received_run++;

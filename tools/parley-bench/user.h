@@ -33,7 +33,8 @@ typedef struct worker {
     uint64_t ticker_last_ns;
     double credit; /* says owed by the --rate ticker */
     bool finishing;
-    int out_fd; /* reports to the parent */
+    int out_fd;   /* reports to the parent */
+    char tag[16]; /* "pb<run tag>;", made on first use */
 } worker_t;
 
 #define USER_ACK_RING 8

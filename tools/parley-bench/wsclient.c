@@ -436,6 +436,14 @@ static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *b)
     *b = uv_buf_init(scratch, sizeof(scratch));
 }
 
+/* When the read being handled came in (0 outside one): one clock reading for all its messages. */
+static uint64_t read_ns;
+
+uint64_t wsc_read_ns(void)
+{
+    return read_ns ? read_ns : uv_hrtime();
+}
+
 static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
 {
     wsc_t *c = s->data;
@@ -450,12 +458,14 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
             end(c, EK_DROPPED, 0);
         return;
     }
+    read_ns = uv_hrtime();
     if (c->state == ST_UPGRADING)
         upgrade_in(c, b->base, (size_t)n);
     else if (c->target->irc)
         lines_in(c, b->base, (size_t)n);
     else
         frames_in(c, b->base, (size_t)n);
+    read_ns = 0;
 }
 
 static void make_key(wsc_t *c)

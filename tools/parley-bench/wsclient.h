@@ -42,6 +42,8 @@ int wsc_send_text(wsc_t *c, const char *text, size_t len);
 /* Starts the close handshake (status 1000; line mode: see above). on_end follows when the server
  * answers. */
 void wsc_close(wsc_t *c);
+/* The time the read being handled came in (one clock reading for all its messages), or now. */
+uint64_t wsc_read_ns(void);
 /* Ends the connection now; on_end(how, 0) is called before this returns. */
 void wsc_abort(wsc_t *c, int how);
 /* Frees the process-wide frame encoder (at exit, for leak checkers). */
