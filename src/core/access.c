@@ -524,12 +524,33 @@ core_right_t core_right(const session_t *s, const room_t *r, uint32_t table)
     return access__right(s, r, table);
 }
 
+bool core_banned(const session_t *s, const room_t *r, uint32_t table)
+{
+    if (s == NULL || s->sysop)
+        return false;
+    core_right_t pre = list_right(s, r, table);
+    return pre > CORE_RIGHT_NONE && banned(s, r, table, pre);
+}
+
 core_right_t core_right_anonymous(const room_t *r)
 {
     return access__right(NULL, r, 0);
 }
 
 /* ---- applying changes ---- */
+
+/* Tells m's table that m's right there changed between host and not (EV_MEMBER_RIGHTS). */
+static void publish_rights(struct member *m)
+{
+    table_t *t = m->table;
+    core_event_t ev = {.type = EV_MEMBER_RIGHTS,
+                       .room = t->room->name,
+                       .table = t->number,
+                       .nick = m->session->nick,
+                       .right = (core_right_t)m->right};
+    room__publish(t, &ev);
+    core_event_release(&ev);
+}
 
 static void reeval_member(struct member *m)
 {
@@ -547,11 +568,17 @@ static void reeval_member(struct member *m)
         session__send(s, &ev);
         return;
     }
+    bool host_changed = (m->right == CORE_RIGHT_HOST) != (now == CORE_RIGHT_HOST);
+    bool seen = !m->lurk;
     m->right = (uint8_t)now;
     session__send(s, &ev);
+    if (host_changed && seen) /* a host made read-only: -o, then it lurks (member_left) */
+        publish_rights(m);
     bool lurk = now == CORE_RIGHT_READ_ONLY || m->asked_lurk;
     if (lurk != m->lurk)
         session__set_lurk(m, lurk, "access");
+    if (host_changed && !seen && !m->lurk) /* a lurker made host: member_entered, then +o */
+        publish_rights(m);
 }
 
 void access__reeval_session(session_t *s)
@@ -738,6 +765,7 @@ void access__room_clear(room_t *r)
         struct tconf *tc = list_entry(it, struct tconf, link);
         access__acl_free(tc->acl);
         free(tc->topic);
+        free(tc->topic_by);
         list_remove(&tc->link);
         free(tc);
     }
@@ -802,14 +830,23 @@ static void load_ban(void *ud, const store_ban_t *sb)
     ban_put(r, sb->table, sb->who, addr, sb->until, sb->by, sb->reason);
 }
 
-static void load_topic(void *ud, const char *room, uint32_t table, const char *topic)
+static void load_topic(void *ud, const char *room, uint32_t table, const char *topic,
+                       const char *by, int64_t at)
 {
     room_t *r = core_room_find(ud, room);
     if (r == NULL || table == 0 || table > CORE_MAX_TABLE || topic == NULL || topic[0] == '\0')
         return;
     struct tconf *tc = access__tconf(r, table, true);
+    access__tconf_topic(tc, topic, by, at);
+}
+
+void access__tconf_topic(struct tconf *tc, const char *topic, const char *by, int64_t at)
+{
     free(tc->topic);
-    tc->topic = xstrdup(topic);
+    free(tc->topic_by);
+    tc->topic = topic && topic[0] ? xstrdup(topic) : NULL;
+    tc->topic_by = tc->topic && by && by[0] ? xstrdup(by) : NULL;
+    tc->topic_at = tc->topic ? at : 0;
 }
 
 int access__load(core_t *c)

@@ -137,7 +137,9 @@ typedef enum core_event_type {
     EV_MESSAGE,        /* room, table, msg_id, ts, nick, colour, text */
     EV_PRIVATE,        /* room, table, msg_id, ts, nick (from), to_nick, colour, text */
     EV_MEMBER_ENTERED, /* room, table, nick, colour */
-    EV_MEMBER_LEFT,    /* room, table, nick, reason ("left" | "disconnected") */
+    EV_MEMBER_LEFT,    /* room, table, nick, reason ("left" | "disconnected" | "access" |
+                          "ejected"); "ejected": to_nick the host, text the reason given (NULL:
+                          none) */
     EV_MEMBER_HOPPED,  /* room, nick, colour, table (from), to_table */
     EV_LURKERS,        /* room, table, count */
     EV_COLOUR,         /* room, table, nick, colour */
@@ -164,6 +166,10 @@ typedef enum core_event_type {
     EV_NICK, /* room, table, nick (old), to_nick (new), colour, count (the rename's serial: one
                 rename reaches a client once per shared table; adapters that announce it once per
                 client, as IRC does, compare the serial) */
+    /* Through the table, to its members: */
+    EV_MEMBER_RIGHTS, /* room, table, nick, right: a member (not a lurker) became a host there or
+                         stopped being one (IRC's MODE +o/-o; the JSON protocol has no event for
+                         it: a client sees its own change as EV_RIGHTS) */
 } core_event_type_t;
 
 #define CORE_EVENT_SLOTS 11
@@ -309,12 +315,20 @@ table_t *room_table_next(const table_t *t);
 table_t *room_table_find(const room_t *r, uint32_t number);
 
 uint32_t table_number(const table_t *t);
+int64_t table_opened(const table_t *t);   /* when the table opened (ms since the epoch) */
 const char *table_name(const table_t *t); /* "Lobby", "Lobby #2" */
 const room_t *table_room(const table_t *t);
 unsigned table_users(const table_t *t); /* members + lurkers */
 unsigned table_lurkers(const table_t *t);
 unsigned table_messages_per_minute(const table_t *t); /* as room_messages_per_minute */
 const char *table_topic(const table_t *t); /* set by a host or the admin API; "" by default */
+/* Who set the topic (a host's nick; "": the admin API, or unknown) and when (ms since the epoch;
+ * 0: no topic, or set before this was kept): IRC's RPL_TOPICWHOTIME. */
+const char *table_topic_by(const table_t *t);
+int64_t table_topic_at(const table_t *t);
+/* Whether a live ban keeps s out of r (table 0) or out of table `table` of r (a ban of the whole
+ * room counts too): for adapters that say why an entry failed (IRC's 474). */
+bool core_banned(const session_t *s, const room_t *r, uint32_t table);
 /* Non-lurking members in arrival order. */
 void table_members_foreach(const table_t *t,
                            void (*fn)(void *ud, const char *nick, const char *colour), void *ud);

@@ -92,9 +92,11 @@ struct folder {
 /* What a room keeps about one table number, whether the table is open or not (access.c). */
 struct tconf {
     uint32_t number;
-    char *topic;     /* NULL: none */
-    struct acl *acl; /* NULL: inherits the room's */
-    list_t link;     /* room.tconfs, in number order */
+    char *topic;      /* NULL: none */
+    char *topic_by;   /* who set it: a nick (NULL: unknown, the admin API) */
+    int64_t topic_at; /* when (ms since the epoch; 0: unknown) */
+    struct acl *acl;  /* NULL: inherits the room's */
+    list_t link;      /* room.tconfs, in number order */
 };
 
 /* A ban from a room (table 0) or one of its tables (access.c). */
@@ -152,8 +154,9 @@ typedef struct hist_msg {
 struct table {
     room_t *room;
     uint32_t number;
-    char *name;  /* "Lobby" or "Lobby #2" */
-    char *topic; /* bus topic "lobby/2" */
+    int64_t opened; /* ms since the epoch */
+    char *name;     /* "Lobby" or "Lobby #2" */
+    char *topic;    /* bus topic "lobby/2" */
     bus_sub_t *sub;
     list_t people; /* member.in_table, arrival order, members and lurkers */
     unsigned nusers;
@@ -272,6 +275,9 @@ struct member *session__member(const session_t *s, const room_t *r);
 /* Takes m out of its room (freeing m), tells the table-mates (member_left with reason, or the
  * lurker count) and closes an emptied overflow table. */
 void session__drop(struct member *m, const char *reason);
+/* The same for an ejection: the EV_MEMBER_LEFT names the host (by) and the reason given (text,
+ * NULL: none). */
+void session__drop_by(struct member *m, const char *reason, const char *by, const char *text);
 /* Takes m (in a public room) out without telling anyone: everyone at its table is leaving too (a
  * hosted event's end), so the table-mates need no member_left. */
 void session__drop_quiet(struct member *m);
@@ -299,6 +305,8 @@ void session__publish_visible(session_t *s, const core_event_t *tmpl);
 void access__reeval_all(core_t *c);
 /* The room's conf of table number (created if create), or NULL. */
 struct tconf *access__tconf(room_t *r, uint32_t number, bool create);
+/* Sets tc's topic ("" or NULL: none), its setter (NULL or "": unknown) and time. */
+void access__tconf_topic(struct tconf *tc, const char *topic, const char *by, int64_t at);
 void access__acl_free(struct acl *a);
 /* An account name as account names compare (NFKC + case folding, like nicknames: "Zoë", "ZOË"
  * and "zoë" are one account); a malloc'd copy of the name itself if it cannot be folded. */

@@ -67,7 +67,7 @@ int core_eject(session_t *s, room_t *r, const char *nick, bool table, int64_t ba
                        .ts = end};
     log_info("%s ejected %s from %s%s%s (ban %lld s)", s->nick, dst->nick, r->name,
              table ? " table " : "", table ? dm->table->name : "", (long long)ban_secs);
-    session__drop(dm, "ejected");
+    session__drop_by(dm, "ejected", s->nick, reason && reason[0] ? reason : NULL);
     session__send(dst, &ev);
     c->stats.ejections++;
     if (ban_secs > 0)
@@ -148,7 +148,8 @@ int core_edit_room(session_t *s, room_t *r, const core_room_edit_t *e)
     return core_room_update(s->core, r, e);
 }
 
-int core_table_update(core_t *c, room_t *r, uint32_t table, const char *topic)
+/* Sets the topic (by: the host's nick, NULL for the admin API) and tells the table. */
+static int table_update(core_t *c, room_t *r, uint32_t table, const char *topic, const char *by)
 {
     if (r == NULL || r->priv)
         return CORE_ENOROOM;
@@ -159,8 +160,9 @@ int core_table_update(core_t *c, room_t *r, uint32_t table, const char *topic)
     size_t len = strlen(topic);
     if (len > TABLE_TOPIC_MAX)
         return CORE_ETEXTLONG;
+    int64_t now = core__now_ms();
     if (c->store) {
-        int rc = store_table_topic_put(c->store, r->name, table, topic);
+        int rc = store_table_topic_put(c->store, r->name, table, topic, by, now);
         if (rc < 0) {
             log_error("storing a table topic of %s: %s", r->name, store_strerror(rc));
             return CORE_ESTORE;
@@ -168,8 +170,7 @@ int core_table_update(core_t *c, room_t *r, uint32_t table, const char *topic)
     }
     struct tconf *tc = access__tconf(r, table, len > 0);
     if (tc) {
-        free(tc->topic);
-        tc->topic = len ? xstrdup(topic) : NULL;
+        access__tconf_topic(tc, topic, by, now);
         if (tc->topic == NULL && tc->acl == NULL) {
             list_remove(&tc->link);
             free(tc);
@@ -200,7 +201,24 @@ int core_edit_table(session_t *s, room_t *r, uint32_t table, const char *topic)
         return CORE_ENOTABLE;
     if (r->priv || core_right(s, r, table) < CORE_RIGHT_HOST)
         return CORE_EFORBIDDEN;
-    return core_table_update(s->core, r, table, topic);
+    return table_update(s->core, r, table, topic, s->nick);
+}
+
+int core_table_update(core_t *c, room_t *r, uint32_t table, const char *topic)
+{
+    return table_update(c, r, table, topic, NULL);
+}
+
+const char *table_topic_by(const table_t *t)
+{
+    const struct tconf *tc = access__tconf(t->room, t->number, false);
+    return tc && tc->topic_by ? tc->topic_by : "";
+}
+
+int64_t table_topic_at(const table_t *t)
+{
+    const struct tconf *tc = access__tconf(t->room, t->number, false);
+    return tc && tc->topic ? tc->topic_at : 0;
 }
 
 const char *table_topic(const table_t *t)

@@ -77,6 +77,7 @@ static table_t *table_open(room_t *r, uint32_t number, list_t *before)
     table_t *t = xcalloc(1, sizeof(*t));
     t->room = r;
     t->number = number;
+    t->opened = core__now_ms();
     t->name = table_make_name(r, number);
     size_t n = strlen(r->name) + 16;
     t->topic = xmalloc(n);
@@ -565,6 +566,11 @@ table_t *room_table_find(const room_t *r, uint32_t number)
 uint32_t table_number(const table_t *t)
 {
     return t->number;
+}
+
+int64_t table_opened(const table_t *t)
+{
+    return t->opened;
 }
 
 const char *table_name(const table_t *t)

@@ -47,6 +47,11 @@ static void session_unlink(struct member *m)
 
 void session__drop(struct member *m, const char *reason)
 {
+    session__drop_by(m, reason, NULL, NULL);
+}
+
+void session__drop_by(struct member *m, const char *reason, const char *by, const char *text)
+{
     table_t *t = m->table;
     session_unlink(m);
     list_remove(&m->in_session);
@@ -58,6 +63,9 @@ void session__drop(struct member *m, const char *reason)
         ev.type = EV_MEMBER_LEFT;
         ev.nick = m->session->nick;
         ev.reason = reason;
+        ev.to_nick = by;
+        ev.text = text;
+        ev.text_len = text ? strlen(text) : 0;
     }
     room__publish(t, &ev);
     core_event_release(&ev);

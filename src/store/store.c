@@ -394,9 +394,11 @@ int store_events_load(store_t *st, void (*cb)(void *ud, const store_event_t *ev)
     return st->closed ? STORE_ECLOSED : st->ops->events_load(st->be, cb, ud);
 }
 
-int store_table_topic_put(store_t *st, const char *room, uint32_t table, const char *topic)
+int store_table_topic_put(store_t *st, const char *room, uint32_t table, const char *topic,
+                          const char *by, int64_t at)
 {
-    return st->closed ? STORE_ECLOSED : st->ops->table_topic_put(st->be, room, table, topic);
+    return st->closed ? STORE_ECLOSED
+                      : st->ops->table_topic_put(st->be, room, table, topic, by, at);
 }
 
 int store_access_load(store_t *st, const store_access_cb_t *cb, void *ud)

@@ -92,7 +92,9 @@ typedef struct store_access_cb {
     void (*acl)(void *ud, const store_acl_t *acl);
     void (*group)(void *ud, const store_group_t *group);
     void (*ban)(void *ud, const store_ban_t *ban);
-    void (*table_topic)(void *ud, const char *room, uint32_t table, const char *topic);
+    /* by: who set it ("" unknown), at: when (ms since the epoch; 0 unknown) */
+    void (*table_topic)(void *ud, const char *room, uint32_t table, const char *topic,
+                        const char *by, int64_t at);
     void (*stage)(void *ud, const store_stage_t *stage);
 } store_access_cb_t;
 
@@ -142,8 +144,10 @@ int store_group_delete(store_t *st, const char *name);
 /* Inserts or replaces the ban of (room, table, who). */
 int store_ban_put(store_t *st, const store_ban_t *ban);
 int store_ban_delete(store_t *st, const char *room, uint32_t table, const char *who);
-/* Sets a table's topic ("" deletes it). */
-int store_table_topic_put(store_t *st, const char *room, uint32_t table, const char *topic);
+/* Sets a table's topic ("" deletes it), with who set it (NULL or "": unknown) and when (ms since
+ * the epoch). */
+int store_table_topic_put(store_t *st, const char *room, uint32_t table, const char *topic,
+                          const char *by, int64_t at);
 /* Replaces a room's stage; one with nothing set (banner, link_url and speaking NULL) is deleted. */
 int store_stage_put(store_t *st, const store_stage_t *stage);
 int store_access_load(store_t *st, const store_access_cb_t *cb, void *ud);

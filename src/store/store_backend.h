@@ -45,8 +45,8 @@ typedef struct store_backend_ops {
     int (*group_delete)(store_backend_t *be, const char *name);
     int (*ban_put)(store_backend_t *be, const store_ban_t *ban);
     int (*ban_delete)(store_backend_t *be, const char *room, uint32_t table, const char *who);
-    int (*table_topic_put)(store_backend_t *be, const char *room, uint32_t table,
-                           const char *topic);
+    int (*table_topic_put)(store_backend_t *be, const char *room, uint32_t table, const char *topic,
+                           const char *by, int64_t at);
     int (*stage_put)(store_backend_t *be, const store_stage_t *stage);
     int (*access_load)(store_backend_t *be, const store_access_cb_t *cb, void *ud);
     /* Hosted events: writes on the writer's connection (under its lock), loads on the reader. */

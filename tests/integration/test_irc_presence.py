@@ -310,7 +310,7 @@ async def test_whowas(parley):
     await a.send("WHOWAS nobodyever", "WHOWAS")
     assert (await a.expect("406")).raw == ":irc.test 406 asker nobodyever :There was no such nickname"
     assert (await a.expect("369")).params[1] == "nobodyever"
-    assert (await a.expect("461")).params[1] == "WHOWAS"
+    assert (await a.expect("431")).raw == ":irc.test 431 asker :No nickname given"
     await a.close()
     await b.close()
 

@@ -79,12 +79,15 @@ static void logged_in(void *ud, int status, const auth_result_t *res)
 {
     irc_acctreg_t *r = ud;
     irc_client_t *c = r->c;
+    if (c)
+        irc__label_resume(c); /* the answer to REGISTER, with its label */
     if (c == NULL || status != 0) {
-        if (c)
+        if (c) {
             irc__fail(c, "REGISTER", "TEMPORARILY_UNAVAILABLE", r->name,
                       "The account was made but cannot be verified now: log in on the web");
-        if (c)
             c->acctreg = NULL;
+            irc__label_end(c);
+        }
         reg_free(r);
         return;
     }
@@ -96,14 +99,18 @@ static void logged_in(void *ud, int status, const auth_result_t *res)
                ":%s REGISTER VERIFICATION_REQUIRED %s :Account created: enter the code of the "
                "mail sent to you with VERIFY %s <code>",
                irc__server(c), r->name, r->name);
+    irc__label_end(c);
 }
 
 static void registered(void *ud, int status, const auth_result_t *res)
 {
     irc_acctreg_t *r = ud;
     irc_client_t *c = r->c;
-    if (c && status != 0)
+    if (c && status != 0) {
+        irc__label_resume(c);
         irc__fail(c, "REGISTER", fail_code(status), r->name, auth_err_message(status));
+        irc__label_end(c);
+    }
     if (c == NULL || status != 0) {
         if (c)
             c->acctreg = NULL;
@@ -150,6 +157,8 @@ int irc__cmd_register(irc_client_t *c, const irc_msg_t *m)
         irc__fail(c, "REGISTER", fail_code(rc), name, auth_err_message(rc));
         c->acctreg = NULL;
         reg_free(r);
+    } else {
+        irc__label_defer(c); /* answered from registered() or logged_in() */
     }
     return 0;
 }

@@ -209,13 +209,22 @@ int irc__cmd_names(irc_client_t *c, const irc_msg_t *m)
 
 /* ---- JOIN, PART ---- */
 
+/* 332 and 333 (who set it, when: the server for the admin API; no 333 for a topic older than
+ * its keeping), or 331 when there is none (not on JOIN). */
 static void topic_reply(irc_client_t *c, const table_t *t, const char *chan, bool on_join)
 {
     const char *topic = table_topic(t);
-    if (topic[0])
-        irc__numeric(c, "332", "%s :%s", chan, topic);
-    else if (!on_join)
-        irc__numeric(c, "331", "%s :No topic is set", chan);
+    if (topic[0] == '\0') {
+        if (!on_join)
+            irc__numeric(c, "331", "%s :No topic is set", chan);
+        return;
+    }
+    irc__numeric(c, "332", "%s :%s", chan, topic);
+    int64_t at = table_topic_at(t);
+    const char *by = table_topic_by(t);
+    if (at > 0)
+        irc__numeric(c, "333", "%s %s %lld", chan, by[0] ? by : irc__server(c),
+                     (long long)(at / 1000));
 }
 
 static void self_line(irc_client_t *c, const char *cmd, const char *chan, const char *text)
@@ -280,6 +289,23 @@ static bool join_invite(irc_client_t *c, const char *name)
     return true;
 }
 
+/* Why a JOIN of table number of r (NULL: no such public room) failed with rc: 474 for a ban,
+ * 473 for a private room ("#~private-N": by invitation only) or a table open to others only
+ * (its access list), else the core's error (403, 471, ...). A room whose list leaves the
+ * client out is not there for it (403), as on the web. */
+static void join_refused(irc_client_t *c, const char *name, const char *room, room_t *r,
+                         uint32_t number, int rc)
+{
+    bool priv = strncmp(room, "~private-", 9) == 0;
+    if (r && (core_banned(c->s, r, 0) || core_banned(c->s, r, number)))
+        irc__numeric(c, "474", "%s :Cannot join channel (+b)", name);
+    else if (priv || (r && rc == CORE_ENOTABLE && core_right(c->s, r, 0) != CORE_RIGHT_NONE &&
+                      room_table_find(r, number) && core_right(c->s, r, number) == CORE_RIGHT_NONE))
+        irc__numeric(c, "473", "%s :Cannot join channel (+i)", name);
+    else
+        irc__core_error(c, "JOIN", name, rc);
+}
+
 static void join_one(irc_client_t *c, const char *name)
 {
     char room[40];
@@ -288,12 +314,13 @@ static void join_one(irc_client_t *c, const char *name)
         return;
     bool explicit_table = strchr(name, '/') != NULL;
     if (!irc__chan_parse(name, room, sizeof(room), &number)) {
-        irc__numeric(c, "403", "%s :No such channel", name);
+        irc__numeric(c, "476", "%s :Bad Channel Mask", name);
         return;
     }
     room_t *r = core_room_find(c->group->core, room);
     if (r == NULL) {
-        irc__core_error(c, "JOIN", name, CORE_ENOROOM);
+        if (core_room_find_for(c->s, room) == NULL) /* not a private room c sits in already */
+            join_refused(c, name, room, NULL, number, CORE_ENOROOM);
         return;
     }
     table_t *at = core_session_table(c->s, r), *t = NULL;
@@ -304,7 +331,7 @@ static void join_one(irc_client_t *c, const char *name)
         char old[IRC_CHAN_MAX];
         irc__chan_name(old, sizeof(old), room, table_number(at));
         if ((rc = core_hop(c->s, r, number, &t)) < 0) {
-            irc__core_error(c, "JOIN", name, rc);
+            join_refused(c, name, room, r, number, rc);
             return;
         }
         self_line(c, "PART", old, "hopping");
@@ -314,7 +341,7 @@ static void join_one(irc_client_t *c, const char *name)
         rc = core_enter(c->s, r, false, &t);
     }
     if (rc < 0) {
-        irc__core_error(c, "JOIN", name, rc);
+        join_refused(c, name, room, r, number, rc);
         return;
     }
     irc__joined(c, r, t);

@@ -234,7 +234,7 @@ static const struct command {
     {"VERIFY", irc__cmd_verify, 2, false, false},
     {"SETNAME", irc__cmd_setname, 1, true, false},
     {"MONITOR", irc__cmd_monitor, 1, true, false},
-    {"WHOWAS", irc__cmd_whowas, 1, true, false},
+    {"WHOWAS", irc__cmd_whowas, 0, true, false},
     /* clang-format on */
 };
 

@@ -103,17 +103,27 @@ static void lost_channel(irc_client_t *c, const core_event_t *ev, const char *by
     irc__chan_drop(c, ev->room);
 }
 
-static void rights(irc_client_t *c, const core_event_t *ev)
+/* A member became a host at its table or stopped being one (its own change included):
+ * ":server MODE #chan +o|-o nick", the same line for everyone at the table. Other changes of
+ * right (participant, moderated) have no channel mode; a read-only user lurks, and so has left
+ * the channel for the others (PART "access"). */
+static void member_rights(irc_client_t *c, core_event_t *ev, const char *chan)
 {
-    if (ev->right == CORE_RIGHT_NONE) {
-        lost_channel(c, ev, NULL, "PART", "access");
-        return;
-    }
-    char chan[IRC_CHAN_MAX], target[IRC_CHAN_MAX + 64];
-    irc__chan_name(chan, sizeof(chan), ev->room, ev->table);
+    char target[IRC_CHAN_MAX + 64];
     snprintf(target, sizeof(target), "%s %s %s", chan, ev->right == CORE_RIGHT_HOST ? "+o" : "-o",
-             core_session_nick(c->s));
-    send_own(c, ev, irc__server(c), "MODE", target, NULL);
+             ev->nick);
+    send_shared(c, ev, irc__server(c), "MODE", target, NULL, 0);
+}
+
+/* A KICK of someone else, with the host who ejected them as its source and the reason given. */
+static void kicked(irc_client_t *c, core_event_t *ev, const char *chan)
+{
+    char target[IRC_CHAN_MAX + 64], src[128];
+    snprintf(target, sizeof(target), "%s %s", chan, ev->nick);
+    if (ev->to_nick)
+        source_of(src, sizeof(src), ev->to_nick);
+    const char *reason = ev->text && ev->text_len ? ev->text : "ejected";
+    send_shared(c, ev, ev->to_nick ? src : irc__server(c), "KICK", target, reason, strlen(reason));
 }
 
 /* Someone joined chan: extended-join clients get "JOIN chan account :realname", built for them. */
@@ -196,13 +206,10 @@ void irc__deliver(void *ctx, core_event_t *ev)
     case EV_MEMBER_ENTERED: joined(c, ev, src, chan); break;
     case EV_MEMBER_LEFT:
         text = ev->reason ? ev->reason : "left";
-        if (strcmp(text, "ejected") == 0) {
-            char target[IRC_CHAN_MAX + 64];
-            snprintf(target, sizeof(target), "%s %s", chan, ev->nick);
-            send_shared(c, ev, irc__server(c), "KICK", target, "ejected", 7);
-        } else {
+        if (strcmp(text, "ejected") == 0)
+            kicked(c, ev, chan);
+        else
             send_shared(c, ev, src, "PART", chan, text, strlen(text));
-        }
         break;
     case EV_MEMBER_HOPPED: hopped(c, ev, src); break;
     case EV_BROADCAST: send_text(c, ev, src, "NOTICE", chan); break;
@@ -213,7 +220,11 @@ void irc__deliver(void *ctx, core_event_t *ev)
     case EV_EJECTED:
         lost_channel(c, ev, ev->nick, "KICK", ev->reason && ev->reason[0] ? ev->reason : "ejected");
         break;
-    case EV_RIGHTS: rights(c, ev); break;
+    case EV_RIGHTS: /* one's own change of host comes as EV_MEMBER_RIGHTS, as for the others */
+        if (ev->right == CORE_RIGHT_NONE)
+            lost_channel(c, ev, NULL, "PART", "access");
+        break;
+    case EV_MEMBER_RIGHTS: member_rights(c, ev, chan); break;
     case EV_INVITED: {
         char target[160];
         snprintf(target, sizeof(target), "%s %s%llu", core_session_nick(c->s), IRC_INVITE_CHAN,

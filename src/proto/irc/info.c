@@ -15,7 +15,7 @@ void irc__isupport(irc_client_t *c)
      * characters, as Parley's nickname rule does. */
     irc__numeric(
         c, "005",
-        "AWAYLEN=200 CASEMAPPING=rfc7613 CHANLIMIT=#: CHANMODES=,,,nt CHANNELLEN=39 CHANTYPES=# "
+        "AWAYLEN=200 CASEMAPPING=rfc7613 CHANLIMIT=#: CHANMODES=b,,,nt CHANNELLEN=39 CHANTYPES=# "
         ":are supported by this server");
     irc__numeric(c, "005",
                  "CHATHISTORY=%d MSGREFTYPES=msgid,timestamp :are supported by this server",
@@ -41,7 +41,7 @@ void irc__welcome(irc_client_t *c)
     irc__numeric(c, "002", ":Your host is %s, running version parley-%s", irc__server(c),
                  PARLEY_VERSION);
     irc__numeric(c, "003", ":This server was created %s", created);
-    irc__numeric(c, "004", "%s parley-%s i nt ov", irc__server(c), PARLEY_VERSION);
+    irc__numeric(c, "004", "%s parley-%s i bnt bov", irc__server(c), PARLEY_VERSION);
     irc__isupport(c);
     irc__cmd_lusers(c, NULL);
     irc__cmd_motd(c, NULL);

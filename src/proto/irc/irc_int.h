@@ -113,6 +113,8 @@ struct irc_client {
     char *pass;             /* PASS before registration (owned, wiped) */
     irc_acctreg_t *acctreg; /* a REGISTER waiting for VERIFY (acctreg.c) */
     char label[200];        /* its label, escaped */
+    char *label_later;      /* the label of a command answered later (label.c; owned) */
+    bool label_deferred;    /* the running command is answered later */
     UT_hash_handle hh;      /* registered clients by nick as held (irc__client_by_nick) */
     uint32_t last_rename;   /* serial of the last EV_NICK told (once per rename, not per table) */
     char *realname;         /* USER's or SETNAME's (owned); NULL before USER */
@@ -241,6 +243,11 @@ void irc__label_end(irc_client_t *c);
 /* irc__send's hook: true if b was captured. */
 bool irc__label_capture(irc_client_t *c, const rbuf_t *b);
 void irc__label_drop(irc_client_t *c); /* closing */
+/* A command whose answer comes later (SASL's password check, REGISTER): its label is kept for
+ * that answer, and nothing (no ACK) is sent for it now (lines it sent go out unlabelled). */
+void irc__label_defer(irc_client_t *c);
+/* The later answer begins: it is captured under the kept label (if any) until irc__label_end. */
+void irc__label_resume(irc_client_t *c);
 
 /* ---- sasl.c ---- */
 int irc__cmd_authenticate(irc_client_t *c, const irc_msg_t *m);

@@ -3,7 +3,10 @@
  * is captured (replies, and the events it causes for the client itself, such as its echo-message);
  * afterwards nothing becomes "ACK", one line carries the label, and several lines go in a
  * `labeled-response` batch whose BATCH +id line carries it (without `batch`, the lines go
- * unlabelled). Answers that come later (a SASL check, a store failure) are not labelled. */
+ * unlabelled). An answer that comes later (SASL's password check, REGISTER's account creation)
+ * carries the label of the command it answers in the same way (irc__label_defer, _resume); a
+ * store failure reported after the message went out (FAIL PRIVMSG STORE_FAILED) does not. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,8 +38,30 @@ bool irc__label_capture(irc_client_t *c, const rbuf_t *b)
     return true;
 }
 
+void irc__label_defer(irc_client_t *c)
+{
+    if (c->capture == NULL)
+        return;
+    free(c->label_later);
+    c->label_later = xstrdup(c->label);
+    c->label_deferred = true;
+}
+
+void irc__label_resume(irc_client_t *c)
+{
+    if (c->label_later == NULL || c->capture) /* inside a command: its own label holds */
+        return;
+    snprintf(c->label, sizeof(c->label), "%s", c->label_later);
+    free(c->label_later);
+    c->label_later = NULL;
+    c->capture = xcalloc(1, sizeof(*c->capture));
+    buf_init(c->capture, 64 * 1024 * 1024);
+}
+
 void irc__label_drop(irc_client_t *c)
 {
+    free(c->label_later);
+    c->label_later = NULL;
     if (c->capture) {
         buf_deinit(c->capture);
         free(c->capture);
@@ -50,6 +75,13 @@ void irc__label_end(irc_client_t *c)
     if (cap == NULL)
         return;
     c->capture = NULL;
+    if (c->label_deferred) { /* the answer comes later, labelled then */
+        c->label_deferred = false;
+        irc__send_buf(c, cap);
+        buf_deinit(cap);
+        free(cap);
+        return;
+    }
     size_t lines = 0;
     for (size_t i = 0; i < cap->len; i++)
         lines += cap->base[i] == '\n';

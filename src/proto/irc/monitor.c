@@ -176,6 +176,10 @@ int irc__cmd_monitor(irc_client_t *c, const irc_msg_t *m)
 /* WHOWAS nick [count]: the most recent first, count of them (all when absent or not positive). */
 int irc__cmd_whowas(irc_client_t *c, const irc_msg_t *m)
 {
+    if (m->nparams == 0 || m->params[0][0] == '\0') {
+        irc__numeric(c, "431", ":No nickname given");
+        return 0;
+    }
     const char *nick = m->params[0];
     int count = m->nparams > 1 ? atoi(m->params[1]) : 0;
     char *fold = core_nick_fold(nick);

@@ -43,7 +43,7 @@ static void send_to(irc_client_t *c, const char *cmd, const irc_msg_t *m, bool q
         uint32_t number;
         if (!irc__chan_parse(target, room, sizeof(room), &number) ||
             (r = core_room_find_for(c->s, room)) == NULL) {
-            rc = CORE_ENOROOM;
+            rc = CORE_ENOUSER; /* 401 "No such nick/channel", as for an unknown nick */
         } else {
             table_t *t = core_session_table(c->s, r);
             /* not on that table: 404, as for a channel one is not on (+n) */

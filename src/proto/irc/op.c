@@ -1,11 +1,55 @@
 /* MODE, KICK and INVITE (modern.ircdocs.horse). Rights come from the access lists, not from channel
- * modes: MODE reports the modes that always hold (+nt) and the empty ban list, and refuses
- * changes; a host's KICK ejects from the table (core_eject, table scope, no ban), after which the
- * person may come back to another table, as on the web. */
+ * modes: MODE reports the modes that always hold (+nt), the table's opening time (329) and the
+ * bans (367, to hosts), and refuses changes (a standard reply); a host's KICK ejects from the table
+ * (core_eject, table scope, no ban), after which the person may come back to another table, as on
+ * the web. */
 #include <stdio.h>
 #include <string.h>
 
 #include "proto/irc/irc_int.h"
+
+struct bans {
+    irc_client_t *c;
+    const char *chan, *room;
+    uint32_t table;
+};
+
+/* 367 <chan> <mask> <by> <set>: an account's ban as the extban "$a:NAME", a guest's as
+ * "NICK!*@*" (its folded nick; its address is banned too). The time given is the ban's end. */
+static void ban_line(void *ud, const core_ban_info_t *b)
+{
+    struct bans *bl = ud;
+    if (strcmp(b->room, bl->room) != 0 || (b->table != 0 && b->table != bl->table))
+        return;
+    char mask[200];
+    if (strncmp(b->who, "account:", 8) == 0)
+        snprintf(mask, sizeof(mask), "$a:%s", b->who + 8);
+    else
+        snprintf(mask, sizeof(mask), "%s!*@*",
+                 strncmp(b->who, "nick:", 5) == 0 ? b->who + 5 : b->who);
+    irc__numeric(bl->c, "367", "%s %s %s %lld", bl->chan, mask,
+                 b->by && b->by[0] ? b->by : irc__server(bl->c), (long long)(b->until / 1000));
+}
+
+/* MODE #chan: 324 and 329 (the table's opening) when it is open. */
+static void channel_modes(irc_client_t *c, room_t *r, uint32_t number, const char *name)
+{
+    irc__numeric(c, "324", "%s +nt", name);
+    const table_t *t = room_table_find(r, number);
+    if (t)
+        irc__numeric(c, "329", "%s %lld", name, (long long)(table_opened(t) / 1000));
+}
+
+/* MODE #chan b: the bans that keep people from the table (the room's and its own), to its hosts;
+ * others get the end of an empty list. */
+static void ban_list(irc_client_t *c, room_t *r, uint32_t number, const char *name)
+{
+    if (core_right(c->s, r, number) >= CORE_RIGHT_HOST) {
+        struct bans bl = {c, name, room_name(r), number};
+        core_bans_foreach(c->group->core, ban_line, &bl);
+    }
+    irc__numeric(c, "368", "%s :End of channel ban list", name);
+}
 
 static int channel_mode(irc_client_t *c, const irc_msg_t *m)
 {
@@ -19,16 +63,16 @@ static int channel_mode(irc_client_t *c, const irc_msg_t *m)
         return 0;
     }
     if (m->nparams == 1) {
-        irc__numeric(c, "324", "%s +nt", name);
+        channel_modes(c, r, number, name);
         return 0;
     }
     const char *modes = m->params[1];
-    if (strcmp(modes, "b") == 0 || strcmp(modes, "+b") == 0) { /* the ban list: none shown */
-        irc__numeric(c, "368", "%s :End of channel ban list", name);
+    if ((strcmp(modes, "b") == 0 || strcmp(modes, "+b") == 0) && m->nparams == 2) {
+        ban_list(c, r, number, name);
         return 0;
     }
     for (const char *p = modes; *p; p++) {
-        if (*p == '+' || *p == '-' || *p == 'o' || *p == 'v')
+        if (*p == '+' || *p == '-' || *p == 'o' || *p == 'v' || *p == 'b' || *p == 'n' || *p == 't')
             continue;
         irc__numeric(c, "472", "%c :is unknown mode char to me", *p);
         return 0;
@@ -85,9 +129,12 @@ int irc__cmd_kick(irc_client_t *c, const irc_msg_t *m)
     if (t == NULL)
         return 0;
     const char *held = core_nick_held(c->group->core, m->params[1]);
+    if (held == NULL) {
+        irc__numeric(c, "401", "%s :No such nick/channel", m->params[1]);
+        return 0;
+    }
     struct find f = {held, false};
-    if (held)
-        table_members_foreach(t, find_member, &f);
+    table_members_foreach(t, find_member, &f);
     if (!f.found) {
         irc__numeric(c, "441", "%s %s :They aren't on that channel", m->params[1], name);
         return 0;

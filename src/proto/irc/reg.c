@@ -243,15 +243,23 @@ void irc__register_complete(irc_client_t *c)
     irc__welcome(c);
 }
 
+/* PING token: PONG server :token. No token: 461 (the command table); an empty one: 409. */
 int irc__cmd_ping(irc_client_t *c, const irc_msg_t *m)
 {
+    if (m->params[0][0] == '\0') {
+        irc__numeric(c, "409", ":No origin specified");
+        return 0;
+    }
     irc__sendf(c, ":%s PONG %s :%s", irc__server(c), irc__server(c), m->params[0]);
     return 0;
 }
 
+/* Any line re-arms the idle timer (client.c); a PONG without a token gets 409 (RFC 2812). */
 int irc__cmd_pong(irc_client_t *c, const irc_msg_t *m)
 {
-    return 0; /* any line re-arms the idle timer (client.c) */
+    if (m->nparams == 0 || m->params[0][0] == '\0')
+        irc__numeric(c, "409", ":No origin specified");
+    return 0;
 }
 
 int irc__cmd_quit(irc_client_t *c, const irc_msg_t *m)

@@ -202,6 +202,10 @@ static void too_many(irc_client_t *c, const auth_result_t *res)
 
 static void checked_sasl(irc_client_t *c, irc_sasl_t *x, int status, const auth_result_t *res);
 
+static void checked_client(irc_client_t *c, irc_sasl_t *x, int status, const auth_result_t *res);
+
+/* The accounts service's answer; the client's part of it carries the label of the AUTHENTICATE
+ * it answers (labeled-response). */
 static void checked(void *ud, int status, const auth_result_t *res)
 {
     irc_sasl_t *x = ud;
@@ -211,6 +215,15 @@ static void checked(void *ud, int status, const auth_result_t *res)
         sasl_free(x);
         return;
     }
+    conn_t *conn = c->conn;
+    irc__label_resume(c);
+    checked_client(c, x, status, res);
+    if (!conn_closing(conn)) /* else c may be gone */
+        irc__label_end(c);
+}
+
+static void checked_client(irc_client_t *c, irc_sasl_t *x, int status, const auth_result_t *res)
+{
     if (status == AUTH_ETOOMANY && x->mech == SASL_PASS_MECH) {
         too_many(c, res);
         return;
@@ -284,6 +297,8 @@ static void plain(irc_client_t *c, const char *msg, size_t len)
     if (rc < 0) {
         c->sasl->busy = false;
         fail_904(c, NULL);
+    } else {
+        irc__label_defer(c);
     }
 }
 
@@ -316,6 +331,8 @@ static void scram(irc_client_t *c, const char *msg, size_t len)
     if (auth_scram_final(c->group->auth, x->scram, msg, len, addr, checked, x) < 0) {
         x->busy = false;
         fail_904(c, NULL);
+    } else {
+        irc__label_defer(c);
     }
 }
 

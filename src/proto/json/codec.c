@@ -207,6 +207,7 @@ json_t *json_event(const core_event_t *ev)
     }
     case EV_RECORDING:
     case EV_PLAYBACK: return json_rec_event(ev);
+    case EV_MEMBER_RIGHTS: return NULL; /* IRC's MODE +o/-o; the web reads its own EV_RIGHTS */
     }
     return NULL;
 }

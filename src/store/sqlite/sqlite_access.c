@@ -44,8 +44,8 @@ static const sqlite__sql_t acc_sql[N_ACCESS_STMTS] = {
     [A_BAN_PUT] = {true, "INSERT OR REPLACE INTO bans(room, tbl, who, addr, until_ms, by_nick, "
                          "reason) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)"},
     [A_BAN_DEL] = {true, "DELETE FROM bans WHERE room = ?1 AND tbl = ?2 AND who = ?3"},
-    [A_TOPIC_PUT] = {true, "INSERT OR REPLACE INTO table_topics(room, tbl, topic) "
-                           "VALUES(?1, ?2, ?3)"},
+    [A_TOPIC_PUT] = {true, "INSERT OR REPLACE INTO table_topics(room, tbl, topic, set_by, "
+                           "set_at) VALUES(?1, ?2, ?3, ?4, ?5)"},
     [A_TOPIC_DEL] = {true, "DELETE FROM table_topics WHERE room = ?1 AND tbl = ?2"},
     [A_ROOM_DEL_STAGE] = {true, "DELETE FROM room_stage WHERE room = ?1"},
     [A_STAGE_PUT] = {true, "INSERT OR REPLACE INTO room_stage(room, banner, link_url, link_title, "
@@ -58,7 +58,7 @@ static const sqlite__sql_t acc_sql[N_ACCESS_STMTS] = {
                          "user_group_members m ON m.grp = g.name ORDER BY g.name, m.account"},
     [R_BANS] = {false, "SELECT room, tbl, who, addr, until_ms, by_nick, reason FROM bans "
                        "ORDER BY room, tbl, who"},
-    [R_TOPICS] = {false, "SELECT room, tbl, topic FROM table_topics"},
+    [R_TOPICS] = {false, "SELECT room, tbl, topic, set_by, set_at FROM table_topics"},
     [R_STAGES] = {false, "SELECT room, banner, link_url, link_title, link_image, speaking, "
                          "banner IS NULL, link_url IS NULL, speaking IS NULL FROM room_stage"},
 };
@@ -249,16 +249,20 @@ int sqlite_access__ban_delete(store_backend_t *be, const char *room, uint32_t ta
 
 static int topic_put_tx(store_backend_t *be, const void *arg)
 {
-    const store_ban_t *b = arg; /* room, table and the topic in who */
+    const store_ban_t *b = arg; /* room, table, the topic in who, by, the time in until */
     if (b->who[0] == '\0')
         return run(be, A_TOPIC_DEL, b->room, b->table, NULL);
+    sqlite3_stmt *st = be->acc[A_TOPIC_PUT];
+    sqlite__bind_str(st, 4, b->by);
+    sqlite3_bind_int64(st, 5, b->until);
     return run(be, A_TOPIC_PUT, b->room, b->table, b->who);
 }
 
 int sqlite_access__table_topic_put(store_backend_t *be, const char *room, uint32_t table,
-                                   const char *topic)
+                                   const char *topic, const char *by, int64_t at)
 {
-    store_ban_t b = {.room = room, .table = table, .who = topic ? topic : ""};
+    store_ban_t b = {
+        .room = room, .table = table, .who = topic ? topic : "", .by = by ? by : "", .until = at};
     return in_tx(be, topic_put_tx, &b);
 }
 
@@ -403,7 +407,8 @@ int sqlite_access__load(store_backend_t *be, const store_access_cb_t *cb, void *
     }
     for (size_t i = 0; i < topics.n; i++)
         cb->table_topic(ud, cell(&topics, i, 0), (uint32_t)strtoul(cell(&topics, i, 1), NULL, 10),
-                        cell(&topics, i, 2));
+                        cell(&topics, i, 2), cell(&topics, i, 3),
+                        strtoll(cell(&topics, i, 4), NULL, 10));
     /* rows_read turns NULL into "": the last three columns say which were NULL */
     for (size_t i = 0; cb->stage && i < stages.n; i++) {
         bool no_url = strcmp(cell(&stages, i, 7), "1") == 0;

@@ -116,7 +116,7 @@ int sqlite_access__ban_put(store_backend_t *be, const store_ban_t *ban);
 int sqlite_access__ban_delete(store_backend_t *be, const char *room, uint32_t table,
                               const char *who);
 int sqlite_access__table_topic_put(store_backend_t *be, const char *room, uint32_t table,
-                                   const char *topic);
+                                   const char *topic, const char *by, int64_t at);
 int sqlite_access__stage_put(store_backend_t *be, const store_stage_t *stage);
 int sqlite_access__load(store_backend_t *be, const store_access_cb_t *cb, void *ud);
 

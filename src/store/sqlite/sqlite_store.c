@@ -162,6 +162,9 @@ static const char *const migrations[] = {
     "ALTER TABLE accounts ADD COLUMN scram_server_key BLOB;",
     /* 8: history queries by time (sqlite_history.c). */
     "CREATE INDEX messages_room_tbl_ts ON messages(room, tbl, ts, id);",
+    /* 9: who set a table's topic and when (ms; 0: before this migration), for IRC's 333. */
+    "ALTER TABLE table_topics ADD COLUMN set_by TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE table_topics ADD COLUMN set_at INTEGER NOT NULL DEFAULT 0;",
 };
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 
