@@ -152,7 +152,7 @@ typedef enum core_event_type {
     /* Through the tables again: */
     EV_BROADCAST,     /* room, table, ts, nick (the host), colour, text */
     EV_ROOM_UPDATED,  /* room, in (the room, read its settings) */
-    EV_TABLE_UPDATED, /* room, table, text (the table's topic) */
+    EV_TABLE_UPDATED, /* room, table, text (the table's topic), nick (the host; NULL: admin) */
     EV_STAGE,         /* room, in (the room, read room_stage()), nick (the host) */
     /* recording and playback (record.c), to the table concerned: */
     EV_RECORDING, /* room, table, recording, reason ("started" | "stopped"), nick (by; NULL: the

@@ -181,6 +181,7 @@ static int table_update(core_t *c, room_t *r, uint32_t table, const char *topic,
         core_event_t ev = {.type = EV_TABLE_UPDATED,
                            .room = r->name,
                            .table = table,
+                           .nick = by,
                            .text = topic,
                            .text_len = len};
         room__publish(t, &ev);

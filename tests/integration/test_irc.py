@@ -210,7 +210,7 @@ async def test_join_part_names_topic(parley):
     await a.send("TOPIC #lobby")
     assert (await a.expect("331")).raw == ":irc.test 331 anna #lobby :No topic is set"
     await a.send("TOPIC #lobby :Tea at five")
-    assert (await a.expect("TOPIC")).raw == ":irc.test TOPIC #lobby :Tea at five"
+    assert (await a.expect("TOPIC")).raw == ":anna!parley@parley TOPIC #lobby :Tea at five"
     assert (await b.expect("TOPIC")).text == "Tea at five"
     await b.send("TOPIC #lobby")
     assert (await b.expect("332")).raw == ":irc.test 332 ben #lobby :Tea at five"

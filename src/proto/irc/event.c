@@ -214,7 +214,7 @@ void irc__deliver(void *ctx, core_event_t *ev)
     case EV_MEMBER_HOPPED: hopped(c, ev, src); break;
     case EV_BROADCAST: send_text(c, ev, src, "NOTICE", chan); break;
     case EV_TABLE_UPDATED:
-        send_shared(c, ev, irc__server(c), "TOPIC", chan, ev->text ? ev->text : "",
+        send_shared(c, ev, ev->nick ? src : irc__server(c), "TOPIC", chan, ev->text ? ev->text : "",
                     ev->text ? strlen(ev->text) : 0);
         break;
     case EV_EJECTED:

@@ -94,7 +94,8 @@ void irc__monitor_free(irc_client_t *c)
 }
 
 /* 730 for the online ones among nicks (comma-separated), 731 for the others; with add, each is
- * added to the list first (734 and a stop once the list is full). */
+ * added to the list first (once the list is full: 734 naming the targets not added, and a
+ * stop). */
 static void monitor_targets(irc_client_t *c, char *targets, bool add)
 {
     char *save = NULL;
@@ -107,7 +108,8 @@ static void monitor_targets(irc_client_t *c, char *targets, bool add)
         if (add && monitor_find(c, fold) == NULL) {
             if (c->nmonitor == IRC_MONITOR_MAX) {
                 free(fold);
-                irc__numeric(c, "734", "%d %s :Monitor list is full.", IRC_MONITOR_MAX, n);
+                irc__numeric(c, "734", "%d %s%s%s :Monitor list is full.", IRC_MONITOR_MAX, n,
+                             save && *save ? "," : "", save && *save ? save : "");
                 return;
             }
             c->monitor = xrealloc(c->monitor, (c->nmonitor + 1) * sizeof(*c->monitor));
