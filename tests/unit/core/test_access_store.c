@@ -123,6 +123,7 @@ static void test_persisted(void **state)
     assert_int_equal(core_eject(hank->s, lobby, "reg", true, 3600, NULL, NULL), 0);
     assert_int_equal(core_enter(reg->s, lobby, false, NULL), 0);
     assert_int_equal(core_eject(hank->s, lobby, "reg", false, 1, NULL, NULL), 0);
+    assert_int_equal(core_edit_table(hank->s, lobby, 1, "by hank"), 0); /* its setter is kept */
     for (int i = 0; i < 3; i++)
         fake_free(all[i]);
     /* a third ban that will have expired, and a lifted one */
@@ -174,6 +175,13 @@ static void test_persisted(void **state)
     struct tconf *tc = access__tconf(party, 2, false);
     assert_non_null(tc);
     assert_string_equal(tc->topic, "second");
+    assert_null(tc->topic_by); /* the admin API */
+    assert_true(tc->topic_at > 0 && tc->topic_at <= core__now_ms());
+    tc = access__tconf(core_room_find(c, "lobby"), 1, false);
+    assert_non_null(tc);
+    assert_string_equal(tc->topic, "by hank");
+    assert_string_equal(tc->topic_by, "hank");
+    assert_true(tc->topic_at > 0 && tc->topic_at <= core__now_ms());
     assert_null(access__tconf(party, 4, false));
     buf[0] = '\0';
     core_bans_foreach(c, collect_ban, buf);
