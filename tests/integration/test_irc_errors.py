@@ -161,6 +161,10 @@ async def test_topic_who_time_after_332(parley, smtp):
     assert (await b.expect("332")).raw == ":irc.test 332 reader #lobby :Cake at four"
     twt = await b.expect("333")
     assert twt.params[:3] == ["reader", "#lobby", "setter"] and near_now(twt.params[3])
+    # TOPICLEN is the core's 1000 bytes, but an IRC line holds fewer: 417 before that
+    await a.send("TOPIC #lobby :" + "t" * 600, "TOPIC #lobby :" + "t" * 400)
+    assert (await a.expect("417")).raw == ":irc.test 417 setter :Input line was too long"
+    assert (await a.expect("TOPIC")).text == "t" * 400
     # on JOIN too, right after 332; a topic set on the web names the web host
     web = await Client.connect(server.port, "webhost")
     await web.enter("lobby")
