@@ -470,7 +470,8 @@ async def test_sasl_and_register_answers_carry_their_label(parley, smtp):
     plus = await c.expect("AUTHENTICATE")
     assert plus.tags == {"label": "s1"} and plus.params == ["+"]
     blob = base64.b64encode(f"labby\0labby\0{PASSWORD}".encode()).decode()
-    await c.send(f"@label=s2 AUTHENTICATE {blob}")
+    # CAP END with it: registration completes after the answer, outside its batch
+    await c.send(f"@label=s2 AUTHENTICATE {blob}", "CAP END")
     start = await c.expect("BATCH")  # 900 and 903, later, in one labelled batch
     assert start.tags == {"label": "s2"} and start.params[1] == "labeled-response"
     ref = start.params[0][1:]
@@ -478,8 +479,9 @@ async def test_sasl_and_register_answers_carry_their_label(parley, smtp):
     assert (await c.expect("903")).tags == {"batch": ref}
     assert (await c.expect("BATCH")).params == [f"-{ref}"]
     assert not [ln for ln in c.seen if ln.command == "ACK"]
-    await c.send("CAP END")
-    await c.expect("001")
+    welcome = await c.expect("001")
+    assert welcome.tags == {} and welcome.params[0] == "labby"
+    assert c.seen.index(welcome) > c.seen.index(start) + 3
     await c.close()
     # REGISTER: its answer comes from the accounts service, with the label
     r = await IrcClient.open(server.irc_port, "newcomer")

@@ -216,10 +216,15 @@ static void checked(void *ud, int status, const auth_result_t *res)
         return;
     }
     conn_t *conn = c->conn;
+    bool pass = x->mech == SASL_PASS_MECH;
     irc__label_resume(c);
     checked_client(c, x, status, res);
-    if (!conn_closing(conn)) /* else c may be gone */
-        irc__label_end(c);
+    if (conn_closing(conn)) /* c may be gone */
+        return;
+    irc__label_end(c);
+    /* CAP END came while the check ran: the registration is not part of the labelled answer */
+    if (!pass && !c->registered && c->sasl == NULL)
+        irc__register_complete(c);
 }
 
 static void checked_client(irc_client_t *c, irc_sasl_t *x, int status, const auth_result_t *res)
@@ -244,8 +249,6 @@ static void checked_client(irc_client_t *c, irc_sasl_t *x, int status, const aut
         too_many(c, res);
     else
         checked_sasl(c, x, status, res);
-    if (!c->registered && c->sasl == NULL)
-        irc__register_complete(c); /* CAP END came while the check ran */
 }
 
 static void checked_sasl(irc_client_t *c, irc_sasl_t *x, int status, const auth_result_t *res)
