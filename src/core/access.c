@@ -539,19 +539,6 @@ core_right_t core_right_anonymous(const room_t *r)
 
 /* ---- applying changes ---- */
 
-/* Tells m's table that m's right there changed between host and not (EV_MEMBER_RIGHTS). */
-static void publish_rights(struct member *m)
-{
-    table_t *t = m->table;
-    core_event_t ev = {.type = EV_MEMBER_RIGHTS,
-                       .room = t->room->name,
-                       .table = t->number,
-                       .nick = m->session->nick,
-                       .right = (core_right_t)m->right};
-    room__publish(t, &ev);
-    core_event_release(&ev);
-}
-
 static void reeval_member(struct member *m)
 {
     session_t *s = m->session;
@@ -573,12 +560,12 @@ static void reeval_member(struct member *m)
     m->right = (uint8_t)now;
     session__send(s, &ev);
     if (host_changed && seen) /* a host made read-only: -o, then it lurks (member_left) */
-        publish_rights(m);
+        session__publish_rights(m);
     bool lurk = now == CORE_RIGHT_READ_ONLY || m->asked_lurk;
     if (lurk != m->lurk)
         session__set_lurk(m, lurk, "access");
     if (host_changed && !seen && !m->lurk) /* a lurker made host: member_entered, then +o */
-        publish_rights(m);
+        session__publish_rights(m);
 }
 
 void access__reeval_session(session_t *s)
@@ -838,15 +825,6 @@ static void load_topic(void *ud, const char *room, uint32_t table, const char *t
         return;
     struct tconf *tc = access__tconf(r, table, true);
     access__tconf_topic(tc, topic, by, at);
-}
-
-void access__tconf_topic(struct tconf *tc, const char *topic, const char *by, int64_t at)
-{
-    free(tc->topic);
-    free(tc->topic_by);
-    tc->topic = topic && topic[0] ? xstrdup(topic) : NULL;
-    tc->topic_by = tc->topic && by && by[0] ? xstrdup(by) : NULL;
-    tc->topic_at = tc->topic ? at : 0;
 }
 
 int access__load(core_t *c)

@@ -284,6 +284,9 @@ void session__drop_quiet(struct member *m);
 /* Turns m into a lurker (member_left with reason and the lurker count to the table) or back into
  * a member (the lurker count and member_entered). */
 void session__set_lurk(struct member *m, bool lurk, const char *reason);
+/* Tells m's table that m's right there (m->right) changed between host and not
+ * (EV_MEMBER_RIGHTS, IRC's MODE +o/-o). */
+void session__publish_rights(struct member *m);
 /* Hands ev to s alone and releases its encodings. */
 void session__send(session_t *s, core_event_t *ev);
 /* Says text at t of r as s (rights already checked): fans it out, stores it (say_done reports

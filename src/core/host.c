@@ -148,6 +148,15 @@ int core_edit_room(session_t *s, room_t *r, const core_room_edit_t *e)
     return core_room_update(s->core, r, e);
 }
 
+void access__tconf_topic(struct tconf *tc, const char *topic, const char *by, int64_t at)
+{
+    free(tc->topic);
+    free(tc->topic_by);
+    tc->topic = topic && topic[0] ? xstrdup(topic) : NULL;
+    tc->topic_by = tc->topic && by && by[0] ? xstrdup(by) : NULL;
+    tc->topic_at = tc->topic ? at : 0;
+}
+
 /* Sets the topic (by: the host's nick, NULL for the admin API) and tells the table. */
 static int table_update(core_t *c, room_t *r, uint32_t table, const char *topic, const char *by)
 {

@@ -115,6 +115,18 @@ void session__set_lurk(struct member *m, bool lurk, const char *reason)
     session_link(m, t);
 }
 
+void session__publish_rights(struct member *m)
+{
+    table_t *t = m->table;
+    core_event_t ev = {.type = EV_MEMBER_RIGHTS,
+                       .room = t->room->name,
+                       .table = t->number,
+                       .nick = m->session->nick,
+                       .right = (core_right_t)m->right};
+    room__publish(t, &ev);
+    core_event_release(&ev);
+}
+
 void session__send(session_t *s, core_event_t *ev)
 {
     s->ops->deliver(s->ctx, ev);
