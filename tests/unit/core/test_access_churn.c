@@ -206,7 +206,7 @@ static void test_churn(void **state)
     }
     core_identity_t root = {"root", CORE_CLASS_REGISTERED, true};
     assert_int_equal(core_session_identify(people[0]->s, &root), 0);
-    int counts[EV_TABLE_UPDATED + 1] = {0}, removed = 0, seated = 0;
+    int counts[EV_MEMBER_RIGHTS + 1] = {0}, removed = 0, seated = 0; /* the last event type */
     for (int i = 0; i < STEPS; i++) {
         step(c, rooms, people);
         check_invariants(c);
@@ -222,9 +222,10 @@ static void test_churn(void **state)
             seated += (int)rooms[k]->nusers;
     }
     /* the churn did exercise what it is about */
-    print_message("rights %d (none %d), ejected %d, left %d, lurkers %d, seated %d\n",
+    print_message("rights %d (none %d), ejected %d, left %d, lurkers %d, host changes %d, "
+                  "seated %d\n",
                   counts[EV_RIGHTS], removed, counts[EV_EJECTED], counts[EV_MEMBER_LEFT],
-                  counts[EV_LURKERS], seated);
+                  counts[EV_LURKERS], counts[EV_MEMBER_RIGHTS], seated);
     if (env == NULL) {
         assert_true(counts[EV_RIGHTS] > 100 && removed > 20 && counts[EV_EJECTED] > 10);
         assert_true(counts[EV_MEMBER_LEFT] > 100 && counts[EV_LURKERS] > 100 && seated > STEPS);

@@ -217,11 +217,11 @@ static void test_banned(void **state)
 /* The topic's setter and time: a host's nick, "" for the admin API; the table's opening time. */
 static void test_topic_setter_and_table_opening(void **state)
 {
+    int64_t before = core__now_ms();
     world_t w;
-    world_init(&w, 0, 50, 4000);
+    world_init(&w, 0, 50, 4000); /* table 1 opens with its room */
     set_guests(&w, CORE_RIGHT_PARTICIPANT);
     fake_t *h = host(&w);
-    int64_t before = core__now_ms();
     enter(h, w.lobby);
     const table_t *t = core_session_table(h->s, w.lobby);
     assert_true(table_opened(t) >= before && table_opened(t) <= core__now_ms());
