@@ -14,8 +14,9 @@ struct bans {
     uint32_t table;
 };
 
-/* 367 <chan> <mask> <by> <set>: an account's ban as the extban "$a:NAME", a guest's as
- * "NICK!*@*" (its folded nick; its address is banned too). The time given is the ban's end. */
+/* 367 <chan> <mask> <by> <set>: an account's ban as the extban "$a:NAME" (a space in the name
+ * as "?"), a guest's as "NICK!*@*" (its folded nick; its address is banned too). The time given
+ * is the ban's end. */
 static void ban_line(void *ud, const core_ban_info_t *b)
 {
     struct bans *bl = ud;
@@ -27,6 +28,9 @@ static void ban_line(void *ud, const core_ban_info_t *b)
     else
         snprintf(mask, sizeof(mask), "%s!*@*",
                  strncmp(b->who, "nick:", 5) == 0 ? b->who + 5 : b->who);
+    for (char *p = mask; *p; p++)
+        if (*p == ' ') /* an account name may hold spaces, a parameter may not */
+            *p = '?';
     irc__numeric(bl->c, "367", "%s %s %s %lld", bl->chan, mask,
                  b->by && b->by[0] ? b->by : irc__server(bl->c), (long long)(b->until / 1000));
 }
