@@ -242,6 +242,9 @@ typedef struct session_ops {
     void (*deliver)(void *ctx, core_event_t *ev);
     /* The say that produced msg_id is durable (status 0) or could not be stored (CORE_ESTORE). */
     void (*say_done)(void *ctx, uint64_t msg_id, int status);
+    /* Optional: a fan-out is about to deliver to this client; prefetch what deliver() touches
+     * beyond ctx itself (its connection), so that the misses of many recipients overlap. */
+    void (*warm)(void *ctx);
 } session_ops_t;
 
 /* ---- the core ---- */

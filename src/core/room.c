@@ -43,7 +43,8 @@ static bool table_wants(const session_t *s, const core_event_t *ev)
  * into the core, so the list cannot change under us. A fan-out touches memory all over the heap
  * (each member, its session, the protocol's state behind it), so it goes in steps: collect a
  * batch of sessions and prefetch them, then prefetch what each wanted one's deliver() reads
- * first, then deliver; the misses of a batch overlap instead of queueing one behind another. */
+ * first (ctx), then let the protocol prefetch what lies behind ctx (warm: its connection), then
+ * deliver; the misses of a batch overlap instead of queueing one behind another. */
 static void table_deliver(void *ud, core_event_t *ev)
 {
     table_t *t = ud;
@@ -63,6 +64,9 @@ static void table_deliver(void *ud, core_event_t *ev)
                 __builtin_prefetch(batch[i]->ctx);
                 batch[k++] = batch[i];
             }
+        for (size_t i = 0; i < k; i++)
+            if (batch[i]->ops->warm)
+                batch[i]->ops->warm(batch[i]->ctx);
         for (size_t i = 0; i < k; i++)
             batch[i]->ops->deliver(batch[i]->ctx, ev);
         c->stats.deliveries += k;

@@ -52,6 +52,11 @@ size_t conn_queued_bytes(const conn_t *c)
     return c->queued;
 }
 
+void conn_prefetch(const conn_t *c)
+{
+    __builtin_prefetch(&c->server); /* the fields queueing reads and writes (conn_int.h) */
+}
+
 bool conn_closing(const conn_t *c)
 {
     return c->closing;

@@ -54,6 +54,8 @@ size_t conn_queued_bytes(const conn_t *c);
 /* Starts closing. With flush, what is queued is written first (for at most 2 seconds). */
 void conn_close(conn_t *c, bool flush);
 bool conn_closing(const conn_t *c);
+/* Prefetches the fields that queueing an event touches (a fan-out warms its recipients first). */
+void conn_prefetch(const conn_t *c);
 /* conn_close(c, true) from the next pre-poll pass instead of now: for callers deep in a fan-out,
  * which must not have the connection's handler (and its core session) torn down under them. */
 void conn_close_soon(conn_t *c);

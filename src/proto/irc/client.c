@@ -414,7 +414,12 @@ static void on_close(conn_t *conn)
 
 static const conn_handler_t irc_handler = {on_read, on_close, on_timer};
 
-static const session_ops_t irc_session_ops = {irc__deliver, irc__say_done};
+static void irc_warm(void *ctx)
+{
+    conn_prefetch(((irc_client_t *)ctx)->conn);
+}
+
+static const session_ops_t irc_session_ops = {irc__deliver, irc__say_done, irc_warm};
 
 /* The client's address, for guest bans. */
 static void set_address(irc_client_t *c)

@@ -171,7 +171,7 @@ static void say_done(void *ctx, uint64_t msg_id, int status)
     json_decref(id);
 }
 
-static const session_ops_t json_session_ops = {deliver, say_done};
+static const session_ops_t json_session_ops = {.deliver = deliver, .say_done = say_done};
 
 /* ---- argument helpers ---- */
 

@@ -95,7 +95,7 @@ static inline void fake_say_done(void *ctx, uint64_t msg_id, int status)
     f->done_status[f->ndone++] = status;
 }
 
-static const session_ops_t fake_ops = {fake_deliver, fake_say_done};
+static const session_ops_t fake_ops = {.deliver = fake_deliver, .say_done = fake_say_done};
 
 static inline fake_t *fake_new(core_t *c)
 {

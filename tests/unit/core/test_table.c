@@ -315,6 +315,34 @@ static void test_say_reach(void **state)
     world_deinit(&w);
 }
 
+/* A table fans out in batches of sessions (room.c): 40 people, more than two batches, with
+ * ignorers spread over them; everyone else gets each say exactly once, in order. */
+static void test_say_reach_many(void **state)
+{
+    world_t w;
+    world_init(&w, NF, 0, 4000);
+    for (int i = 0; i < NF; i++)
+        enter(person(&w, i), w.lobby, false);
+    for (int i = 3; i < NF; i += 7) /* 3, 10, 17, 24, 31, 38 ignore user0 */
+        assert_int_equal(core_ignore(fakes[i]->s, "user0"), 0);
+    for (int i = 0; i < NF; i++)
+        fake_clear(fakes[i]);
+    uint64_t id1 = 0, id2 = 0;
+    int64_t ts = 0;
+    assert_int_equal(core_say(fakes[0]->s, w.lobby, "one", 3, &id1, &ts), 0);
+    assert_int_equal(core_say(fakes[1]->s, w.lobby, "two", 3, &id2, &ts), 0);
+    for (int i = 0; i < NF; i++) {
+        bool ignores = i >= 3 && (i - 3) % 7 == 0;
+        int want = ignores ? 1 : 2;
+        assert_int_equal(fakes[i]->nev, want);
+        assert_int_equal(fakes[i]->ev[want - 1].msg_id, id2);
+        if (!ignores)
+            assert_int_equal(fakes[i]->ev[0].msg_id, id1);
+    }
+    free_all();
+    world_deinit(&w);
+}
+
 static void count_history(void *ud, const core_event_t *ev)
 {
     (*(int *)ud)++;
@@ -543,11 +571,17 @@ static void test_hop_encoded_once(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_enter_overflow),   cmocka_unit_test(test_overflow_reuse),
-        cmocka_unit_test(test_enter_events),     cmocka_unit_test(test_hop),
-        cmocka_unit_test(test_say_reach),        cmocka_unit_test(test_pm),
-        cmocka_unit_test(test_colour_events),    cmocka_unit_test(test_history),
-        cmocka_unit_test(test_no_history),       cmocka_unit_test(test_encode_cache),
+        cmocka_unit_test(test_enter_overflow),
+        cmocka_unit_test(test_overflow_reuse),
+        cmocka_unit_test(test_enter_events),
+        cmocka_unit_test(test_hop),
+        cmocka_unit_test(test_say_reach_many),
+        cmocka_unit_test(test_say_reach),
+        cmocka_unit_test(test_pm),
+        cmocka_unit_test(test_colour_events),
+        cmocka_unit_test(test_history),
+        cmocka_unit_test(test_no_history),
+        cmocka_unit_test(test_encode_cache),
         cmocka_unit_test(test_hop_encoded_once),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
