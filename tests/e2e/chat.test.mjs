@@ -3,10 +3,12 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import net from 'node:net';
 import { chromium } from 'playwright-core';
 
 const BASE = process.env.PARLEY_URL;
 const TLS_BASE = process.env.PARLEY_TLS_URL; // the same server over HTTPS (self-signed)
+const IRC_PORT = process.env.PARLEY_IRC_PORT; // the server's IRC listener
 const SCREENSHOT = process.env.PARLEY_SCREENSHOT ?? '/tmp/parley-e2e.png';
 const PRIVATE_SCREENSHOT = SCREENSHOT.replace(/\.png$/, '-private.png');
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
@@ -1045,4 +1047,190 @@ test('a hosted event: stage above, audience tables below, a monitor forwards a q
 
   for (const page of [ada, hester, mona, gina, gabe]) await page.context().close();
   assert.deepEqual(pageErrors.slice(errorsBefore), [], 'no script errors in the event test');
+});
+
+// A raw IRC client on the server's IRC listener: lines in and out, nothing interpreted.
+class IrcClient {
+  static WAIT_MS = 10000;
+  #socket;
+  #buffer = '';
+  #pending = []; // lines read and not yet taken by expect()
+  #wake = () => {};
+  #closed = false;
+
+  constructor(socket) {
+    this.#socket = socket;
+    socket.setEncoding('utf8');
+    socket.on('data', (data) => {
+      this.#buffer += data;
+      for (let end; (end = this.#buffer.indexOf('\r\n')) >= 0;) {
+        this.#pending.push(this.#buffer.slice(0, end));
+        this.#buffer = this.#buffer.slice(end + 2);
+      }
+      this.#wake();
+    });
+    socket.on('close', () => {
+      this.#closed = true;
+      this.#wake();
+    });
+  }
+
+  static async registered(nick) {
+    const socket = net.createConnection({ host: '127.0.0.1', port: Number(IRC_PORT) });
+    await new Promise((ok, fail) => {
+      socket.once('connect', ok);
+      socket.once('error', fail);
+    });
+    const irc = new IrcClient(socket);
+    irc.send(`NICK ${nick}`, 'USER u 0 * :E2E IRC user');
+    await irc.expect((l) => / 001 /.test(l), 'welcome (001)');
+    await irc.expect((l) => / (376|422) /.test(l), 'end of MOTD');
+    return irc;
+  }
+
+  send(...lines) {
+    this.#socket.write(lines.map((l) => `${l}\r\n`).join(''));
+  }
+
+  // The first pending or arriving line matching pred; lines before it stay pending. Waits at
+  // most WAIT_MS.
+  async expect(pred, what) {
+    const deadline = Date.now() + IrcClient.WAIT_MS;
+    for (;;) {
+      const i = this.#pending.findIndex(pred);
+      if (i >= 0) return this.#pending.splice(i, 1)[0];
+      const left = deadline - Date.now();
+      if (left <= 0 || this.#closed) {
+        throw new Error(`IRC: no ${what}; pending: ${JSON.stringify(this.#pending.slice(-10))}`);
+      }
+      await new Promise((ok) => {
+        const timer = setTimeout(ok, left);
+        this.#wake = () => {
+          clearTimeout(timer);
+          ok();
+        };
+      });
+    }
+  }
+
+  // Every line read so far that matches pred, after a PING round trip: what the server sent
+  // before answering the PING has all arrived.
+  async seen(pred) {
+    const token = `barrier${Date.now()}`;
+    this.send(`PING ${token}`);
+    await this.expect((l) => / PONG /.test(l) && l.endsWith(token), `PONG ${token}`);
+    return this.#pending.filter(pred);
+  }
+
+  close() {
+    this.#socket.destroy();
+  }
+}
+
+test('a web user changes nickname from the header and with /nick; web and IRC table-mates see it', { skip: !IRC_PORT && 'no PARLEY_IRC_PORT' }, async (t) => {
+  const errorsBefore = pageErrors.length;
+  const hana = await openPage('hana');
+  const ivan = await openPage('ivan');
+  let irc = null;
+  const renamedAt = (page, from, to) => page.locator('#messages .system-line')
+    .filter({ hasText: from }).filter({ hasText: `is now known as ${to}` });
+  const nickLine = (from, to) => (l) => l === `:${from}!parley@parley NICK ${to}`;
+  // a web user's line on IRC starts with their colour's mIRC code
+  const privmsg = (from, text) => (l) => l.startsWith(`:${from}!parley@parley PRIVMSG #lobby :`) &&
+    l.replace(/^[^:]*:[^:]*:(\x03\d\d)?/, '') === text;
+  try {
+    await t.test('two web users and an IRC user sit at one table', async () => {
+      await join(hana, 'hana');
+      await joined(hana);
+      await join(ivan, 'ivan');
+      await joined(ivan);
+      irc = await IrcClient.registered('irma');
+      irc.send('JOIN #lobby');
+      await irc.expect((l) => l.startsWith(':irma!') && / JOIN /.test(l), 'JOIN #lobby');
+      await irc.expect((l) => / 366 /.test(l), 'end of NAMES');
+      for (const nick of ['ivan', 'irma']) await member(hana, nick).waitFor();
+      await member(ivan, 'hana').waitFor();
+    });
+
+    await t.test('the header opens the nickname form, prefilled and focused', async () => {
+      await hana.click('#colour-button');
+      await hana.locator('#colour-popover').waitFor();
+      assert.equal(await hana.getAttribute('#colour-button', 'aria-expanded'), 'true');
+      assert.equal(await hana.inputValue('#rename-input'), 'hana');
+      assert.equal(await hana.evaluate(() => document.activeElement.id), 'rename-input');
+      assert.equal(await hana.locator('label[for="rename-input"]').textContent(), 'Nickname');
+      await hana.keyboard.press('Escape');
+      await hana.locator('#colour-popover').waitFor({ state: 'hidden' });
+      assert.equal(await hana.getAttribute('#colour-button', 'aria-expanded'), 'false');
+    });
+
+    await t.test('hana renames with the form; ivan and the IRC user see it', async () => {
+      await hana.click('#colour-button');
+      await hana.fill('#rename-input', 'hanna');
+      await hana.press('#rename-input', 'Enter');
+      await hana.locator('#colour-popover').waitFor({ state: 'hidden' });
+      await hana.locator('#me-nick', { hasText: 'hanna' }).waitFor();
+      assert.equal(await hana.textContent('#me-nick'), 'hanna');
+      await renamedAt(ivan, 'hana', 'hanna').waitFor();
+      await member(ivan, 'hanna').waitFor();
+      await member(ivan, 'hana').waitFor({ state: 'detached' });
+      await member(hana, 'hanna').waitFor();
+      await irc.expect(nickLine('hana', 'hanna'), 'NICK hanna');
+      await send(hana, 'said as hanna');
+      await messageFrom(ivan, 'hanna', 'said as hanna').waitFor();
+      await irc.expect(privmsg('hanna', 'said as hanna'), 'PRIVMSG from hanna');
+    });
+
+    await t.test('a taken nickname is refused next to the field and the old one stays', async () => {
+      await hana.click('#colour-button');
+      await hana.fill('#rename-input', 'IVAN');
+      await hana.click('#rename-button');
+      const error = hana.locator('#rename-error');
+      await error.waitFor();
+      assert.equal(await error.getAttribute('data-code'), 'nick_taken');
+      assert.equal(await error.getAttribute('role'), 'alert');
+      assert.match(await error.textContent(), /already called “IVAN”/);
+      assert.equal(await hana.getAttribute('#rename-input', 'aria-invalid'), 'true');
+      assert.equal(await hana.textContent('#me-nick'), 'hanna');
+      assert.ok(await hana.locator('#colour-popover').isVisible(), 'the form stays open');
+      assert.deepEqual(await irc.seen((l) => / NICK /.test(l)), [], 'no NICK line for a refusal');
+      await hana.fill('#rename-input', '9lives');
+      await hana.press('#rename-input', 'Enter');
+      await hana.locator('#rename-error[data-code="nick_invalid"]').waitFor();
+      assert.match(await hana.textContent('#rename-error'), /cannot be a nickname: use 2–24 letters/);
+      await hana.keyboard.press('Escape');
+      await hana.locator('#colour-popover').waitFor({ state: 'hidden' });
+      await member(ivan, 'hanna').waitFor();
+    });
+
+    await t.test('/nick in the composer renames too and is not sent as a message', async () => {
+      await send(hana, '/nick hannah');
+      await hana.locator('#me-nick', { hasText: 'hannah' }).waitFor();
+      assert.equal(await hana.inputValue('#message-input'), '');
+      await renamedAt(ivan, 'hanna', 'hannah').waitFor();
+      await member(ivan, 'hannah').waitFor();
+      await irc.expect(nickLine('hanna', 'hannah'), 'NICK hannah');
+      // any other /word is text; the line after it shows nothing came in between
+      await send(hana, '/shrug not a command');
+      await messageFrom(ivan, 'hannah', '/shrug not a command').waitFor();
+      await irc.expect(privmsg('hannah', '/shrug not a command'), 'PRIVMSG /shrug');
+      assert.equal(await ivan.locator('#messages .message').filter({ hasText: '/nick' }).count(), 0);
+      assert.deepEqual(await irc.seen((l) => l.includes('/nick')), []);
+    });
+
+    await t.test('a refused /nick shows a toast and gives the text back', async () => {
+      await send(hana, '/nick ivan');
+      const toast = hana.locator('#toasts .toast[data-code="nick_taken"]');
+      await toast.waitFor();
+      assert.match(await toast.locator('.toast-message').textContent(), /already called “ivan”/);
+      assert.equal(await hana.inputValue('#message-input'), '/nick ivan');
+      assert.equal(await hana.textContent('#me-nick'), 'hannah');
+      await hana.fill('#message-input', '');
+    });
+  } finally {
+    irc?.close();
+    await hana.context().close();
+    await ivan.context().close();
+  }
+  assert.deepEqual(pageErrors.slice(errorsBefore), [], 'no script errors in the nickname test');
 });

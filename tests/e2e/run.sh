@@ -3,7 +3,7 @@
 # if missing, starts a real parleyd ($PARLEYD, default build/parleyd) on a free port in a temporary
 # directory, runs chat.test.mjs against it with Debian's chromium, and stops the server. The server
 # also serves HTTPS (--tls-listen) with a self-signed certificate made here with openssl, for the
-# https/wss subtest.
+# https/wss subtest, and an IRC listener (its port in $PARLEY_IRC_PORT) for the nickname subtest.
 # Exits non-zero if anything fails. The screenshot goes to $PARLEY_SCREENSHOT (/tmp/parley-e2e.png).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
@@ -59,9 +59,10 @@ while [ "$(cat "$tmp/port" 2>/dev/null | wc -l)" -lt 1 ]; do
 done
 port=$(head -n 1 "$tmp/port")
 tls_port=$(awk '$1 == "tls" { print $4 }' "$tmp/port")
+irc_port=$(awk '$1 == "irc" { print $4 }' "$tmp/port")
 
 rc=0
-PARLEY_URL="http://127.0.0.1:$port/" PARLEY_TLS_URL="https://127.0.0.1:$tls_port/" PARLEY_LOG="$tmp/parleyd.log" node --test "$here/chat.test.mjs" || rc=$?
+PARLEY_URL="http://127.0.0.1:$port/" PARLEY_TLS_URL="https://127.0.0.1:$tls_port/" PARLEY_IRC_PORT="$irc_port" PARLEY_LOG="$tmp/parleyd.log" node --test "$here/chat.test.mjs" || rc=$?
 if [ "$rc" -ne 0 ]; then
     echo "e2e: FAILED; the last lines of the server log:" >&2
     tail -n 40 "$tmp/parleyd.log" >&2 2>/dev/null || true

@@ -38,10 +38,10 @@ function act(promise) {
 const isOnline = () => client.state === 'open';
 const account = createAccount(session, { act, onNotice: showNotice });
 const login = createLogin(session, { onError: showError, account });
-const composer = createComposer(session, { act, isOnline });
+const me = createMe(session, { act });
+const composer = createComposer(session, { act, isOnline, rename: me.rename, openMe: me.open });
 const onPrivate = (nick) => composer.setPrivate(nick);
 createStatus(client);
-createMe(session, { act });
 createRooms(session, { act });
 const events = createEvents(session, { act, isOnline });
 createMessages(session, { onPrivate, decorate: events.decorate });

@@ -1,12 +1,15 @@
 // The message box under the pane. Enter sends (Shift+Enter makes a new line). With a private
 // target chosen (click a member) it sends a private message instead; Esc goes back to the table.
+// One command: "/nick NEWNAME" changes our nickname (alone, it opens the nickname form). Any other
+// text, "/something else" included, is sent as it is.
 import { $ } from './dom.js';
 import { sameNick } from '../session.js';
 
 const COUNTER_FROM = 0.8; // show the byte counter once a message passes this share of max_text
 const encoder = new TextEncoder();
+const NICK_COMMAND = /^\/nick(?:[ \t]+(.*))?$/i;
 
-export function createComposer(session, { act, isOnline }) {
+export function createComposer(session, { act, isOnline, rename, openMe }) {
   const form = $('#composer');
   const input = $('#message-input');
   const send = $('#send-button');
@@ -54,6 +57,18 @@ export function createComposer(session, { act, isOnline }) {
     input.style.height = `${Math.min(input.scrollHeight, 160)}px`;
   }
 
+  // The action of a command line, or null for text to send.
+  function command(text) {
+    const nick = NICK_COMMAND.exec(text.trim());
+    if (!nick) return null;
+    const name = nick[1]?.trim();
+    if (name) return () => rename(name);
+    return () => {
+      openMe();
+      return Promise.resolve();
+    };
+  }
+
   async function submit() {
     const text = input.value;
     const room = session.active;
@@ -61,7 +76,8 @@ export function createComposer(session, { act, isOnline }) {
     input.value = '';
     autosize();
     update();
-    const sent = pmTo ? session.pm(room, pmTo.nick, text) : session.say(room, text);
+    const run = command(text);
+    const sent = run ? run() : pmTo ? session.pm(room, pmTo.nick, text) : session.say(room, text);
     const ok = await act(sent);
     if (!ok && !input.value) {
       input.value = text; // give the words back so nothing is lost

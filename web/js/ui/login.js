@@ -27,6 +27,10 @@ export function createLogin(session, { onError, account }) {
   });
   picker.set(colour);
   nickInput.value = localStorage.getItem(STORE_NICK) ?? '';
+  // A guest's new nickname (the header's form, /nick) is the one offered on the next visit.
+  session.on('self', () => {
+    if (session.nick && !session.token) localStorage.setItem(STORE_NICK, session.nick);
+  });
 
   function showError(err) {
     errorBox.textContent = err.message;
