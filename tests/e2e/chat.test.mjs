@@ -1216,6 +1216,14 @@ test('a web user changes nickname from the header and with /nick; web and IRC ta
       await irc.expect(privmsg('hannah', '/shrug not a command'), 'PRIVMSG /shrug');
       assert.equal(await ivan.locator('#messages .message').filter({ hasText: '/nick' }).count(), 0);
       assert.deepEqual(await irc.seen((l) => l.includes('/nick')), []);
+      // /nick alone opens the nickname form
+      await send(hana, '/nick');
+      await hana.locator('#colour-popover').waitFor();
+      assert.equal(await hana.evaluate(() => document.activeElement.id), 'rename-input');
+      assert.equal(await hana.inputValue('#rename-input'), 'hannah');
+      await hana.keyboard.press('Escape');
+      await hana.locator('#colour-popover').waitFor({ state: 'hidden' });
+      assert.equal(await hana.inputValue('#message-input'), '');
     });
 
     await t.test('a refused /nick shows a toast and gives the text back', async () => {
