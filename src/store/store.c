@@ -43,6 +43,10 @@ struct store {
 
     /* Shared with the writer thread, guarded by mu. */
     uv_mutex_t mu;
+    uv_cond_t cond;      /* done_seq moved, or hurry was set */
+    uint64_t enq_seq;    /* appends queued so far */
+    uint64_t done_seq;   /* of those, the ones whose batch has been written (or failed) */
+    bool hurry;          /* store_barrier() waits: the writer skips its group commit window */
     list_t queue;        /* appended, not yet taken by a flush job */
     bool flush_waiting;  /* a flush job is submitted and has not taken the queue yet */
     store_stats_t stats; /* .queued counts appended but not yet written */
@@ -169,14 +173,15 @@ static void flush_work(void *arg)
     /* Group commit window: appends made while we wait join this batch (flush_waiting is still
      * set, so they submit no job of their own). An idle store commits at once. */
     uint64_t now = uv_hrtime();
-    if (st->group_commit_ns > 0 && now - st->last_commit_ns < st->group_commit_ns) {
+    uv_mutex_lock(&st->mu);
+    while (st->group_commit_ns > 0 && !st->hurry &&
+           now - st->last_commit_ns < st->group_commit_ns) {
         uint64_t wait_ns = st->group_commit_ns - (now - st->last_commit_ns);
-        uv_sleep((unsigned)((wait_ns + 999999) / 1000000));
+        (void)uv_cond_timedwait(&st->cond, &st->mu, wait_ns);
         now = uv_hrtime();
     }
     st->last_commit_ns = now;
-
-    uv_mutex_lock(&st->mu);
+    uint64_t taken = st->enq_seq;
     while (!list_empty(&st->queue)) {
         list_t *it = st->queue.next;
         list_remove(it);
@@ -193,6 +198,8 @@ static void flush_work(void *arg)
     uint64_t commits = write_batch(st, &f->batch, n);
 
     uv_mutex_lock(&st->mu);
+    st->done_seq = taken;
+    uv_cond_broadcast(&st->cond);
     st->stats.commits += commits;
     st->stats.queued -= n;
     list_foreach(it, &f->batch)
@@ -207,6 +214,7 @@ static void flush_work(void *arg)
 
 static void store__free(store_t *st)
 {
+    uv_cond_destroy(&st->cond);
     uv_mutex_destroy(&st->mu);
     free(st);
 }
@@ -249,6 +257,11 @@ int store_open(uv_loop_t *loop, const store_options_t *opt, store_t **out)
         free(st);
         return STORE_EIO;
     }
+    if (uv_cond_init(&st->cond) != 0) {
+        uv_mutex_destroy(&st->mu);
+        free(st);
+        return STORE_EIO;
+    }
     err = st->ops->open(opt, &st->be);
     if (err < 0)
         goto out;
@@ -275,7 +288,11 @@ void store_close(store_t *st)
         return;
     st->closing = true;
     /* Every queued message is written and reported before this returns (callbacks may still read;
-     * appends now fail with ECLOSED). */
+     * appends now fail with ECLOSED), without waiting out a group commit window. */
+    uv_mutex_lock(&st->mu);
+    st->hurry = true;
+    uv_cond_broadcast(&st->cond);
+    uv_mutex_unlock(&st->mu);
     workq_free(st->q, true);
     st->q = NULL;
     st->ops->close(st->be);
@@ -412,6 +429,7 @@ static void enqueue(store_t *st, pending_t *p)
     uv_mutex_lock(&st->mu);
     list_push_back(&st->queue, &p->node);
     st->stats.queued++;
+    st->enq_seq++;
     bool submit = !st->flush_waiting;
     st->flush_waiting = true;
     uv_mutex_unlock(&st->mu);
@@ -444,9 +462,29 @@ int store_recording_begin(store_t *st, const store_recording_t *rec, uint64_t *i
     return st->closing ? STORE_ECLOSED : st->ops->recording_begin(st->be, rec, id);
 }
 
+/* Loop thread: waits until every append queued before the call is written (committed or failed),
+ * telling the writer to skip its group commit window. For the rare reads that must see what was
+ * just appended (a recording that ends, its export); bounded by one commit. */
+static void store_barrier(store_t *st)
+{
+    uv_mutex_lock(&st->mu);
+    uint64_t target = st->enq_seq;
+    if (st->done_seq < target) {
+        st->hurry = true;
+        uv_cond_broadcast(&st->cond);
+        while (st->done_seq < target)
+            uv_cond_wait(&st->cond, &st->mu);
+        st->hurry = false;
+    }
+    uv_mutex_unlock(&st->mu);
+}
+
 int store_recording_end(store_t *st, uint64_t id, int64_t stopped_ms, uint32_t messages)
 {
-    return st->closing ? STORE_ECLOSED : st->ops->recording_end(st->be, id, stopped_ms, messages);
+    if (st->closing)
+        return STORE_ECLOSED;
+    store_barrier(st); /* its messages are stored before it is marked ended */
+    return st->ops->recording_end(st->be, id, stopped_ms, messages);
 }
 
 int store_recording_get(store_t *st, uint64_t id, void (*cb)(void *ud, const store_recording_t *r),
@@ -469,6 +507,8 @@ int store_recording_msgs(store_t *st, uint64_t id, uint32_t after, int limit,
         *n = 0;
     if (st->closed)
         return STORE_ECLOSED;
+    if (!st->closing)
+        store_barrier(st); /* a running recording's latest messages too */
     if (limit < 1)
         limit = 1;
     if (limit > STORE_REC_PAGE)

@@ -635,6 +635,36 @@ static void count_recording(void *ud, const store_recording_t *r)
              r->title);
 }
 
+/* A recording's messages wait in the group commit window like any append, but its end and its
+ * export (store_recording_msgs) see every message appended before them, at once. */
+static void test_recording_barrier(void **state)
+{
+    fixture_t *f = *state;
+    store_options_t opt = {.dir = f->dir, .group_commit_ms = 60000};
+    store_t *st = NULL;
+    assert_int_equal(store_open(&f->loop, &opt, &st), 0);
+    store_recording_t in = {.room = "den",
+                            .table = 1,
+                            .title = "Talk",
+                            .started_by = "hank",
+                            .started_ms = 1700000000000};
+    uint64_t id;
+    assert_int_equal(store_recording_begin(st, &in, &id), 0);
+    assert_int_equal(rec_append(f, st, id, 1, "x"), 0);
+    run_until(f, 1); /* the first commit starts the 60 s window */
+    for (uint32_t i = 2; i <= 4; i++)
+        assert_int_equal(rec_append(f, st, id, i, "x"), 0);
+    int n = 0;
+    assert_int_equal(store_recording_msgs(st, id, 0, 1000, collect_rec_msg, f, &n), 0);
+    assert_int_equal(n, 4); /* did not wait a minute: the barrier hurried the writer */
+    assert_int_equal(rec_append(f, st, id, 5, "x"), 0);
+    assert_int_equal(store_recording_end(st, id, 1700000009000, 5), 0);
+    assert_int_equal(store_recording_msgs(st, id, 4, 1000, collect_rec_msg, f, &n), 0);
+    assert_int_equal(n, 1);
+    run_until(f, 5);
+    close_store(f, st);
+}
+
 static void test_recordings(void **state)
 {
     fixture_t *f = *state;
@@ -726,6 +756,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_append_history, setup, teardown),
         cmocka_unit_test_setup_teardown(test_group_commit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_group_commit_window, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_recording_barrier, setup, teardown),
         cmocka_unit_test_setup_teardown(test_duplicate_id, setup, teardown),
         cmocka_unit_test_setup_teardown(test_full, setup, teardown),
         cmocka_unit_test_setup_teardown(test_close_drains, setup, teardown),
