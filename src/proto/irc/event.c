@@ -167,6 +167,15 @@ static void event_ended(irc_client_t *c, const core_event_t *ev)
     }
 }
 
+/* The sender gets its own say or private message back only with echo-message (played messages
+ * always). */
+static bool not_echoed(const irc_client_t *c, const core_event_t *ev)
+{
+    if (ev->type == EV_MESSAGE ? ev->recording != 0 : ev->type != EV_PRIVATE)
+        return false;
+    return !(c->caps & IRC_CAP_ECHO_MESSAGE) && said_by_me(c, ev);
+}
+
 /* The hot path: a say or broadcast whose line an earlier recipient of the same variant already
  * built is queued as it is, without formatting a channel name or source for nothing. */
 static bool send_built(irc_client_t *c, core_event_t *ev)
@@ -174,9 +183,6 @@ static bool send_built(irc_client_t *c, core_event_t *ev)
     if ((ev->type != EV_MESSAGE && ev->type != EV_BROADCAST) ||
         ev->enc[CORE_SLOT_IRC + irc__variant(c)] == NULL)
         return false;
-    if (ev->type == EV_MESSAGE && ev->recording == 0 && !(c->caps & IRC_CAP_ECHO_MESSAGE) &&
-        said_by_me(c, ev))
-        return true; /* the sender gets its own say back only with echo-message */
     send_shared(c, ev, NULL, NULL, NULL, NULL, 0);
     return true;
 }
@@ -184,7 +190,7 @@ static bool send_built(irc_client_t *c, core_event_t *ev)
 void irc__deliver(void *ctx, core_event_t *ev)
 {
     irc_client_t *c = ctx;
-    if (!c->registered || send_built(c, ev))
+    if (!c->registered || not_echoed(c, ev) || send_built(c, ev))
         return;
     char chan[IRC_CHAN_MAX], src[128] = "";
     irc__chan_name(chan, sizeof(chan), ev->room ? ev->room : "", ev->table);
@@ -192,17 +198,8 @@ void irc__deliver(void *ctx, core_event_t *ev)
         source_of(src, sizeof(src), ev->nick);
     const char *text;
     switch (ev->type) {
-    case EV_MESSAGE:
-        /* the sender gets its own say back only with echo-message (played messages always) */
-        if (ev->recording == 0 && !(c->caps & IRC_CAP_ECHO_MESSAGE) && said_by_me(c, ev))
-            return;
-        send_text(c, ev, src, "PRIVMSG", chan);
-        break;
-    case EV_PRIVATE:
-        if (is_me(c, ev->nick) && !(c->caps & IRC_CAP_ECHO_MESSAGE))
-            return;
-        send_text(c, ev, src, "PRIVMSG", ev->to_nick);
-        break;
+    case EV_MESSAGE: send_text(c, ev, src, "PRIVMSG", chan); break;
+    case EV_PRIVATE: send_text(c, ev, src, "PRIVMSG", ev->to_nick); break;
     case EV_MEMBER_ENTERED: joined(c, ev, src, chan); break;
     case EV_MEMBER_LEFT:
         text = ev->reason ? ev->reason : "left";
