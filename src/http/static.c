@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "util/hex.h"
 #include "util/xmalloc.h"
 
 #define STATIC_MAX_FILE (8 * 1024 * 1024)
@@ -38,17 +39,6 @@ static const char *content_type(const char *path)
     return "application/octet-stream";
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 int static_clean_path(const char *path, char *out, size_t outlen)
 {
     size_t n = 0;
@@ -57,7 +47,7 @@ int static_clean_path(const char *path, char *out, size_t outlen)
     for (const char *p = path; *p; p++) {
         char c = *p;
         if (c == '%') {
-            int hi = hexval(p[1]), lo = hi < 0 ? -1 : hexval(p[2]);
+            int hi = hex_digit(p[1]), lo = hi < 0 ? -1 : hex_digit(p[2]);
             if (hi < 0 || lo < 0)
                 return -EINVAL;
             c = (char)(hi * 16 + lo);

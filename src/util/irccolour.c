@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "util/hex.h"
+
 enum {
     F_BOLD = 0x02,
     F_COLOUR = 0x03,
@@ -39,23 +41,12 @@ static const uint32_t palette[99] = {
     0xbcbcbc, 0xe2e2e2, 0xffffff,
 };
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Six hex digits at s (at least 6 bytes readable) as 0xRRGGBB, or -1. */
 static long rgb6(const char *s)
 {
     long v = 0;
     for (int i = 0; i < 6; i++) {
-        int h = hexval(s[i]);
+        int h = hex_digit(s[i]);
         if (h < 0)
             return -1;
         v = v << 4 | h;
