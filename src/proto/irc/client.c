@@ -11,6 +11,7 @@
 
 #include "proto/irc/irc_int.h"
 #include "util/addr.h"
+#include "util/flood.h"
 #include "util/log.h"
 #include "util/xmalloc.h"
 
@@ -252,25 +253,17 @@ static const struct command *command_find(const char *name)
  * Returns false if the line must not run; c may be closing then. */
 static bool flood_allow(irc_client_t *c, const struct command *cmd)
 {
-    const config_flood_t *f = &c->app->cfg->flood;
-    uint64_t now = uv_now(c->app->loop);
-    bucket_limit_t lim = bucket_limit((uint32_t)f->commands_per_sec, (uint32_t)f->commands_burst);
-    const char *what = "too many commands";
-    bool ok = bucket_take(&c->commands, &lim, now, 1);
-    if (ok && cmd && cmd->message) {
-        lim = bucket_limit((uint32_t)f->messages_per_sec, (uint32_t)f->messages_burst);
-        ok = bucket_take(&c->messages, &lim, now, 1);
-        what = "too many messages";
-    }
-    if (ok)
+    int v = flood_take(&c->app->cfg->flood, &c->commands, &c->messages, &c->violations,
+                       uv_now(c->app->loop), 1, cmd && cmd->message);
+    if (v == FLOOD_OK)
         return true;
     server_stats_t *st = server_stats(c->app->server);
     st->rate_limited++;
     stats.refused++;
     if (cmd == NULL || strcmp(cmd->name, "NOTICE") != 0)
-        irc__fail(c, cmd ? cmd->name : "*", "RATE_LIMITED", NULL, what);
-    lim = bucket_limit(f->max_violations > 0 ? 1 : 0, (uint32_t)f->max_violations);
-    if (!bucket_take(&c->violations, &lim, now, 1)) {
+        irc__fail(c, cmd ? cmd->name : "*", "RATE_LIMITED", NULL,
+                  v & FLOOD_MESSAGES ? "too many messages" : "too many commands");
+    if (v & FLOOD_EXCESS) {
         char peer[64];
         c->tr->peer(c, peer, sizeof(peer));
         log_info("closing flooding IRC client %s (%s)", peer, irc__nick(c));

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "proto/json/session_int.h"
+#include "util/flood.h"
 #include "util/log.h"
 #include "util/xmalloc.h"
 
@@ -604,23 +605,16 @@ static const struct command {
 static bool flood_allow(jsess_t *js, json_t *id, const struct command *cmd)
 {
     app_t *app = js->group->app;
-    const config_flood_t *f = &app->cfg->flood;
-    uint64_t now = uv_now(app->loop);
-    bucket_limit_t lim = bucket_limit((uint32_t)f->commands_per_sec, (uint32_t)f->commands_burst);
-    const char *what = "slow down: too many commands";
-    bool ok = bucket_take(&js->commands, &lim, now, cmd ? cmd->cost : 1);
-    if (ok && cmd && cmd->message) {
-        lim = bucket_limit((uint32_t)f->messages_per_sec, (uint32_t)f->messages_burst);
-        ok = bucket_take(&js->messages, &lim, now, 1);
-        what = "slow down: too many messages";
-    }
-    if (ok)
+    int v = flood_take(&app->cfg->flood, &js->commands, &js->messages, &js->violations,
+                       uv_now(app->loop), cmd ? cmd->cost : 1, cmd && cmd->message);
+    if (v == FLOOD_OK)
         return true;
     server_stats_t *st = server_stats(app->server);
     st->rate_limited++;
-    send_error(js, id, "rate_limited", what);
-    lim = bucket_limit(f->max_violations > 0 ? 1 : 0, (uint32_t)f->max_violations);
-    if (!bucket_take(&js->violations, &lim, now, 1)) {
+    send_error(js, id, "rate_limited",
+               v & FLOOD_MESSAGES ? "slow down: too many messages"
+                                  : "slow down: too many commands");
+    if (v & FLOOD_EXCESS) {
         char peer[64];
         js->tr->peer(js->t, peer, sizeof(peer));
         log_info("closing flooding client %s (%s)", peer,

@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include "util/bucket.h"
+#include "util/flood.h"
 
 /* How many unit-cost takes succeed at one instant. */
 static int drain(bucket_t *b, const bucket_limit_t *lim, uint64_t now)
@@ -127,6 +128,33 @@ static void test_long_idle_is_full(void **state)
     assert_true(bucket_take(&fresh, &lim, 123456789, 1));
 }
 
+/* flood_take (util/flood.c): the allowances every protocol applies to a connection. */
+static void test_flood_take(void **state)
+{
+    config_flood_t f = {.messages_per_sec = 1,
+                        .messages_burst = 2,
+                        .commands_per_sec = 1,
+                        .commands_burst = 4,
+                        .max_violations = 2};
+    bucket_t cmds, msgs, viol;
+    bucket_init(&cmds, 0);
+    bucket_init(&msgs, 0);
+    bucket_init(&viol, 0);
+    assert_int_equal(flood_take(&f, &cmds, &msgs, &viol, 0, 1, true), FLOOD_OK);
+    assert_int_equal(flood_take(&f, &cmds, &msgs, &viol, 0, 1, true), FLOOD_OK);
+    /* the third message is refused by the message allowance; its command token stays spent */
+    assert_int_equal(flood_take(&f, &cmds, &msgs, &viol, 0, 1, true), FLOOD_MESSAGES);
+    assert_int_equal(flood_take(&f, &cmds, &msgs, &viol, 0, 1, false), FLOOD_OK);
+    /* the command allowance (4) is spent now: a second refusal, forgiven too (max 2) ... */
+    assert_int_equal(flood_take(&f, &cmds, &msgs, &viol, 0, 1, false), FLOOD_COMMANDS);
+    /* ... and the third is past max_violations */
+    assert_int_equal(flood_take(&f, &cmds, &msgs, &viol, 0, 1, false),
+                     FLOOD_COMMANDS | FLOOD_EXCESS);
+    /* a second later one command token and one violation are back */
+    assert_int_equal(flood_take(&f, &cmds, &msgs, &viol, 1000, 1, false), FLOOD_OK);
+    assert_int_equal(flood_take(&f, &cmds, &msgs, &viol, 1000, 1, false), FLOOD_COMMANDS);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -139,6 +167,7 @@ int main(void)
         cmocka_unit_test(test_clamps),
         cmocka_unit_test(test_tick_wrap),
         cmocka_unit_test(test_long_idle_is_full),
+        cmocka_unit_test(test_flood_take),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
