@@ -14,6 +14,7 @@
 #include <sqlite3.h>
 
 #include "store/store.h"
+#include "store_fx.h"
 
 typedef struct fx {
     char dir[64];
@@ -26,12 +27,7 @@ typedef struct fx {
 static int setup(void **state)
 {
     fx_t *f = calloc(1, sizeof *f);
-    snprintf(f->dir, sizeof f->dir, "/tmp/parley-acct-XXXXXX");
-    if (mkdtemp(f->dir) == NULL)
-        return -1;
-    uv_loop_init(&f->loop);
-    store_options_t opt = {.dir = f->dir};
-    if (store_open(&f->loop, &opt, &f->st) < 0)
+    if (store_fx_open("parley-acct", f->dir, &f->loop, &f->st) < 0)
         return -1;
     *state = f;
     return 0;
@@ -48,14 +44,9 @@ static void reopen(fx_t *f)
 static int teardown(void **state)
 {
     fx_t *f = *state;
-    store_close(f->st);
-    uv_run(&f->loop, UV_RUN_DEFAULT);
-    uv_loop_close(&f->loop);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
-    int rc = system(cmd);
+    int rc = store_fx_close(f->dir, &f->loop, f->st);
     free(f);
-    return rc == 0 ? 0 : -1;
+    return rc;
 }
 
 static void collect(void *ud, const char *s)

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "store/store.h"
+#include "store_fx.h"
 
 typedef struct fx {
     char dir[64];
@@ -48,12 +49,7 @@ static void put(fx_t *f, uint64_t id, const char *room, uint32_t table, int64_t 
 static int setup(void **state)
 {
     fx_t *f = calloc(1, sizeof *f);
-    snprintf(f->dir, sizeof f->dir, "/tmp/parley-hist-XXXXXX");
-    if (mkdtemp(f->dir) == NULL)
-        return -1;
-    uv_loop_init(&f->loop);
-    store_options_t opt = {.dir = f->dir};
-    if (store_open(&f->loop, &opt, &f->st) < 0)
+    if (store_fx_open("parley-hist", f->dir, &f->loop, &f->st) < 0)
         return -1;
     for (uint64_t id = 1; id <= 13; id++) {
         uint32_t table = id == 4 || id == 11 ? 2 : 1;
@@ -68,14 +64,9 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     fx_t *f = *state;
-    store_close(f->st);
-    uv_run(&f->loop, UV_RUN_DEFAULT);
-    uv_loop_close(&f->loop);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
-    int rc = system(cmd);
+    int rc = store_fx_close(f->dir, &f->loop, f->st);
     free(f);
-    return rc == 0 ? 0 : -1;
+    return rc;
 }
 
 static void on_msg(void *ud, const store_msg_t *m)
