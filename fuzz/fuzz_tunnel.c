@@ -47,21 +47,40 @@ static void send_piece(const uint8_t *p, size_t len, const char *id, const char 
     kit_recv(&k, NULL, 0);
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+/* Opens a session on first (SSE or long-poll) and reads its id and token: 0, or -1 after saying
+ * what came instead. */
+static int open_session(kit_client_t *first, bool is_sse, char *id, char *token)
 {
     static const char sse[] = "GET /api/v1/stream HTTP/1.1\r\nHost: x\r\n\r\n";
     static const char poll[] = "POST /api/v1/poll HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n";
+    char answer[4096];
+    if (kit_connect(first, NULL, NULL) < 0)
+        return -1;
+    kit_send(first, is_sse ? sse : poll, is_sse ? sizeof(sse) - 1 : sizeof(poll) - 1);
+    kit_expect(first, answer, sizeof answer, "\"token\":\"");
+    if (grab(answer, "\"session\":\"", id, ID_LEN) == 0 &&
+        grab(answer, "\"token\":\"", token, TOKEN_LEN) == 0)
+        return 0;
+    server_stats_t *st = server_stats(kit_app()->server);
+    fprintf(stderr, "fuzz_tunnel: the opening got '%s' (open %u, accepted %llu)\n", answer,
+            st->open, (unsigned long long)st->accepted);
+    return -1;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
     kit_client_t first;
-    char answer[4096], id[ID_LEN + 1], token[TOKEN_LEN + 1];
-    if (size == 0 || kit_connect(&first, NULL, NULL) < 0)
+    char id[ID_LEN + 1], token[TOKEN_LEN + 1];
+    if (size == 0)
         return 0;
     bool is_sse = (data[0] & 1) == 0;
-    kit_send(&first, is_sse ? sse : poll, is_sse ? sizeof(sse) - 1 : sizeof(poll) - 1);
-    kit_expect(&first, answer, sizeof answer, "\"token\":\"");
-    if (grab(answer, "\"session\":\"", id, ID_LEN) < 0 ||
-        grab(answer, "\"token\":\"", token, TOKEN_LEN) < 0) {
-        fprintf(stderr, "fuzz_tunnel: the opening got: %s\n", answer);
-        __builtin_trap(); /* opening a session must always work */
+    /* Opening a session must always work. Like fuzz_ws's fixed handshake, the fixed opening went
+     * unanswered once in many executions and not when replayed (docs/FUZZING.md, "Open"): one
+     * retry on a fresh connection, and a second failure is a finding. */
+    if (open_session(&first, is_sse, id, token) < 0) {
+        kit_settle();
+        if (open_session(&first, is_sse, id, token) < 0)
+            __builtin_trap();
     }
     const uint8_t *p = data + 1, *end = data + size;
     while (p < end) {
