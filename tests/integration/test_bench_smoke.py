@@ -95,6 +95,37 @@ def test_rate_mode_and_human_summary(parley):
     assert server.stop() == 0
 
 
+def test_quiet_startup_says_nothing_before_the_run_and_counts_late_users(parley):
+    """--quiet-startup: the --rate says begin with the run phase, so every say goes to full
+    tables; users.late counts users that entered after the run began (none here: the startup is
+    long for 10 users)."""
+    server = parley(FLOOD_OFF)
+    common = ("--server", url(server.port), "--users", "10", "--procs", "2", "--rate", "100",
+              "--startup", "1.5", "--duration", "1.5", "--shutdown", "0.5", "--json")
+    quiet = json.loads(bench(*common, "--quiet-startup").stdout)
+    loud = json.loads(bench(*common).stdout)
+    for res in (quiet, loud):
+        assert res["ok"] is True and res["users"]["entered"] == 10
+        assert res["users"]["late"] == 0
+        assert res["deliveries"]["lost"] == 0
+    # every say of the quiet run is a run-phase say (per_sec = run-phase says / 1.5 s); the loud
+    # run also talks during the 1.5 s startup once its first users are in
+    assert abs(quiet["messages"]["sent"] - quiet["messages"]["per_sec"] * 1.5) <= 2, quiet
+    assert loud["messages"]["sent"] > loud["messages"]["per_sec"] * 1.5 + 20, loud
+    # --settle as long as the startup: every user connects at once, at the start (the same seed
+    # spreads them over the 1.5 s without it)
+    settled = json.loads(bench(*common, "--quiet-startup", "--settle", "1.5", "--seed", "3").stdout)
+    spread = json.loads(bench(*common, "--quiet-startup", "--seed", "3").stdout)
+    assert settled["users"]["entered"] == 10 and settled["users"]["late"] == 0
+    assert settled["connects_per_sec"] > 3 * spread["connects_per_sec"], (settled, spread)
+    # a startup of 0 seconds: every user enters after the run phase began
+    late = json.loads(bench("--server", url(server.port), "--users", "6", "--rate", "20",
+                            "--startup", "0", "--duration", "1", "--shutdown", "0.2",
+                            "--quiet-startup", "--json").stdout)
+    assert late["users"]["entered"] == 6 and late["users"]["late"] == 6, late
+    assert server.stop() == 0
+
+
 def test_idle_and_connect_only(parley):
     server = parley()
     r = bench("--server", url(server.port), "--users", "15", "--idle", "--startup", "0.3",
@@ -204,6 +235,7 @@ def test_closed_port_fails_with_exit_1():
     ["--protocol", "irc", "--server", "irc://127.0.0.1:1/path"],
     ["--protocol", "irc", "--hop-interval", "2"],               # no tables to hop over IRC
     ["--protocol", "irc", "--text-size", "401"],                # one 512-byte IRC line
+    ["--startup", "1", "--settle", "2"],                        # settle within the startup
 ])
 def test_usage_errors_exit_2(args):
     r = bench(*args)
@@ -218,5 +250,5 @@ def test_help_documents_every_flag():
                  "--hop-interval", "--rooms", "--server", "--rate", "--procs", "--source-addrs",
                  "--nick-prefix", "--seed", "--json", "--max-failures", "--lurk-fraction",
                  "--text-size", "--idle", "--connect-only", "--allow-remote", "--protocol",
-                 "--help"]:
+                 "--quiet-startup", "--settle", "--help"]:
         assert flag in r.stdout, flag

@@ -36,9 +36,11 @@ typedef struct bench_target {
 typedef struct bench_opts {
     int users;
     double startup, duration, shutdown; /* seconds */
+    double settle;                      /* the startup's last seconds, without new connects */
     double msg_interval;                /* mean seconds between says per user */
     double hop_interval;                /* mean seconds between hops; 0 = never */
     double rate;                        /* total says/s over all procs; 0 = Poisson per user */
+    bool quiet_startup;                 /* --rate says begin with the run phase */
     int procs;
     int source_addrs; /* 0 = let the kernel pick */
     const char *nick_prefix;

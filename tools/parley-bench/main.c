@@ -32,11 +32,17 @@ static const char usage_text[] =
     "Load:\n"
     "  -u, --users N            emulated users (default 100)\n"
     "      --startup SECONDS    each user connects at a random moment within this (default 2)\n"
+    "      --settle SECONDS     ... but not in the startup's last SECONDS, so that slow\n"
+    "                           registrations finish before the run phase (default 0)\n"
     "  -d, --duration SECONDS   run time after startup; rates are measured here (default 10)\n"
     "      --shutdown SECONDS   each user leaves at a random moment within this (default 1)\n"
     "      --msg-interval SECS  mean seconds between says per user, Poisson (default 5)\n"
     "      --rate MSGS_PER_SEC  fixed total say rate, spread round-robin over connected users;\n"
     "                           overrides --msg-interval; says stop when the shutdown starts\n"
+    "      --quiet-startup      with --rate: no says before the run phase, so that every say\n"
+    "                           goes to tables already full (give a startup long enough for\n"
+    "                           every user to enter; users.late in the report counts those\n"
+    "                           that entered after the run phase began)\n"
     "      --hop-interval SECS  mean seconds between table hops per user; 0 = never (default 0)\n"
     "      --lurk-fraction F    fraction of users that enter read-only (0..1, default 0)\n"
     "      --text-size BYTES    say text size, timestamp header included (default 100, max 4000;\n"
@@ -216,6 +222,8 @@ enum {
     O_CONNECT,
     O_REMOTE,
     O_PROTO,
+    O_QUIET,
+    O_SETTLE,
 };
 
 static const struct option longopts[] = {
@@ -240,6 +248,8 @@ static const struct option longopts[] = {
     {"connect-only", no_argument, NULL, O_CONNECT},
     {"allow-remote", no_argument, NULL, O_REMOTE},
     {"protocol", required_argument, NULL, O_PROTO},
+    {"quiet-startup", no_argument, NULL, O_QUIET},
+    {"settle", required_argument, NULL, O_SETTLE},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -279,6 +289,8 @@ static int parse_args(bench_opts_t *o, int argc, char **argv)
         case O_IDLE: o->mode = MODE_IDLE; break;
         case O_CONNECT: o->mode = MODE_CONNECT; break;
         case O_REMOTE: o->allow_remote = true; break;
+        case O_QUIET: o->quiet_startup = true; break;
+        case O_SETTLE: ok = parse_double(optarg, 0, 3600, &o->settle); break;
         case O_PROTO:
             ok = strcmp(optarg, "ws") == 0 || strcmp(optarg, "irc") == 0;
             o->proto = optarg[0] == 'i' ? PROTO_IRC : PROTO_WS;
@@ -316,6 +328,8 @@ static int parse_args(bench_opts_t *o, int argc, char **argv)
     static char default_rooms[] = "lobby";
     if ((rc = split_rooms(o, rooms ? rooms : default_rooms)) != 0)
         return rc;
+    if (o->settle > o->startup)
+        return usage_error("--settle: at most the --startup time%s", "");
     if (o->proto == PROTO_IRC && o->hop_interval > 0)
         return usage_error("--hop-interval is not supported with --protocol irc%s", "");
     if (o->proto == PROTO_IRC && o->text_size > BENCH_IRC_TEXT_MAX)

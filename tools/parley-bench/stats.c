@@ -149,6 +149,7 @@ void stats_merge(stats_t *d, const stats_t *s)
     d->started += s->started;
     d->up += s->up;
     d->entered += s->entered;
+    d->entered_late += s->entered_late;
     d->failed += s->failed;
     d->left += s->left;
     d->dropped += s->dropped;
@@ -229,10 +230,12 @@ void stats_print_human(FILE *f, const stats_t *s, const bench_opts_t *o, const s
     unsigned long long lost = s->expected > s->received ? s->expected - s->received : 0;
     fprintf(f, "parley-bench: %s mode, %s, %d users, %d proc(s), %.1f s\n", mode_name(o->mode),
             o->proto == PROTO_IRC ? "irc" : "ws", o->users, o->procs, sum->elapsed_s);
-    fprintf(
-        f, "  users         entered %llu  failed %llu  dropped %llu (%.2f %%)  left cleanly %llu\n",
-        (unsigned long long)s->entered, (unsigned long long)s->failed,
-        (unsigned long long)s->dropped, sum->failed_pct, (unsigned long long)s->left);
+    fprintf(f,
+            "  users         entered %llu (%llu after the run began)  failed %llu  dropped %llu "
+            "(%.2f %%)  left cleanly %llu\n",
+            (unsigned long long)s->entered, (unsigned long long)s->entered_late,
+            (unsigned long long)s->failed, (unsigned long long)s->dropped, sum->failed_pct,
+            (unsigned long long)s->left);
     fprintf(f, "  connects/s    %.1f\n", connect_rate(s));
     if (o->mode == MODE_CHAT) {
         fprintf(f, "  messages      sent %llu  acked %llu  echoed %llu  (run phase: %.1f msgs/s)\n",
@@ -311,15 +314,16 @@ void stats_print_json(FILE *f, const stats_t *s, const bench_opts_t *o, const st
         }
     uint64_t lost = s->expected > s->received ? s->expected - s->received : 0;
     json_t *root = json_pack(
-        "{s:s,s:i,s:i,s:f,s:{s:I,s:I,s:I,s:I,s:I,s:f},s:f,"
+        "{s:s,s:i,s:i,s:f,s:{s:I,s:I,s:I,s:I,s:I,s:I,s:f},s:f,"
         "s:{s:I,s:I,s:I,s:f},s:{s:I,s:I,s:I,s:I,s:f,s:f},s:{s:I,s:I},"
         "s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:b}",
         "mode", mode_name(o->mode), "users_requested", o->users, "procs", o->procs, "elapsed_s",
-        sum->elapsed_s, "users", "entered", (json_int_t)s->entered, "failed", (json_int_t)s->failed,
-        "dropped", (json_int_t)s->dropped, "left", (json_int_t)s->left, "started",
-        (json_int_t)s->started, "failed_pct", sum->failed_pct, "connects_per_sec", connect_rate(s),
-        "messages", "sent", (json_int_t)s->sent, "acked", (json_int_t)s->acked, "echoed",
-        (json_int_t)s->echoed, "per_sec", per_s(s->sent_run, sum->run_s), "deliveries", "expected",
+        sum->elapsed_s, "users", "entered", (json_int_t)s->entered, "late",
+        (json_int_t)s->entered_late, "failed", (json_int_t)s->failed, "dropped",
+        (json_int_t)s->dropped, "left", (json_int_t)s->left, "started", (json_int_t)s->started,
+        "failed_pct", sum->failed_pct, "connects_per_sec", connect_rate(s), "messages", "sent",
+        (json_int_t)s->sent, "acked", (json_int_t)s->acked, "echoed", (json_int_t)s->echoed,
+        "per_sec", per_s(s->sent_run, sum->run_s), "deliveries", "expected",
         (json_int_t)s->expected, "received", (json_int_t)s->received, "lost", (json_int_t)lost,
         "extra", (json_int_t)(s->received > s->expected ? s->received - s->expected : 0),
         "lost_pct", sum->lost_pct, "per_sec", per_s(s->received_run, sum->run_s), "hops", "done",

@@ -68,6 +68,7 @@ typedef struct stats {
     uint64_t started;          /* users that began connecting */
     uint64_t up;               /* users entered and still connected, now */
     uint64_t entered;          /* users that ever completed connect+hello+enter */
+    uint64_t entered_late;     /* of those, users that entered after the run phase began */
     uint64_t failed;           /* users that never completed it */
     uint64_t left;             /* users that left cleanly (our close answered) */
     uint64_t dropped;          /* entered users whose connection ended otherwise */

@@ -54,7 +54,7 @@ void user_init(user_t *u, worker_t *w, uint32_t index)
     if (o->source_addrs > 0)
         u->src = (uint8_t)(1 + index % (uint32_t)o->source_addrs);
     u->lurk = o->mode == MODE_CHAT && worker_rand01(&u->rng) < o->lurk_fraction;
-    u->start_at = o->t0 + secs_ns(worker_rand01(&u->rng) * o->startup);
+    u->start_at = o->t0 + secs_ns(worker_rand01(&u->rng) * (o->startup - o->settle));
     u->leave_at =
         o->t0 + secs_ns(o->startup + o->duration) + secs_ns(worker_rand01(&u->rng) * o->shutdown);
     list_init(&u->talk_node);
@@ -318,6 +318,8 @@ void user_entered(user_t *u)
     u->state = U_UP;
     u->entered = true;
     w->st.entered++;
+    if (worker_phase(w, now) != PHASE_STARTUP)
+        w->st.entered_late++;
     w->st.up++;
     if (now > w->st.last_entered_ns)
         w->st.last_entered_ns = now;

@@ -73,6 +73,10 @@ static void on_tick(uv_timer_t *t)
         return;
     }
     double share = o->rate / o->procs;
+    if (ph == PHASE_STARTUP && o->quiet_startup) {
+        w->ticker_last_ns = now;
+        return;
+    }
     w->credit += share * (double)(now - w->ticker_last_ns) / 1e9;
     w->ticker_last_ns = now;
     if (w->credit > share * 0.1 + 1)
