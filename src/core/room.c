@@ -39,30 +39,47 @@ static bool table_wants(const session_t *s, const core_event_t *ev)
 /* Sessions handed an event per step of table_deliver: enough to overlap their cache misses. */
 #define DELIVER_BATCH 16
 
+/* The fan-out array: the sessions of t->people in arrival order. */
+static void table_fan_rebuild(table_t *t)
+{
+    if (t->fancap < t->nusers) {
+        free(t->fan);
+        t->fancap = t->nusers < 8 ? 8 : t->nusers + t->nusers / 4;
+        t->fan = xmalloc(t->fancap * sizeof(*t->fan));
+    }
+    unsigned n = 0;
+    list_foreach(it, &t->people) t->fan[n++] = list_entry(it, struct member, in_table)->session;
+    t->nfan = n;
+    t->fan_stale = false;
+}
+
 /* The table's bus subscriber: hands ev to everyone at the table. deliver() may not call back
- * into the core, so the list cannot change under us. A fan-out touches memory all over the heap
- * (each member, its session, the protocol's state behind it), so it goes in steps: collect a
- * batch of sessions and prefetch them, then prefetch what each wanted one's deliver() reads
- * first (ctx), then let the protocol prefetch what lies behind ctx (warm: its connection), then
- * deliver; the misses of a batch overlap instead of queueing one behind another. */
+ * into the core, so the people cannot change under us. A fan-out touches memory all over the
+ * heap (each session and the protocol's state behind it), so it goes in steps over the table's
+ * array of sessions: prefetch the next batch's sessions while this batch is handled; of this
+ * batch, prefetch what each wanted one's deliver() reads first (ctx), then let the protocol
+ * prefetch what lies behind ctx (warm: its connection), then deliver; the misses of a batch
+ * overlap instead of queueing one behind another. */
 static void table_deliver(void *ud, core_event_t *ev)
 {
     table_t *t = ud;
     core_t *c = t->room->core;
-    list_t *it = t->people.next;
-    while (it != &t->people) {
+    if (t->fan_stale)
+        table_fan_rebuild(t);
+    session_t **fan = t->fan;
+    unsigned total = t->nfan;
+    for (unsigned i = 0; i < total && i < DELIVER_BATCH; i++)
+        __builtin_prefetch(fan[i]);
+    for (unsigned at = 0; at < total; at += DELIVER_BATCH) {
+        unsigned end = at + DELIVER_BATCH < total ? at + DELIVER_BATCH : total;
+        for (unsigned i = end; i < total && i < end + DELIVER_BATCH; i++)
+            __builtin_prefetch(fan[i]);
         session_t *batch[DELIVER_BATCH];
-        size_t n = 0;
-        for (; it != &t->people && n < DELIVER_BATCH; it = it->next) {
-            session_t *s = list_entry(it, struct member, in_table)->session;
-            __builtin_prefetch(s);
-            batch[n++] = s;
-        }
         size_t k = 0;
-        for (size_t i = 0; i < n; i++)
-            if (table_wants(batch[i], ev)) {
-                __builtin_prefetch(batch[i]->ctx);
-                batch[k++] = batch[i];
+        for (unsigned i = at; i < end; i++)
+            if (table_wants(fan[i], ev)) {
+                __builtin_prefetch(fan[i]->ctx);
+                batch[k++] = fan[i];
             }
         for (size_t i = 0; i < k; i++)
             if (batch[i]->ops->warm)
@@ -109,6 +126,7 @@ static void table_close(table_t *t)
     for (unsigned i = 0; i < t->hist_len; i++)
         free(t->hist[(t->hist_head + i) % (unsigned)c->cfg.history_on_entry]);
     free(t->hist);
+    free(t->fan);
     free(t->name);
     free(t->topic);
     free(t);

@@ -29,6 +29,7 @@ static void session_link(struct member *m, table_t *t)
 {
     m->table = t;
     list_push_back(&t->people, &m->in_table);
+    t->fan_stale = true;
     t->nusers++;
     t->room->nusers++;
     if (m->lurk)
@@ -39,6 +40,7 @@ static void session_unlink(struct member *m)
 {
     table_t *t = m->table;
     list_remove(&m->in_table);
+    t->fan_stale = true;
     t->nusers--;
     t->room->nusers--;
     if (m->lurk)

@@ -83,26 +83,35 @@ conn_t *conn__new(server_t *s)
     return c;
 }
 
+/* The queue's capacity is a power of two (so that positions wrap with a mask) from 16 up. When it
+ * drains, its storage is freed (an idle connection holds none) and the capacity its longest
+ * length since the last drain needed is remembered, so that a connection that got 60 events in
+ * the last loop pass gets room for 64 at once in the next rather than growing 16, 32, 64 again
+ * every pass (and one that got a burst once does not keep asking for that much). */
+#define QUEUE_MIN_CAP 16u
+
 static void queue_push(conn_t *c, rbuf_t *b)
 {
     if (c->qlen == c->qcap) {
-        unsigned cap = c->qcap ? c->qcap * 2 : 16; /* a busy pass queues several */
+        unsigned cap = c->qcap ? c->qcap * 2 : c->qcap_hint ? c->qcap_hint : QUEUE_MIN_CAP;
         rbuf_t **q = xmalloc(cap * sizeof(*q));
         for (unsigned i = 0; i < c->qlen; i++)
-            q[i] = c->q[(c->qhead + i) % c->qcap];
+            q[i] = c->q[(c->qhead + i) & (c->qcap - 1)];
         free(c->q);
         c->q = q;
         c->qcap = cap;
         c->qhead = 0;
     }
-    c->q[(c->qhead + c->qlen) % c->qcap] = b;
+    c->q[(c->qhead + c->qlen) & (c->qcap - 1)] = b;
     c->qlen++;
+    if (c->qlen > c->qpeak)
+        c->qpeak = c->qlen;
     c->queued += b->len;
 }
 
 static rbuf_t *queue_at(const conn_t *c, unsigned i)
 {
-    return c->q[(c->qhead + i) % c->qcap];
+    return c->q[(c->qhead + i) & (c->qcap - 1)];
 }
 
 rbuf_t *conn__queue_head(conn_t *c, size_t *off)
@@ -114,13 +123,18 @@ rbuf_t *conn__queue_head(conn_t *c, size_t *off)
 static void queue_pop(conn_t *c)
 {
     rbuf_t *b = c->q[c->qhead];
-    c->qhead = (c->qhead + 1) % c->qcap;
+    c->qhead = (c->qhead + 1) & (c->qcap - 1);
     c->qlen--;
     c->queued -= b->len - c->qoff;
     c->qoff = 0;
     rbuf_unref(b);
     if (c->qlen == 0) {
-        /* Idle connections keep no queue storage. */
+        /* Idle connections keep no queue storage, only the size it needed. */
+        unsigned cap = QUEUE_MIN_CAP;
+        while (cap < c->qpeak)
+            cap *= 2;
+        c->qcap_hint = cap;
+        c->qpeak = 0;
         free(c->q);
         c->q = NULL;
         c->qcap = c->qhead = 0;

@@ -36,10 +36,12 @@ struct conn {
     server_t *server;
     /* output queue: a ring of buffer references; q is NULL while empty */
     rbuf_t **q;
-    unsigned qhead, qlen, qcap;
-    size_t qoff;     /* bytes of the head buffer already written */
-    size_t queued;   /* bytes in q not yet written */
-    size_t inflight; /* bytes handed to a uv_write not yet completed */
+    unsigned qhead, qlen, qcap; /* qcap: 0 or a power of two */
+    unsigned qpeak;             /* the longest qlen since the queue last drained */
+    unsigned qcap_hint;         /* the capacity that qpeak needed at the last drain; 0: none */
+    size_t qoff;                /* bytes of the head buffer already written */
+    size_t queued;              /* bytes in q not yet written */
+    size_t inflight;            /* bytes handed to a uv_write not yet completed */
     bool writing : 1;
     bool closing : 1;
     bool close_after_flush : 1;

@@ -95,27 +95,37 @@ def test_rate_mode_and_human_summary(parley):
     assert server.stop() == 0
 
 
-def test_quiet_startup_says_nothing_before_the_run_and_counts_late_users(parley):
-    """--quiet-startup: the --rate says begin with the run phase, so every say goes to full
-    tables; users.late counts users that entered after the run began (none here: the startup is
-    long for 10 users)."""
+def test_quiet_startup_settle_and_run_phase_latency(parley):
+    """--quiet-startup: the --rate says wait until users stop connecting (the startup minus
+    --settle), so that the run phase is steady and every say of it goes to full tables;
+    users.late counts users that entered after the run began; latency_run_ms holds the
+    deliveries received in the run phase alone."""
     server = parley(FLOOD_OFF)
     common = ("--server", url(server.port), "--users", "10", "--procs", "2", "--rate", "100",
               "--startup", "1.5", "--duration", "1.5", "--shutdown", "0.5", "--json")
     quiet = json.loads(bench(*common, "--quiet-startup").stdout)
     loud = json.loads(bench(*common).stdout)
-    for res in (quiet, loud):
+    warm = json.loads(bench(*common, "--quiet-startup", "--settle", "1").stdout)
+    for res in (quiet, loud, warm):
         assert res["ok"] is True and res["users"]["entered"] == 10
         assert res["users"]["late"] == 0
         assert res["deliveries"]["lost"] == 0
-    # every say of the quiet run is a run-phase say (per_sec = run-phase says / 1.5 s); the loud
-    # run also talks during the 1.5 s startup once its first users are in
+        run = res["latency_run_ms"]
+        assert abs(run["count"] - res["deliveries"]["per_sec"] * 1.5) <= 1, res
+        assert 0 < run["count"] <= res["latency_ms"]["count"]
+    # no settle: every say of the quiet run is a run-phase say (per_sec = run-phase says / 1.5 s);
+    # the loud run also talks during the startup once its first users are in, and so does the
+    # warm run in its settle second (its users connect in the first 0.5 s)
     assert abs(quiet["messages"]["sent"] - quiet["messages"]["per_sec"] * 1.5) <= 2, quiet
+    # (nothing before the run, so all but the last moment's deliveries are run-phase ones)
+    assert quiet["latency_run_ms"]["count"] >= quiet["latency_ms"]["count"] - 10, quiet
     assert loud["messages"]["sent"] > loud["messages"]["per_sec"] * 1.5 + 20, loud
+    assert warm["messages"]["sent"] > warm["messages"]["per_sec"] * 1.5 + 40, warm
+    assert warm["latency_run_ms"]["count"] < warm["latency_ms"]["count"], warm
     # --settle as long as the startup: every user connects at once, at the start (the same seed
     # spreads them over the 1.5 s without it)
-    settled = json.loads(bench(*common, "--quiet-startup", "--settle", "1.5", "--seed", "3").stdout)
-    spread = json.loads(bench(*common, "--quiet-startup", "--seed", "3").stdout)
+    settled = json.loads(bench(*common, "--settle", "1.5", "--seed", "3").stdout)
+    spread = json.loads(bench(*common, "--seed", "3").stdout)
     assert settled["users"]["entered"] == 10 and settled["users"]["late"] == 0
     assert settled["connects_per_sec"] > 3 * spread["connects_per_sec"], (settled, spread)
     # a startup of 0 seconds: every user enters after the run phase began

@@ -38,7 +38,9 @@ typedef struct irc_line {
 static void irc_parse(const char *p, size_t n, irc_line_t *l)
 {
     const char *end = p + n;
-    memset(l, 0, sizeof(*l));
+    l->nick = NULL; /* arg[] is set up to nargs only: no memset of the whole struct per line */
+    l->nick_len = 0;
+    l->nargs = 0;
     if (p < end && *p == '@') { /* message tags */
         const char *sp = memchr(p, ' ', (size_t)(end - p));
         p = sp ? sp + 1 : end;
@@ -79,9 +81,15 @@ static void irc_parse(const char *p, size_t n, irc_line_t *l)
     }
 }
 
+/* Case-insensitive, as IRC wants; servers send commands in upper case, so memcmp settles most. */
+static bool same_name(const char *s, size_t n, const char *lit, size_t lit_len)
+{
+    return lit_len == n && (memcmp(s, lit, n) == 0 || strncasecmp(s, lit, n) == 0);
+}
+
 static bool is(const char *s, size_t n, const char *lit)
 {
-    return strlen(lit) == n && strncasecmp(s, lit, n) == 0;
+    return same_name(s, n, lit, strlen(lit));
 }
 
 static bool is_me(const user_t *u, const irc_line_t *l)
@@ -94,8 +102,8 @@ static bool is_me(const user_t *u, const irc_line_t *l)
 /* Whether argument i names this user's channel, #<room>. */
 static bool my_channel(const user_t *u, const irc_line_t *l, int i)
 {
-    return i < l->nargs && l->arg_len[i] == strlen(u->room) + 1 && l->arg[i][0] == '#' &&
-           strncasecmp(l->arg[i] + 1, u->room, l->arg_len[i] - 1) == 0;
+    return i < l->nargs && l->arg_len[i] > 1 && l->arg[i][0] == '#' &&
+           same_name(l->arg[i] + 1, l->arg_len[i] - 1, u->room, strlen(u->room));
 }
 
 /* Sends n bytes of CR LF terminated lines: as they are over TCP (one write); over WebSocket

@@ -173,6 +173,7 @@ void stats_merge(stats_t *d, const stats_t *s)
     for (int i = 0; i <= STATS_NCLOSES; i++)
         d->closes[i] += s->closes[i];
     hist_merge(&d->latency, &s->latency);
+    hist_merge(&d->latency_run, &s->latency_run);
     hist_merge(&d->ack, &s->ack);
     hist_merge(&d->connect, &s->connect);
 }
@@ -252,6 +253,7 @@ void stats_print_human(FILE *f, const stats_t *s, const bench_opts_t *o, const s
         fprintf(f, "  hops          done %llu  no free table %llu\n", (unsigned long long)s->hops,
                 (unsigned long long)s->hop_none);
         print_hist_line(f, "delivery latency", &s->latency);
+        print_hist_line(f, "  in run phase", &s->latency_run);
         print_hist_line(f, "say->ok latency", &s->ack);
     }
     print_hist_line(f, "setup latency", &s->connect);
@@ -331,6 +333,8 @@ void stats_print_json(FILE *f, const stats_t *s, const bench_opts_t *o, const st
         hist_json(&s->latency), "ack_latency_ms", hist_json(&s->ack), "setup_latency_ms",
         hist_json(&s->connect), "errors", errs, "error_codes", codes, "close_codes", closes,
         "max_failures_pct", json_real(o->max_failures), "ok", !sum->over_threshold);
+    if (root)
+        json_object_set_new(root, "latency_run_ms", hist_json(&s->latency_run));
     if (root)
         json_object_set_new(root, "protocol", json_string(o->proto == PROTO_IRC ? "irc" : "ws"));
     if (root == NULL) {

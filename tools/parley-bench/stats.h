@@ -86,9 +86,10 @@ typedef struct stats {
     uint64_t errs[EK__COUNT];
     uint64_t codes[STATS_NCODES + 1];
     uint64_t closes[STATS_NCLOSES + 1];
-    hist_t latency; /* delivery: receive time - embedded send time */
-    hist_t ack;     /* say -> ok (durability) */
-    hist_t connect; /* connect start -> enter ok */
+    hist_t latency;     /* delivery: receive time - embedded send time */
+    hist_t latency_run; /* the same, of the deliveries received in the run phase */
+    hist_t ack;         /* say -> ok (durability) */
+    hist_t connect;     /* connect start -> enter ok */
 } stats_t;
 
 void stats_init(stats_t *s);

@@ -301,9 +301,12 @@ void user_delivered(user_t *u, const char *text, size_t len)
     }
     uint64_t now = wsc_read_ns();
     w->st.received++;
-    if (worker_phase(w, now) == PHASE_RUN)
+    uint64_t us = now > t ? (now - t) / 1000 : 0;
+    hist_record(&w->st.latency, us);
+    if (now >= w->run_from_ns && now < w->run_to_ns && !w->finishing) { /* worker_phase, cheaper */
         w->st.received_run++;
-    hist_record(&w->st.latency, now > t ? (now - t) / 1000 : 0);
+        hist_record(&w->st.latency_run, us);
+    }
     if (from == u->index) {
         w->st.echoed++;
         w->st.expected += (uint64_t)(u->members + u->lurkers);

@@ -33,8 +33,9 @@ typedef struct worker {
     uint64_t ticker_last_ns;
     double credit; /* says owed by the --rate ticker */
     bool finishing;
-    int out_fd;   /* reports to the parent */
-    char tag[16]; /* "pb<run tag>;", made on first use */
+    int out_fd;                      /* reports to the parent */
+    char tag[16];                    /* "pb<run tag>;", made on first use */
+    uint64_t run_from_ns, run_to_ns; /* the run phase, [from, to) in uv_hrtime() ns */
 } worker_t;
 
 #define USER_ACK_RING 8

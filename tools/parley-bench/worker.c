@@ -73,7 +73,8 @@ static void on_tick(uv_timer_t *t)
         return;
     }
     double share = o->rate / o->procs;
-    if (ph == PHASE_STARTUP && o->quiet_startup) {
+    if (ph == PHASE_STARTUP && o->quiet_startup &&
+        now < o->t0 + (uint64_t)((o->startup - o->settle) * 1e9)) {
         w->ticker_last_ns = now;
         return;
     }
@@ -125,6 +126,8 @@ int worker_run(const bench_opts_t *o, int proc, int out_fd)
     w->proto = o->proto == PROTO_IRC ? &proto_irc : &proto_ws;
     w->proc = proc;
     w->out_fd = out_fd;
+    w->run_from_ns = o->t0 + (uint64_t)(o->startup * 1e9);
+    w->run_to_ns = o->t0 + (uint64_t)((o->startup + o->duration) * 1e9);
     stats_init(&w->st);
     list_init(&w->talkers);
     if (uv_loop_init(&w->loop) != 0) {
