@@ -368,10 +368,14 @@ int event__load(core_t *c);
 /* Frees every event and stops their timers (core_free, before the rooms). */
 void event__free_all(core_t *c);
 
-/* access.c: whether s's account is in user group `name`; whether a is a valid account name (1 to
- * 64 bytes of UTF-8 without control characters). */
+/* ugroup.c: whether s's account (an account_fold, as access__account_fold gives it) is in user
+ * group `name`; whether a is a valid account name (1 to 64 bytes of UTF-8 without control
+ * characters); installing a group without storing it (loading); freeing them all (core_free). */
 bool access__in_group(const core_t *c, const char *name, const session_t *s);
+bool access__group_has(const core_t *c, const char *name, const char *account_fold);
 bool access__valid_account(const char *a);
+void access__group_put(core_t *c, const char *name, const char *const *accounts, size_t n);
+void access__groups_free(core_t *c);
 
 /* folder.c */
 /* Creates the root folder (core_new). */
