@@ -118,7 +118,7 @@ def test_quiet_startup_settle_and_run_phase_latency(parley):
     # warm run in its settle second (its users connect in the first 0.5 s)
     assert abs(quiet["messages"]["sent"] - quiet["messages"]["per_sec"] * 1.5) <= 2, quiet
     # (nothing before the run, so all but the last moment's deliveries are run-phase ones)
-    assert quiet["latency_run_ms"]["count"] >= quiet["latency_ms"]["count"] - 10, quiet
+    assert quiet["latency_run_ms"]["count"] >= 0.9 * quiet["latency_ms"]["count"], quiet
     assert loud["messages"]["sent"] > loud["messages"]["per_sec"] * 1.5 + 20, loud
     assert warm["messages"]["sent"] > warm["messages"]["per_sec"] * 1.5 + 40, warm
     assert warm["latency_run_ms"]["count"] < warm["latency_ms"]["count"], warm
