@@ -506,6 +506,7 @@ static int group_open(app_t *app, const group_spec_t *spec, bool from_config, gr
         .max_pages = cfg->max_db_pages,
         .commit_delay_ms = cfg->commit_delay_ms,
         .group_commit_ms = cfg->group_commit_ms,
+        .max_queue = cfg->store_max_queue,
     };
     int rc = store_open(app->loop, &sopt, &g->store);
     if (rc < 0) {

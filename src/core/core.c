@@ -82,6 +82,8 @@ static const struct {
      "an event name is 1 to 20 of a-z, 0-9, '-' and '_', starting with a letter or digit; a title "
      "at most 200 bytes without control characters; opens and closes are ms since the epoch (or "
      "null), closes after opens; audience_capacity is 1 to 10000"},
+    {CORE_ESTOREBUSY, "store_busy",
+     "messages come faster than the server can store them: try again in a moment"},
 };
 
 const char *core_err_code(int err)

@@ -79,6 +79,7 @@ enum {
     CORE_EEVENTENDED,   /* event_ended */
     CORE_ENOMESSAGE,    /* no_such_message: not in the table's in-memory history */
     CORE_EEVENTSPEC,    /* bad_request: an invalid event name, title, schedule or capacity */
+    CORE_ESTOREBUSY,    /* store_busy: the store's queue is full (a slow disk); try again */
 };
 
 /* Protocol error-code string ("no_such_room") and an English message for a CORE_E* code. */

@@ -521,6 +521,10 @@ int session__post(session_t *s, room_t *r, table_t *t, const char *text, size_t 
                   const char *asked_by, uint64_t *msg_id, int64_t *ts)
 {
     core_t *c = s->core;
+    /* A disk slower than the messages: refuse before anyone sees it, rather than queue for the
+     * writer without bound ([store] max_queue). */
+    if (c->store && !r->priv && store_busy(c->store))
+        return CORE_ESTOREBUSY;
     core_event_t ev = {
         .type = EV_MESSAGE,
         .room = r->name,

@@ -38,6 +38,7 @@ struct store {
     store_backend_t *be;
     int commit_delay_ms;
     uint64_t group_commit_ns;
+    uint64_t max_queue;      /* store_busy at this many queued appends; 0: never */
     uint64_t last_commit_ns; /* writer thread only: when the previous batch began */
     workq_t *q;              /* the writer */
 
@@ -250,6 +251,7 @@ int store_open(uv_loop_t *loop, const store_options_t *opt, store_t **out)
     st->loop = loop;
     st->ops = pick_backend(opt);
     st->commit_delay_ms = opt ? opt->commit_delay_ms : 0;
+    st->max_queue = opt && opt->max_queue > 0 ? (uint64_t)opt->max_queue : 0;
     st->group_commit_ns =
         opt && opt->group_commit_ms > 0 ? (uint64_t)opt->group_commit_ms * 1000000 : 0;
     list_init(&st->queue);
@@ -439,6 +441,16 @@ static void enqueue(store_t *st, pending_t *p)
         list_init(&f->batch);
         workq_submit(st->q, flush_work, flush_done, f); /* cannot fail before store_close */
     }
+}
+
+bool store_busy(store_t *st)
+{
+    if (st->max_queue == 0)
+        return false;
+    uv_mutex_lock(&st->mu);
+    bool busy = st->stats.queued >= st->max_queue;
+    uv_mutex_unlock(&st->mu);
+    return busy;
 }
 
 int store_msg_append(store_t *st, const store_msg_t *msg, store_done_cb cb, void *ud)

@@ -34,6 +34,7 @@ typedef struct store_options {
     int commit_delay_ms; /* test hook: writer sleeps this long before each commit; 0 in prod */
     int group_commit_ms; /* a commit starts at least this long after the previous one began, so
                             that a busy store writes more messages per commit; 0: at once */
+    int64_t max_queue;   /* appends waiting for the writer at which store_busy() says so; 0: none */
 } store_options_t;
 
 typedef struct store_room {
@@ -177,6 +178,10 @@ int store_events_load(store_t *st, void (*cb)(void *ud, const store_event_t *ev)
 int store_setting_get(store_t *st, const char *key, char **value);
 /* value NULL deletes the key. Synchronous, like store_room_put. */
 int store_setting_put(store_t *st, const char *key, const char *value);
+
+/* Whether max_queue appends (store_options_t) wait for the writer: the disk is slower than the
+ * messages come, and a new one should be refused rather than queued without bound. */
+bool store_busy(store_t *st);
 
 /* Queues a message for the writer thread. The message is copied. cb may be NULL. */
 int store_msg_append(store_t *st, const store_msg_t *msg, store_done_cb cb, void *ud);

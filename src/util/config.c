@@ -42,6 +42,7 @@ void config_init(config_t *cfg)
     cfg->default_capacity = 32;
     cfg->history_on_entry = 50;
     cfg->group_commit_ms = 5;
+    cfg->store_max_queue = 100000;
     cfg->flood = (config_flood_t){.messages_per_sec = 5,
                                   .messages_burst = 20,
                                   .commands_per_sec = 20,
@@ -276,6 +277,7 @@ static const struct key keys[] = {
     NUM("store", "max_db_pages", K_I64, max_db_pages, 0, INT_MAX),
     NUM("store", "commit_delay_ms", K_INT, commit_delay_ms, 0, 60000),
     NUM("store", "group_commit_ms", K_INT, group_commit_ms, 0, 1000),
+    NUM("store", "max_queue", K_I64, store_max_queue, 0, 100000000),
     NUM("flood", "messages_per_sec", K_INT, flood.messages_per_sec, 0, BUCKET_MAX_RATE),
     NUM("flood", "messages_burst", K_INT, flood.messages_burst, 1, BUCKET_MAX_BURST),
     NUM("flood", "commands_per_sec", K_INT, flood.commands_per_sec, 0, BUCKET_MAX_RATE),

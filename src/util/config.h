@@ -138,7 +138,8 @@ typedef struct config {
     int history_on_entry;
     int64_t max_db_pages;
     int commit_delay_ms;
-    int group_commit_ms; /* [store] shortest time between two commits */
+    int group_commit_ms;     /* [store] shortest time between two commits */
+    int64_t store_max_queue; /* [store] max_queue: says waiting for the disk before refusals */
     config_flood_t flood;
     config_mail_t mail;
     config_moderation_t moderation;

@@ -3,7 +3,8 @@
 import asyncio
 
 from conftest import FLOOD_OFF
-from parley_client import LOBBY_AND_DUO, Client, close_all, connect_many, http_get
+from irc_client import IRC_CONFIG, IrcClient
+from parley_client import LOBBY_AND_DUO, Client, close_all, connect_many, eventually, http_get
 
 SMALL_HISTORY = "[chat]\nhistory_on_entry = 5\n" + LOBBY_AND_DUO
 
@@ -221,3 +222,50 @@ async def test_full_disk_store_failed_and_still_serving(parley):
         assert stored == ok_ids
     finally:
         await filler.close()
+
+
+async def test_slow_disk_refuses_says_beyond_max_queue(parley):
+    """[store] max_queue: with max_queue says waiting for the writer (here a commit that takes
+    1.5 s), the next say is refused with store_busy before anyone sees it; once the writer has
+    caught up says are taken again. IRC users get FAIL PRIVMSG STORE_BUSY."""
+    server = parley(FLOOD_OFF + IRC_CONFIG
+                    + "[store]\ncommit_delay_ms = 1500\nmax_queue = 3\n")
+    a, b = await connect_many(server.port, ["alice", "bob"])
+    try:
+        await a.enter("lobby")
+        await b.enter("lobby")
+        ids = [await a.send_cmd("say", room="lobby", text=f"m{i}") for i in range(5)]
+        replies = [await a.reply_received(i) for i in ids]
+        busy = [r.msg for r in replies if r.msg["type"] == "error"]
+        oks = [r.msg for r in replies if r.msg["type"] == "ok"]
+        assert len(oks) == 3 and len(busy) == 2, [r.msg for r in replies]
+        for e in busy:
+            assert e["code"] == "store_busy" and e["message"], e
+        # only the taken ones reached the table
+        for i in range(3):
+            await b.event("message", text=f"m{i}")
+        await b.no_event("message", timeout=0.5)
+        # the writer has caught up (every ok came): says are taken again
+        assert (await a.request("say", room="lobby", text="after"))["type"] == "ok"
+        await b.event("message", text="after")
+
+        irc = await IrcClient.registered(server.irc_port, "ircy")
+        await irc.join("#lobby")
+        await irc.send(*[f"PRIVMSG #lobby :irc{i}" for i in range(5)])
+        fails = [await irc.expect(lambda l: l.command == "FAIL", timeout=10) for _ in range(2)]
+        for f in fails:
+            assert f.params[:3] == ["PRIVMSG", "STORE_BUSY", "#lobby"], f
+        for i in range(3):
+            await b.event("message", text=f"irc{i}", timeout=10)
+        await b.no_event("message", timeout=0.5)
+        await irc.close()
+    finally:
+        await close_all([a, b])
+
+    async def stored():
+        r = http_get(server.port, "/api/v1/rooms/lobby/history")
+        return [m["text"] for m in r.json()["messages"]]
+
+    # the IRC says get no ok: wait for their (1.5 s) commit
+    texts = await eventually(stored, lambda t: len(t) >= 7, tries=100, delay=0.1)
+    assert texts == ["m0", "m1", "m2", "after", "irc0", "irc1", "irc2"]

@@ -444,6 +444,34 @@ static void test_group_commit_window(void **state)
     close_store(f, st);
 }
 
+/* max_queue: busy while that many appends wait for the writer (here a 300 ms commit), and no
+ * longer once they are written; without max_queue never. */
+static void test_busy_at_max_queue(void **state)
+{
+    fixture_t *f = *state;
+    store_options_t opt = {.dir = f->dir, .commit_delay_ms = 300, .max_queue = 2};
+    store_t *st = NULL;
+    assert_int_equal(store_open(&f->loop, &opt, &st), 0);
+    assert_false(store_busy(st));
+    assert_int_equal(append(f, st, 1, "lobby", 1, "one"), 0);
+    assert_false(store_busy(st));
+    assert_int_equal(append(f, st, 2, "lobby", 1, "two"), 0);
+    assert_true(store_busy(st));
+    run_until(f, 2);
+    assert_false(store_busy(st));
+    assert_int_equal(f->status[1], 0);
+    assert_int_equal(f->status[2], 0);
+    close_store(f, st);
+
+    opt.max_queue = 0;
+    assert_int_equal(store_open(&f->loop, &opt, &st), 0);
+    for (uint64_t id = 3; id <= 6; id++)
+        assert_int_equal(append(f, st, id, "lobby", 1, "more"), 0);
+    assert_false(store_busy(st));
+    run_until(f, 6);
+    close_store(f, st);
+}
+
 static void test_duplicate_id(void **state)
 {
     fixture_t *f = *state;
@@ -755,6 +783,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_settings, setup, teardown),
         cmocka_unit_test_setup_teardown(test_append_history, setup, teardown),
         cmocka_unit_test_setup_teardown(test_group_commit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_busy_at_max_queue, setup, teardown),
         cmocka_unit_test_setup_teardown(test_group_commit_window, setup, teardown),
         cmocka_unit_test_setup_teardown(test_recording_barrier, setup, teardown),
         cmocka_unit_test_setup_teardown(test_duplicate_id, setup, teardown),
