@@ -159,10 +159,11 @@ struct table {
     char *topic;    /* bus topic "lobby/2" */
     bus_sub_t *sub;
     list_t people; /* member.in_table, arrival order, members and lurkers */
-    /* people's sessions in one array, for fan-out (a walk of the list is a chain of cache misses
-     * that cannot be prefetched); rebuilt by the first delivery after people changed */
+    /* people's sessions in one array (nusers of them unless stale), for fan-out: a walk of the
+     * list is a chain of cache misses that cannot be prefetched; rebuilt by the first delivery
+     * after people changed */
     session_t **fan;
-    unsigned nfan, fancap;
+    unsigned fancap;
     bool fan_stale;
     unsigned nusers;
     unsigned nlurkers;

@@ -49,7 +49,6 @@ static void table_fan_rebuild(table_t *t)
     }
     unsigned n = 0;
     list_foreach(it, &t->people) t->fan[n++] = list_entry(it, struct member, in_table)->session;
-    t->nfan = n;
     t->fan_stale = false;
 }
 
@@ -67,7 +66,7 @@ static void table_deliver(void *ud, core_event_t *ev)
     if (t->fan_stale)
         table_fan_rebuild(t);
     session_t **fan = t->fan;
-    unsigned total = t->nfan;
+    unsigned total = t->nusers;
     for (unsigned i = 0; i < total && i < DELIVER_BATCH; i++)
         __builtin_prefetch(fan[i]);
     for (unsigned at = 0; at < total; at += DELIVER_BATCH) {

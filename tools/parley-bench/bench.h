@@ -40,7 +40,7 @@ typedef struct bench_opts {
     double msg_interval;                /* mean seconds between says per user */
     double hop_interval;                /* mean seconds between hops; 0 = never */
     double rate;                        /* total says/s over all procs; 0 = Poisson per user */
-    bool quiet_startup;                 /* --rate says begin with the run phase */
+    bool quiet_startup;                 /* --rate says begin when users stop connecting */
     int procs;
     int source_addrs; /* 0 = let the kernel pick */
     const char *nick_prefix;

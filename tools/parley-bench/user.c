@@ -54,7 +54,7 @@ void user_init(user_t *u, worker_t *w, uint32_t index)
     if (o->source_addrs > 0)
         u->src = (uint8_t)(1 + index % (uint32_t)o->source_addrs);
     u->lurk = o->mode == MODE_CHAT && worker_rand01(&u->rng) < o->lurk_fraction;
-    u->start_at = o->t0 + secs_ns(worker_rand01(&u->rng) * (o->startup - o->settle));
+    u->start_at = o->t0 + (uint64_t)(worker_rand01(&u->rng) * (double)(w->connects_to_ns - o->t0));
     u->leave_at =
         o->t0 + secs_ns(o->startup + o->duration) + secs_ns(worker_rand01(&u->rng) * o->shutdown);
     list_init(&u->talk_node);
@@ -303,7 +303,7 @@ void user_delivered(user_t *u, const char *text, size_t len)
     w->st.received++;
     uint64_t us = now > t ? (now - t) / 1000 : 0;
     hist_record(&w->st.latency, us);
-    if (now >= w->run_from_ns && now < w->run_to_ns && !w->finishing) { /* worker_phase, cheaper */
+    if (worker_phase(w, now) == PHASE_RUN) {
         w->st.received_run++;
         hist_record(&w->st.latency_run, us);
     }

@@ -33,9 +33,11 @@ typedef struct worker {
     uint64_t ticker_last_ns;
     double credit; /* says owed by the --rate ticker */
     bool finishing;
-    int out_fd;                      /* reports to the parent */
-    char tag[16];                    /* "pb<run tag>;", made on first use */
-    uint64_t run_from_ns, run_to_ns; /* the run phase, [from, to) in uv_hrtime() ns */
+    int out_fd;   /* reports to the parent */
+    char tag[16]; /* "pb<run tag>;", made on first use */
+    /* The phases' ends in uv_hrtime() ns: users connect until connects_to (the startup less
+     * --settle), the run phase is [run_from, run_to), the shutdown ends at shutdown_to. */
+    uint64_t connects_to_ns, run_from_ns, run_to_ns, shutdown_to_ns;
 } worker_t;
 
 #define USER_ACK_RING 8

@@ -23,17 +23,16 @@ double worker_rand01(uint64_t *s)
     return (double)(z >> 11) * 0x1.0p-53;
 }
 
+/* Integer comparisons only: receivers ask for every delivery. */
 phase_t worker_phase(const worker_t *w, uint64_t now)
 {
-    const bench_opts_t *o = w->o;
-    double t = now > o->t0 ? (double)(now - o->t0) / 1e9 : 0;
     if (w->finishing)
         return PHASE_DONE;
-    if (t < o->startup)
+    if (now < w->run_from_ns)
         return PHASE_STARTUP;
-    if (t < o->startup + o->duration)
+    if (now < w->run_to_ns)
         return PHASE_RUN;
-    if (t < o->startup + o->duration + o->shutdown)
+    if (now < w->shutdown_to_ns)
         return PHASE_SHUTDOWN;
     return PHASE_GRACE;
 }
@@ -72,12 +71,11 @@ static void on_tick(uv_timer_t *t)
         uv_timer_stop(t);
         return;
     }
-    double share = o->rate / o->procs;
-    if (ph == PHASE_STARTUP && o->quiet_startup &&
-        now < o->t0 + (uint64_t)((o->startup - o->settle) * 1e9)) {
+    if (o->quiet_startup && now < w->connects_to_ns) {
         w->ticker_last_ns = now;
         return;
     }
+    double share = o->rate / o->procs;
     w->credit += share * (double)(now - w->ticker_last_ns) / 1e9;
     w->ticker_last_ns = now;
     if (w->credit > share * 0.1 + 1)
@@ -126,8 +124,10 @@ int worker_run(const bench_opts_t *o, int proc, int out_fd)
     w->proto = o->proto == PROTO_IRC ? &proto_irc : &proto_ws;
     w->proc = proc;
     w->out_fd = out_fd;
+    w->connects_to_ns = o->t0 + (uint64_t)((o->startup - o->settle) * 1e9);
     w->run_from_ns = o->t0 + (uint64_t)(o->startup * 1e9);
     w->run_to_ns = o->t0 + (uint64_t)((o->startup + o->duration) * 1e9);
+    w->shutdown_to_ns = o->t0 + (uint64_t)((o->startup + o->duration + o->shutdown) * 1e9);
     stats_init(&w->st);
     list_init(&w->talkers);
     if (uv_loop_init(&w->loop) != 0) {
